@@ -1,0 +1,135 @@
+"""Append-only audit log written automatically for every insert, update and delete.
+
+A session ``after_flush`` hook records who, when, what, before and after for every mapped
+object whose class does not set ``__audit__ = False``.  Columns listed in
+``__audit_exclude__`` (password hashes, token hashes) are never written.  The table itself is
+protected by database triggers against UPDATE and DELETE (see the initial migration).
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from flask import g, has_request_context
+from sqlalchemy import JSON, ForeignKey, Index, String, event, insert, inspect
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from dispatch.extensions import db
+from dispatch.timeutil import UTCDateTime, utcnow
+
+
+class AuditLog(db.Model):
+    __tablename__ = "audit_log"
+    __audit__ = False
+    __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(20))
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    note: Mapped[str | None] = mapped_column(String(200))
+
+
+def set_actor(user_id: int | None) -> None:
+    """Name the user whose changes the current request makes."""
+    if has_request_context():
+        g.audit_user_id = user_id
+
+
+def _actor() -> int | None:
+    return g.get("audit_user_id") if has_request_context() else None
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, bytes):
+        return f"<{len(value)} bytes>"
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return value
+
+
+def _columns(obj: Any) -> list[str]:
+    excluded = set(getattr(obj, "__audit_exclude__", ()))
+    return [attr.key for attr in inspect(obj).mapper.column_attrs if attr.key not in excluded]
+
+
+def _identity(obj: Any) -> str:
+    key = inspect(obj).identity
+    return "/".join(str(part) for part in key) if key else "?"
+
+
+def snapshot(obj: Any) -> dict[str, Any]:
+    """The audited columns of ``obj`` as JSON-ready values."""
+    return {key: _plain(getattr(obj, key)) for key in _columns(obj)}
+
+
+def _changes(obj: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    state = inspect(obj)
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    for key in _columns(obj):
+        history = state.attrs[key].history
+        if history.has_changes():
+            before[key] = _plain(history.deleted[0]) if history.deleted else None
+            after[key] = _plain(history.added[0]) if history.added else None
+    return before, after
+
+
+def _audited(obj: Any) -> bool:
+    return getattr(obj, "__audit__", True)
+
+
+@event.listens_for(Session, "after_flush")
+def _write_audit_rows(session: Session, flush_context: Any) -> None:
+    rows: list[dict[str, Any]] = []
+    user_id = _actor()
+    now = utcnow()
+    note = session.info.get("audit_note")
+
+    def add(action: str, obj: Any, before: Any, after: Any) -> None:
+        rows.append(
+            {
+                "at": now,
+                "user_id": user_id,
+                "action": action,
+                "entity": obj.__tablename__,
+                "entity_id": _identity(obj),
+                "before": before,
+                "after": after,
+                "note": note,
+            }
+        )
+
+    for obj in session.new:
+        if _audited(obj):
+            add("create", obj, None, snapshot(obj))
+    for obj in session.dirty:
+        if _audited(obj) and session.is_modified(obj, include_collections=False):
+            before, after = _changes(obj)
+            if after or before:
+                add("update", obj, before, after)
+    for obj in session.deleted:
+        if _audited(obj):
+            add("delete", obj, snapshot(obj), None)
+    if rows:
+        session.connection().execute(insert(AuditLog), rows)
+
+
+def audit_note(note: str | None) -> None:
+    """Attach a short reason to the audit rows of the next flushes in this session."""
+    db.session.info["audit_note"] = note

@@ -1,0 +1,1 @@
+"""Users, roles, sessions for pages and bearer tokens for the API."""

@@ -1,0 +1,35 @@
+"""Roles and the permission table: the one place that says who may do what."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+AGENT = "agent"
+MANAGER = "manager"
+DISPATCHER = "dispatcher"
+TECHNICIAN = "technician"
+FINANCE = "finance"
+WAREHOUSE = "warehouse"
+ADMIN = "admin"
+
+ROLES: tuple[str, ...] = (AGENT, MANAGER, DISPATCHER, TECHNICIAN, FINANCE, WAREHOUSE, ADMIN)
+#: Office staff: everyone but field technicians.
+STAFF = frozenset({AGENT, MANAGER, DISPATCHER, FINANCE, WAREHOUSE, ADMIN})
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "customer.view": frozenset({AGENT, MANAGER, DISPATCHER, FINANCE, WAREHOUSE}),
+    "customer.edit": frozenset({AGENT, MANAGER}),
+    "customer.view_secret": frozenset({MANAGER}),
+    "device.view": frozenset({AGENT, MANAGER, DISPATCHER, FINANCE, WAREHOUSE}),
+    "device.edit": frozenset({AGENT, MANAGER, WAREHOUSE}),
+    "technician.view": frozenset({MANAGER, DISPATCHER, ADMIN}),
+    "technician.edit": frozenset({MANAGER, ADMIN}),
+    "audit.view": frozenset({MANAGER, ADMIN}),
+    "user.admin": frozenset({ADMIN}),
+}
+
+
+def allowed(roles: Iterable[str], permission: str) -> bool:
+    """True when any of ``roles`` grants ``permission`` (unknown permissions grant nothing)."""
+    granted = PERMISSIONS.get(permission, frozenset())
+    return any(role in granted for role in roles)

@@ -1,0 +1,112 @@
+"""Accounts: creation, password check, API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from dispatch.auth.models import ApiToken, User, UserRole
+from dispatch.auth.roles import ROLES
+from dispatch.errors import FieldErrors
+from dispatch.extensions import db
+from dispatch.text import clean_text
+from dispatch.timeutil import utcnow
+
+MIN_PASSWORD = 8
+# A real hash to compare against when the user does not exist, so timing does not tell.
+_DUMMY_HASH = generate_password_hash("not-a-password", method="pbkdf2:sha256:1000")
+
+
+def _hash(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def validate_username(raw: str) -> str:
+    username = (raw or "").strip().lower()
+    if not (3 <= len(username) <= 40) or not all(ch.isalnum() or ch in "._-" for ch in username):
+        raise ValueError(_l("3–40 letters, digits, dots, dashes or underscores."))
+    return username
+
+
+def validate_password(raw: str) -> str:
+    if len(raw or "") < MIN_PASSWORD:
+        raise ValueError(_l("At least %(n)d characters.", n=MIN_PASSWORD))
+    if len(raw) > 200:
+        raise ValueError(_l("At most %(n)d characters.", n=200))
+    return raw
+
+
+def create_user(username: str, password: str, roles: Iterable[str], name: str = "") -> User:
+    """Add a user holding ``roles``; refuses a taken username, short password or unknown role."""
+    errors = FieldErrors()
+    clean_username = errors.check("username", validate_username, username)
+    errors.check("password", validate_password, password)
+    clean_name = errors.check("name", clean_text, name, max_len=100)
+    role_set = set(roles)
+    unknown = role_set.difference(ROLES)
+    if unknown:
+        errors.add("roles", _l("Unknown role: %(roles)s.", roles=", ".join(sorted(unknown))))
+    if not role_set:
+        errors.add("roles", _l("Give at least one role."))
+    if clean_username and db.session.scalar(select(User.id).where(User.username == clean_username)):
+        errors.add("username", _l("This username is taken."))
+    errors.raise_if_any()
+    user = User(username=clean_username, name=clean_name or "", password_hash=_hash(password))
+    user.role_rows = [UserRole(role=role) for role in sorted(role_set)]
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    errors = FieldErrors()
+    errors.check("password", validate_password, password)
+    errors.raise_if_any()
+    user.password_hash = _hash(password)
+
+
+def authenticate(username: str, password: str) -> User | None:
+    """The active user with these credentials, or None (same work either way)."""
+    user = db.session.scalar(
+        select(User).where(User.username == (username or "").strip().lower())
+    )
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password or "")
+        return None
+    if not check_password_hash(user.password_hash, password or "") or not user.active:
+        return None
+    return user
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(user: User) -> str:
+    """A new bearer token for ``user``; expired tokens of the user are purged."""
+    now = utcnow()
+    db.session.execute(
+        delete(ApiToken).where(ApiToken.user_id == user.id, ApiToken.expires_at < now)
+    )
+    token = secrets.token_urlsafe(32)
+    ttl = timedelta(hours=current_app.config["API_TOKEN_TTL_HOURS"])
+    db.session.add(ApiToken(user_id=user.id, token_hash=_digest(token), expires_at=now + ttl))
+    db.session.flush()
+    return token
+
+
+def user_for_token(token: str) -> User | None:
+    """The active user holding an unexpired ``token``."""
+    if not token or len(token) > 200:
+        return None
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
+    if row is None or row.expires_at < utcnow() or not row.user.active:
+        return None
+    return row.user

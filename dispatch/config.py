@@ -1,0 +1,105 @@
+"""Configuration read from the environment inside the app factory.
+
+Every setting has a safe default for the embedded mode (SQLite in ``instance/``, jobs
+in-process).  ``DISPATCH_ENV`` picks the profile: ``production`` (the default: a
+``SECRET_KEY`` is required, cookies are secure), ``development`` (``make run``) or
+``testing``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+#: Mainland-China plate: province character, issuing-office letter, then five
+#: alphanumerics (ordinary) or six with a D/F marker (new-energy vehicles).
+DEFAULT_PLATE_PATTERN = (
+    "[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼]"
+    "[A-HJ-NP-Z]"
+    "(?:[A-HJ-NP-Z0-9]{4}[A-HJ-NP-Z0-9挂学警领港澳]"
+    "|[DF][A-HJ-NP-Z0-9][0-9]{4}"
+    "|[0-9]{5}[DF])"
+)
+
+
+class ConfigError(RuntimeError):
+    """A required setting is missing or malformed."""
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _instance_secret(instance_path: str) -> str:
+    """A per-installation key kept in ``instance/`` for development (never in the repo)."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Build the configuration mapping for one app instance."""
+    overrides = dict(overrides or {})
+    env = overrides.get("DISPATCH_ENV") or _env("DISPATCH_ENV", "production")
+    if env not in ("production", "development", "testing"):
+        raise ConfigError(f"DISPATCH_ENV must be production, development or testing, not {env!r}")
+    Path(instance_path).mkdir(parents=True, exist_ok=True)
+
+    secret = _env("SECRET_KEY")
+    if secret is None and env == "production" and "SECRET_KEY" not in overrides:
+        raise ConfigError(
+            "SECRET_KEY is not set. Set it in the environment (e.g. "
+            "`export SECRET_KEY=$(python -c 'import secrets; print(secrets.token_urlsafe(48))')`) "
+            "or run with DISPATCH_ENV=development for a local key."
+        )
+    if secret is None:
+        secret = _instance_secret(instance_path)
+
+    sqlite_path = Path(instance_path) / "dispatch.sqlite3"
+    config: dict[str, Any] = {
+        "DISPATCH_ENV": env,
+        "DEBUG": False,
+        "TESTING": env == "testing",
+        "SECRET_KEY": secret,
+        "SQLALCHEMY_DATABASE_URI": _env("DATABASE_URL", f"sqlite:///{sqlite_path}"),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": _env("REDIS_URL"),
+        "DISPATCH_TIMEZONE": _env("DISPATCH_TIMEZONE", "Asia/Shanghai"),
+        "DISPATCH_CURRENCY": _env("DISPATCH_CURRENCY", "CNY"),
+        "DISPATCH_PLATE_PATTERN": _env("DISPATCH_PLATE_PATTERN", DEFAULT_PLATE_PATTERN),
+        "DISPATCH_PHONE_REGION": _env("DISPATCH_PHONE_REGION", "CN"),
+        "DISPATCH_COMPANY_NAME": _env("DISPATCH_COMPANY_NAME", "GPS Dispatch"),
+        "DISPATCH_DAILY_CAPACITY": int(_env("DISPATCH_DAILY_CAPACITY", "8") or 8),
+        "DISPATCH_WARRANTY_MONTHS": int(_env("DISPATCH_WARRANTY_MONTHS", "12") or 12),
+        "API_TOKEN_TTL_HOURS": int(_env("API_TOKEN_TTL_HOURS", "720") or 720),
+        "PASSWORD_HASH_METHOD": "scrypt",
+        "LOGIN_RATE_LIMIT": _env("LOGIN_RATE_LIMIT", "10 per minute;100 per hour"),
+        "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", _env("REDIS_URL", "memory://")),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "MAX_CONTENT_LENGTH": int(_env("MAX_CONTENT_LENGTH", str(16 * 1024 * 1024)) or 0),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env == "production",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SECURE": env == "production",
+        "PERMANENT_SESSION_LIFETIME": 12 * 3600,
+        "WTF_CSRF_TIME_LIMIT": 12 * 3600,
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_TRANSLATION_DIRECTORIES": "translations",
+        "LANGUAGES": {"en": "English", "zh_Hans": "简体中文"},
+        "PAGE_SIZE": 50,
+    }
+    if env == "development":
+        config["SESSION_COOKIE_SECURE"] = False
+        config["REMEMBER_COOKIE_SECURE"] = False
+    if env == "testing":
+        config["PASSWORD_HASH_METHOD"] = "pbkdf2:sha256:1000"  # noqa: S105 - a method name
+        config["RATELIMIT_STORAGE_URI"] = "memory://"
+    config["BABEL_DEFAULT_TIMEZONE"] = config["DISPATCH_TIMEZONE"]
+    config.update(overrides)
+    return config

@@ -1,0 +1,1 @@
+"""The customer and device registry: customers, vehicles, GPS terminals and SIM cards."""

@@ -1,0 +1,109 @@
+"""Customers, their vehicles, and the devices (terminals, SIMs) installed in them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from dispatch.extensions import db
+from dispatch.timeutil import UTCDateTime, utcnow
+
+CONFIDENTIALITY = ("ordinary", "confidential", "secret")
+CREDIT_CLASSES = ("A", "B", "C", "D")
+TERMINAL_STATUSES = ("in_stock", "installed", "faulty", "at_vendor", "scrapped")
+SIM_STATUSES = ("in_stock", "installed", "faulty", "deactivated")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Customer(db.Model):
+    __tablename__ = "customers"
+    __table_args__ = (
+        CheckConstraint(_in("confidentiality", CONFIDENTIALITY), name="confidentiality_known"),
+        CheckConstraint(_in("credit_class", CREDIT_CLASSES), name="credit_class_known"),
+        CheckConstraint("lat IS NULL OR (lat BETWEEN -90 AND 90)", name="lat_range"),
+        CheckConstraint("lon IS NULL OR (lon BETWEEN -180 AND 180)", name="lon_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    contact_name: Mapped[str] = mapped_column(String(100))
+    phone: Mapped[str] = mapped_column(String(20), index=True)
+    address: Mapped[str] = mapped_column(String(300))
+    lat: Mapped[float | None]
+    lon: Mapped[float | None]
+    confidentiality: Mapped[str] = mapped_column(String(12), default="ordinary")
+    credit_class: Mapped[str] = mapped_column(String(1), default="B")
+    overseas: Mapped[bool] = mapped_column(default=False)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    vehicles: Mapped[list[Vehicle]] = relationship(
+        back_populates="customer", order_by="Vehicle.plate"
+    )
+
+
+class Vehicle(db.Model):
+    __tablename__ = "vehicles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plate: Mapped[str] = mapped_column(String(16), unique=True)
+    vin: Mapped[str | None] = mapped_column(String(17), unique=True)
+    description: Mapped[str] = mapped_column(String(100), default="")
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    customer: Mapped[Customer] = relationship(back_populates="vehicles")
+    terminals: Mapped[list[Terminal]] = relationship(back_populates="vehicle")
+
+
+class Terminal(db.Model):
+    """A GPS terminal; installed in at most one vehicle (the foreign key) at a time."""
+
+    __tablename__ = "terminals"
+    __table_args__ = (
+        CheckConstraint(_in("status", TERMINAL_STATUSES), name="status_known"),
+        CheckConstraint(
+            "(status = 'installed') = (vehicle_id IS NOT NULL)", name="installed_iff_vehicle"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    terminal_id: Mapped[str] = mapped_column(String(32), unique=True)
+    imei: Mapped[str | None] = mapped_column(String(15), unique=True)
+    model: Mapped[str] = mapped_column(String(60))
+    firmware: Mapped[str] = mapped_column(String(40), default="")
+    status: Mapped[str] = mapped_column(String(12), default="in_stock")
+    vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("vehicles.id"), index=True)
+    purchase_date: Mapped[date | None]
+    install_date: Mapped[date | None]
+    warranty_end: Mapped[date | None]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    vehicle: Mapped[Vehicle | None] = relationship(back_populates="terminals")
+    sims: Mapped[list[Sim]] = relationship(back_populates="terminal")
+
+
+class Sim(db.Model):
+    """A SIM card; sits in at most one terminal."""
+
+    __tablename__ = "sims"
+    __table_args__ = (
+        CheckConstraint(_in("status", SIM_STATUSES), name="status_known"),
+        Index("ix_sims_terminal", "terminal_ref"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    iccid: Mapped[str] = mapped_column(String(20), unique=True)
+    msisdn: Mapped[str | None] = mapped_column(String(20), unique=True)
+    carrier: Mapped[str] = mapped_column(String(40), default="")
+    status: Mapped[str] = mapped_column(String(12), default="in_stock")
+    terminal_ref: Mapped[int | None] = mapped_column(ForeignKey("terminals.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    terminal: Mapped[Terminal | None] = relationship(back_populates="sims")

@@ -1,0 +1,27 @@
+"""Schema pieces shared by every API package."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apiflask import Schema
+from apiflask.fields import Integer, String
+from apiflask.validators import Length, Range
+from flask import current_app
+from sqlalchemy import Select
+
+from dispatch.extensions import db
+
+
+class PageQuery(Schema):
+    q = String(load_default="", validate=Length(max=100))
+    page = Integer(load_default=1, validate=Range(min=1, max=100000))
+    per_page = Integer(load_default=50, validate=Range(min=1, max=200))
+
+
+def paginate(query: Select[Any], args: dict[str, Any]) -> dict[str, Any]:
+    """``{items, total, page, per_page}`` for one page of ``query``."""
+    per_page = args.get("per_page") or current_app.config["PAGE_SIZE"]
+    page = db.paginate(query, page=args.get("page", 1), per_page=per_page, error_out=False)
+    return {"items": list(page.items), "total": page.total,
+            "page": page.page, "per_page": per_page}

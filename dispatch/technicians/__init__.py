@@ -1,0 +1,1 @@
+"""Technician profiles: home base, skills, hours, capacity, last known position."""

@@ -1,0 +1,69 @@
+"""Jinja filters and globals used by every page."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from flask import current_app, request, url_for
+from flask_babel import format_datetime, format_decimal, get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from dispatch.auth.roles import allowed
+
+#: Top navigation: (endpoint, label, permission or None for any signed-in user).
+NAVIGATION: list[tuple[str, Any, str | None]] = [
+    ("registry.customers", _l("Customers"), "customer.view"),
+    ("registry.terminals", _l("Terminals"), "device.view"),
+    ("registry.sims", _l("SIM cards"), "device.view"),
+    ("technicians.index", _l("Technicians"), "technician.view"),
+    ("audit.index", _l("Audit log"), "audit.view"),
+]
+
+
+#: Translated labels for stored enumeration values.
+LABELS: dict[str, Any] = {
+    "ordinary": _l("ordinary"), "confidential": _l("confidential"), "secret": _l("secret"),
+    "in_stock": _l("in stock"), "installed": _l("installed"), "faulty": _l("faulty"),
+    "at_vendor": _l("at vendor"), "scrapped": _l("scrapped"), "deactivated": _l("deactivated"),
+}
+
+
+def _label(value: str) -> Any:
+    return LABELS.get(value, value)
+
+
+def _when(value: datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
+    return format_datetime(value, fmt) if value else ""
+
+
+def _money(value: Decimal | None) -> str:
+    if value is None:
+        return ""
+    return f"{current_app.config['DISPATCH_CURRENCY']} {format_decimal(value, '#,##0.00')}"
+
+
+def _page_url(page: int) -> str:
+    args = dict(request.args)
+    args["page"] = page
+    return url_for(request.endpoint or "web.index", **(request.view_args or {}), **args)
+
+
+def _nav() -> list[tuple[str, Any]]:
+    if not current_user.is_authenticated:
+        return []
+    return [(endpoint, label) for endpoint, label, permission in NAVIGATION
+            if permission is None or allowed(current_user.roles, permission)]
+
+
+def init_templating(app: Any) -> None:
+    app.jinja_env.filters["when"] = _when
+    app.jinja_env.filters["money"] = _money
+    app.jinja_env.filters["label"] = _label
+    app.jinja_env.globals["page_url"] = _page_url
+    app.jinja_env.globals["navigation"] = _nav
+    app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True

@@ -1,0 +1,133 @@
+"""Normalisation and validation of identifiers and values shared by pages, API and jobs.
+
+Each ``normalize_*`` returns the canonical form or raises :class:`ValueError` with a message
+a user can act on.  Services wrap those into :class:`~dispatch.errors.ValidationFailed`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+import phonenumbers
+from flask_babel import lazy_gettext as _l
+from stdnum import luhn
+
+_SEPARATORS = re.compile(r"[\s.\-·•_]+")
+_MONEY_LIMIT = Decimal("9999999999.99")
+
+
+def fold_identifier(raw: str) -> str:
+    """NFKC-fold (full-width letters and digits become ASCII) and drop separators."""
+    return _SEPARATORS.sub("", unicodedata.normalize("NFKC", raw or "")).upper()
+
+
+def normalize_plate(raw: str, pattern: str) -> str:
+    """Canonical plate: upper case, no spaces, dots or dashes; must match ``pattern``."""
+    plate = fold_identifier(raw)
+    if not plate:
+        raise ValueError(_l("Enter the plate number."))
+    if not re.fullmatch(pattern, plate):
+        raise ValueError(_l("“%(plate)s” is not a valid plate number.", plate=plate))
+    return plate
+
+
+def normalize_imei(raw: str) -> str:
+    """15 digits whose last one is the Luhn check digit."""
+    imei = fold_identifier(raw)
+    if not imei.isdigit() or len(imei) != 15:
+        raise ValueError(_l("An IMEI has exactly 15 digits."))
+    if not luhn.is_valid(imei):
+        raise ValueError(_l("The IMEI check digit is wrong; check for a typing error."))
+    return imei
+
+
+def normalize_iccid(raw: str) -> str:
+    """19 or 20 digits starting with 89 (telecom), last digit a Luhn check digit."""
+    iccid = fold_identifier(raw)
+    if not iccid.isdigit() or not 19 <= len(iccid) <= 20:
+        raise ValueError(_l("An ICCID has 19 or 20 digits."))
+    if not iccid.startswith("89"):
+        raise ValueError(_l("An ICCID starts with 89."))
+    if not luhn.is_valid(iccid):
+        raise ValueError(_l("The ICCID check digit is wrong; check for a typing error."))
+    return iccid
+
+
+def normalize_terminal_id(raw: str) -> str:
+    """The terminal ID as printed on the device: 4–32 letters and digits."""
+    terminal_id = fold_identifier(raw)
+    if not re.fullmatch(r"[A-Z0-9]{4,32}", terminal_id):
+        raise ValueError(_l("A terminal ID has 4 to 32 letters and digits."))
+    return terminal_id
+
+
+def normalize_vin(raw: str) -> str:
+    """17 characters, letters I, O and Q excluded (ISO 3779)."""
+    vin = fold_identifier(raw)
+    if not re.fullmatch(r"[A-HJ-NPR-Z0-9]{17}", vin):
+        raise ValueError(_l("A VIN has 17 letters and digits (no I, O or Q)."))
+    return vin
+
+
+def normalize_phone(raw: str, region: str) -> str:
+    """A valid phone number in E.164 form (``+8613800138000``)."""
+    text = unicodedata.normalize("NFKC", raw or "").strip()
+    if not text:
+        raise ValueError(_l("Enter a phone number."))
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError(_l("“%(phone)s” is not a phone number.", phone=text)) from exc
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError(_l("“%(phone)s” is not a valid phone number.", phone=text))
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def parse_money(raw: object, *, allow_zero: bool = True) -> Decimal:
+    """A non-negative amount with at most two decimals, as :class:`Decimal`."""
+    if isinstance(raw, bool) or raw is None:
+        raise ValueError(_l("Enter an amount."))
+    text = unicodedata.normalize("NFKC", str(raw)).strip().replace(",", "")
+    try:
+        amount = Decimal(text)
+    except InvalidOperation as exc:
+        raise ValueError(_l("“%(amount)s” is not an amount.", amount=text)) from exc
+    if not amount.is_finite():
+        raise ValueError(_l("“%(amount)s” is not an amount.", amount=text))
+    if amount.as_tuple().exponent < -2:  # type: ignore[operator]
+        raise ValueError(_l("An amount has at most two decimals."))
+    if amount < 0 or (amount == 0 and not allow_zero):
+        raise ValueError(_l("The amount must be positive."))
+    if amount > _MONEY_LIMIT:
+        raise ValueError(_l("The amount is too large."))
+    return amount.quantize(Decimal("0.01"))
+
+
+def parse_date(raw: object) -> date:
+    """An ISO date (``YYYY-MM-DD``) between 1990 and 2100."""
+    if isinstance(raw, date):
+        value = raw
+    else:
+        try:
+            value = date.fromisoformat(str(raw).strip())
+        except ValueError as exc:
+            raise ValueError(_l("Enter a date as YYYY-MM-DD.")) from exc
+    if not date(1990, 1, 1) <= value <= date(2100, 12, 31):
+        raise ValueError(_l("The date is out of range."))
+    return value
+
+
+def validate_latlon(lat: object, lon: object) -> tuple[float, float] | None:
+    """Both or neither; latitude −90…90, longitude −180…180."""
+    if lat in (None, "") and lon in (None, ""):
+        return None
+    try:
+        flat, flon = float(lat), float(lon)  # type: ignore[arg-type]
+    except (TypeError, ValueError) as exc:
+        raise ValueError(_l("Latitude and longitude must both be numbers.")) from exc
+    if not (-90 <= flat <= 90 and -180 <= flon <= 180):
+        raise ValueError(_l("Latitude must be within ±90 and longitude within ±180."))
+    return flat, flon
