@@ -165,17 +165,18 @@ class Api:
         self.client = client
         self.token = token
 
-    def _headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+    def _headers(self, extra: dict[str, str] | None) -> dict[str, str]:
+        auth = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        return {**auth, **(extra or {})}
 
-    def get(self, path: str, **kwargs: Any):
-        return self.client.get(path, headers=self._headers(), **kwargs)
+    def get(self, path: str, headers: dict[str, str] | None = None, **kwargs: Any):
+        return self.client.get(path, headers=self._headers(headers), **kwargs)
 
-    def post(self, path: str, json: Any = None, **kwargs: Any):
-        return self.client.post(path, json=json, headers=self._headers(), **kwargs)
+    def post(self, path: str, json: Any = None, headers: dict[str, str] | None = None, **kwargs: Any):
+        return self.client.post(path, json=json, headers=self._headers(headers), **kwargs)
 
-    def patch(self, path: str, json: Any = None, **kwargs: Any):
-        return self.client.patch(path, json=json, headers=self._headers(), **kwargs)
+    def patch(self, path: str, json: Any = None, headers: dict[str, str] | None = None, **kwargs: Any):
+        return self.client.patch(path, json=json, headers=self._headers(headers), **kwargs)
 
 
 @pytest.fixture
