@@ -1,0 +1,54 @@
+# GPS Dispatch — `make run` serves the demo, `make test` runs every test.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+PYTEST_WORKERS ?= 2
+
+.PHONY: run setup translations migrate demo serve worker test test-sqlite test-postgres lint \
+        services browser-deps bench clean
+
+run: setup migrate demo serve   ## set up, migrate, load demo data, serve on 127.0.0.1:5000
+
+setup: $(STAMP) translations
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+translations: $(STAMP)
+	$(BIN)/pybabel compile -d dispatch/translations >/dev/null
+
+migrate: setup
+	DISPATCH_ENV=$${DISPATCH_ENV:-development} $(BIN)/flask --app dispatch db upgrade
+
+demo: migrate
+	DISPATCH_ENV=$${DISPATCH_ENV:-development} $(BIN)/flask --app dispatch demo
+
+serve: setup
+	DISPATCH_ENV=$${DISPATCH_ENV:-development} $(BIN)/flask --app dispatch run --host 127.0.0.1 --port 5000
+
+test: setup browser-deps services lint test-sqlite test-postgres   ## every test, SQLite then PostgreSQL
+
+test-sqlite: setup
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --db=sqlite
+
+test-postgres: setup
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --db=postgresql -m "not browser"
+
+lint: setup
+	$(BIN)/ruff check .
+
+services: setup
+	$(BIN)/python scripts/check_services.py
+
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	  else echo "make test: install Debian's chromium package (sudo apt-get install chromium)" >&2; exit 1; fi; }
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts

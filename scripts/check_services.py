@@ -1,0 +1,31 @@
+"""Fail loudly, naming the service, when PostgreSQL, Redis or Chromium is missing for the tests."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import sys
+
+SERVICES = {
+    "PostgreSQL": (os.environ.get("TEST_PG_HOST", "127.0.0.1"), 5432),
+    "Redis": (os.environ.get("TEST_REDIS_HOST", "127.0.0.1"), 6379),
+}
+
+
+def main() -> int:
+    problems = []
+    for name, (host, port) in SERVICES.items():
+        try:
+            socket.create_connection((host, port), timeout=3).close()
+        except OSError as exc:
+            problems.append(f"{name} is not reachable on {host}:{port} ({exc}).")
+    if not (os.environ.get("CHROMIUM") or shutil.which("chromium")):
+        problems.append("Chromium is not installed (Debian package `chromium`).")
+    for problem in problems:
+        print(f"make test: {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
