@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 
 from sqlalchemy import select
 
 from dispatch.auth.models import User
 from dispatch.auth.services import create_user
 from dispatch.extensions import db
-from dispatch.registry.models import Customer, Sim, Terminal, Vehicle
+from dispatch.registry.models import Customer, Installation, Sim, Terminal, Vehicle
 from dispatch.technicians.models import Technician
+from inventory.models import Part
 
 CENTER = (30.2741, 120.1551)
 DISTRICTS = [
@@ -30,6 +32,17 @@ GIVEN = ["伟", "芳", "娜", "敏", "静", "强", "磊", "军", "洋", "勇", "
          "秀英", "建华", "海燕", "志强", "丽娟", "晓东", "国平", "春梅", "文博"]
 PLATE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"
 TERMINAL_MODELS = ["GT06N", "JT808-4G", "VT900", "TK915"]
+PARTS = [
+    *[(f"TERM-{model}", f"{model} 车载定位终端", "terminal", True, "380.00")
+      for model in TERMINAL_MODELS],
+    ("SIM-IOT", "物联网 SIM 卡", "sim", True, "30.00"),
+    ("HARNESS-12V", "12V 电源线束", "harness", False, "25.50"),
+    ("HARNESS-24V", "24V 电源线束", "harness", False, "28.00"),
+    ("RELAY-5P", "断油断电继电器", "relay", False, "45.00"),
+    ("ANT-GPS", "GPS 外置天线", "antenna", False, "35.00"),
+    ("ANT-4G", "4G 外置天线", "antenna", False, "32.00"),
+    ("FUSE-5A", "5A 保险丝座", "other", False, "6.00"),
+]
 STAFF = [
     ("admin", "admin", "系统管理员"), ("manager", "manager", "周经理"),
     ("agent", "agent", "客服 林晓"), ("dispatcher", "dispatcher", "调度 陈刚"),
@@ -86,6 +99,10 @@ def load_demo(password: str) -> str:
             daily_capacity=rng.choice([6, 8, 8, 10]),
         ))
 
+    for sku, name, category, serialized, price in PARTS:
+        db.session.add(Part(sku=sku, name=name, category=category, serialized=serialized,
+                            price=Decimal(price), reorder_point=5))
+    db.session.flush()
     plates: set[str] = set()
     serial = 0
     for index in range(44):
@@ -108,22 +125,30 @@ def load_demo(password: str) -> str:
             installed = date(2025, 1, 1) + timedelta(days=rng.randrange(0, 650))
             terminal = Terminal(
                 terminal_id=f"HZ{serial:08d}", imei=_luhn_complete(f"86{serial:012d}"),
-                model=rng.choice(TERMINAL_MODELS), firmware="v2.3." + str(rng.randrange(1, 9)),
+                model=(model := rng.choice(TERMINAL_MODELS)), sku=f"TERM-{model}",
+                firmware="v2.3." + str(rng.randrange(1, 9)),
                 status="installed", vehicle=vehicle, purchase_date=installed - timedelta(days=20),
                 install_date=installed, warranty_end=installed + timedelta(days=365),
             )
-            db.session.add_all([vehicle, terminal, Sim(
-                iccid=_luhn_complete(f"898600{serial:013d}"), msisdn=_mobile(rng),
-                carrier=rng.choice(["中国移动", "中国联通", "中国电信"]), status="installed",
-                terminal=terminal)])
+            sim = Sim(iccid=_luhn_complete(f"898600{serial:013d}"), msisdn=_mobile(rng),
+                      carrier=rng.choice(["中国移动", "中国联通", "中国电信"]), status="installed",
+                      terminal=terminal, sku="SIM-IOT")
+            since = datetime.combine(installed, time(10), tzinfo=UTC)
+            db.session.add_all([
+                vehicle, terminal, sim,
+                Installation(vehicle=vehicle, device_kind="terminal", terminal=terminal,
+                             installed_at=since),
+                Installation(vehicle=vehicle, device_kind="sim", sim=sim, installed_at=since),
+            ])
     for spare in range(1, 31):
         serial += 1
         db.session.add(Terminal(terminal_id=f"HZ{serial:08d}",
                                 imei=_luhn_complete(f"86{serial:012d}"),
-                                model=TERMINAL_MODELS[spare % len(TERMINAL_MODELS)],
-                                status="in_stock", purchase_date=date(2026, 9, 1)))
+                                model=(model := TERMINAL_MODELS[spare % len(TERMINAL_MODELS)]),
+                                sku=f"TERM-{model}", status="in_stock",
+                                purchase_date=date(2026, 9, 1)))
         db.session.add(Sim(iccid=_luhn_complete(f"898600{serial:013d}"), carrier="中国移动",
-                           status="in_stock"))
+                           status="in_stock", sku="SIM-IOT"))
     db.session.flush()
     return "Demo data loaded.\n" + _login_help(password)
 

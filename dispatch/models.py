@@ -1,11 +1,17 @@
-"""Imports every model module so the metadata (and Alembic) sees all tables."""
+"""Imports every model module so the metadata (and Alembic) sees all tables.
+
+The one place allowed to import from every domain package.
+"""
 
 from dispatch.audit import AuditLog
 from dispatch.auth.models import ApiToken, User, UserRole
-from dispatch.registry.models import Customer, Sim, Terminal, Vehicle
+from dispatch.registry.models import Customer, Installation, Sim, Terminal, Vehicle
+from dispatch.sequences import Sequence
 from dispatch.technicians.models import Technician
+from inventory.models import Part
+from workorders.models import OrderPart, Swap, WorkOrder, WorkOrderEvent
 
 __all__ = [
-    "ApiToken", "AuditLog", "Customer", "Sim", "Technician", "Terminal", "User", "UserRole",
-    "Vehicle",
+    "ApiToken", "AuditLog", "Customer", "Installation", "OrderPart", "Part", "Sequence", "Sim",
+    "Swap", "Technician", "Terminal", "User", "UserRole", "Vehicle", "WorkOrder", "WorkOrderEvent",
 ]

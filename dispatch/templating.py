@@ -12,9 +12,11 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from dispatch.auth.roles import allowed
+from dispatch.labels import label
 
 #: Top navigation: (endpoint, label, permission or None for any signed-in user).
 NAVIGATION: list[tuple[str, Any, str | None]] = [
+    ("workorders.index", _l("Work orders"), "order.view"),
     ("registry.customers", _l("Customers"), "customer.view"),
     ("registry.terminals", _l("Terminals"), "device.view"),
     ("registry.sims", _l("SIM cards"), "device.view"),
@@ -23,16 +25,8 @@ NAVIGATION: list[tuple[str, Any, str | None]] = [
 ]
 
 
-#: Translated labels for stored enumeration values.
-LABELS: dict[str, Any] = {
-    "ordinary": _l("ordinary"), "confidential": _l("confidential"), "secret": _l("secret"),
-    "in_stock": _l("in stock"), "installed": _l("installed"), "faulty": _l("faulty"),
-    "at_vendor": _l("at vendor"), "scrapped": _l("scrapped"), "deactivated": _l("deactivated"),
-}
-
-
-def _label(value: str) -> Any:
-    return LABELS.get(value, value)
+def _label_pair(value: str) -> tuple[str, Any]:
+    return value, label(value)
 
 
 def _when(value: datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
@@ -61,7 +55,8 @@ def _nav() -> list[tuple[str, Any]]:
 def init_templating(app: Any) -> None:
     app.jinja_env.filters["when"] = _when
     app.jinja_env.filters["money"] = _money
-    app.jinja_env.filters["label"] = _label
+    app.jinja_env.filters["label"] = label
+    app.jinja_env.filters["label_pair"] = _label_pair
     app.jinja_env.globals["page_url"] = _page_url
     app.jinja_env.globals["navigation"] = _nav
     app.jinja_env.globals["get_locale"] = get_locale

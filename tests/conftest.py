@@ -23,6 +23,8 @@ from sqlalchemy import create_engine, text
 from dispatch import create_app
 from dispatch.extensions import db
 
+pytest_plugins = ["tests.world"]
+
 PG_SERVER = os.environ.get("TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432")
 PASSWORD = "correct-horse-battery"
 

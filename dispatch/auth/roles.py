@@ -25,6 +25,16 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "technician.view": frozenset({MANAGER, DISPATCHER, ADMIN}),
     "technician.edit": frozenset({MANAGER, ADMIN}),
     "audit.view": frozenset({MANAGER, ADMIN}),
+    "order.view": frozenset({AGENT, MANAGER, DISPATCHER, FINANCE, WAREHOUSE, TECHNICIAN}),
+    "order.create": frozenset({AGENT, MANAGER}),
+    "order.approve": frozenset({MANAGER}),
+    "order.assign": frozenset({DISPATCHER, MANAGER}),
+    "order.cancel": frozenset({AGENT, MANAGER}),
+    "order.close": frozenset({AGENT, MANAGER}),
+    "order.fee_override": frozenset({MANAGER}),
+    "order.contractor": frozenset({MANAGER}),
+    "order.field_work": frozenset({TECHNICIAN}),
+    "order.stats": frozenset({MANAGER, DISPATCHER, AGENT}),
     "user.admin": frozenset({ADMIN}),
 }
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dispatch.extensions import db
@@ -77,6 +77,7 @@ class Terminal(db.Model):
     terminal_id: Mapped[str] = mapped_column(String(32), unique=True)
     imei: Mapped[str | None] = mapped_column(String(15), unique=True)
     model: Mapped[str] = mapped_column(String(60))
+    sku: Mapped[str | None] = mapped_column(ForeignKey("parts.sku"))
     firmware: Mapped[str] = mapped_column(String(40), default="")
     status: Mapped[str] = mapped_column(String(12), default="in_stock")
     vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("vehicles.id"), index=True)
@@ -102,8 +103,45 @@ class Sim(db.Model):
     iccid: Mapped[str] = mapped_column(String(20), unique=True)
     msisdn: Mapped[str | None] = mapped_column(String(20), unique=True)
     carrier: Mapped[str] = mapped_column(String(40), default="")
+    sku: Mapped[str | None] = mapped_column(ForeignKey("parts.sku"))
     status: Mapped[str] = mapped_column(String(12), default="in_stock")
     terminal_ref: Mapped[int | None] = mapped_column(ForeignKey("terminals.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     terminal: Mapped[Terminal | None] = relationship(back_populates="sims")
+
+
+class Installation(db.Model):
+    """Which terminal or SIM was in which vehicle, from when to when (and by which order).
+
+    A partial unique index allows one open installation per device: a device is in at most
+    one vehicle at a time.
+    """
+
+    __tablename__ = "installations"
+    __table_args__ = (
+        CheckConstraint(
+            "(device_kind = 'terminal' AND terminal_ref IS NOT NULL AND sim_ref IS NULL) OR "
+            "(device_kind = 'sim' AND sim_ref IS NOT NULL AND terminal_ref IS NULL)",
+            name="one_device",
+        ),
+        CheckConstraint("removed_at IS NULL OR removed_at >= installed_at", name="period_order"),
+        Index("uq_installations_open_terminal", "terminal_ref", unique=True,
+              sqlite_where=text("removed_at IS NULL"), postgresql_where=text("removed_at IS NULL")),
+        Index("uq_installations_open_sim", "sim_ref", unique=True,
+              sqlite_where=text("removed_at IS NULL"), postgresql_where=text("removed_at IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vehicle_id: Mapped[int] = mapped_column(ForeignKey("vehicles.id"), index=True)
+    device_kind: Mapped[str] = mapped_column(String(8))
+    terminal_ref: Mapped[int | None] = mapped_column(ForeignKey("terminals.id"))
+    sim_ref: Mapped[int | None] = mapped_column(ForeignKey("sims.id"))
+    installed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    work_order_id: Mapped[int | None] = mapped_column(ForeignKey("work_orders.id"))
+    removed_by_order_id: Mapped[int | None] = mapped_column(ForeignKey("work_orders.id"))
+
+    vehicle: Mapped[Vehicle] = relationship()
+    terminal: Mapped[Terminal | None] = relationship()
+    sim: Mapped[Sim | None] = relationship()

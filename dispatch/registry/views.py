@@ -10,7 +10,7 @@ from sqlalchemy import select
 from dispatch.audit import AuditLog
 from dispatch.extensions import db
 from dispatch.forms import handle_form
-from dispatch.registry import services
+from dispatch.registry import devices, services
 from dispatch.registry.models import (
     CONFIDENTIALITY,
     CREDIT_CLASSES,
@@ -114,6 +114,7 @@ def vehicle_new(customer_id: int):
 def vehicle(vehicle_id: int):
     found = services.get_vehicle(vehicle_id, current_user)
     return render_template("registry/vehicle.html", vehicle=found,
+                           installations=devices.vehicle_history(found.id),
                            history=_history("vehicles", found.id))
 
 

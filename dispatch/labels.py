@@ -1,0 +1,32 @@
+"""Translated labels for the enumeration values stored in the database."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+LABELS: dict[str, Any] = {
+    "ordinary": _l("ordinary"), "confidential": _l("confidential"), "secret": _l("secret"),
+    "in_stock": _l("in stock"), "installed": _l("installed"), "faulty": _l("faulty"),
+    "at_vendor": _l("at vendor"), "scrapped": _l("scrapped"), "deactivated": _l("deactivated"),
+    "install": _l("install"), "repair": _l("repair"), "removal": _l("removal"),
+    "inspection": _l("inspection"), "new": _l("new"), "approved": _l("approved"),
+    "assigned": _l("assigned"), "en_route": _l("en route"), "on_site": _l("on site"),
+    "completed": _l("completed"), "closed": _l("closed"), "cancelled": _l("cancelled"),
+    "normal": _l("normal"), "urgent": _l("urgent"), "cash": _l("cash"),
+    "transfer": _l("transfer"), "none": _l("none"), "terminal": _l("terminal"), "sim": _l("SIM"),
+    "intake": _l("registered"), "approve": _l("approved"), "assign": _l("assigned"),
+    "complete": _l("completed"), "close": _l("closed"), "cancel": _l("cancelled"),
+    "swap": _l("device change"), "part": _l("part used"), "fee_override": _l("fee override"),
+    "owner": _l("owner changed"), "install_free": _l("installation is free"),
+    "in_warranty": _l("in warranty"), "parts_only": _l("out of warranty: parts only"),
+    "no_warranty_on_record": _l("no warranty on record: parts only"),
+}
+
+
+def label(value: str) -> Any:
+    """The translated label of a stored enumeration value (the value itself if unknown)."""
+    return LABELS.get(value, value)
+
+

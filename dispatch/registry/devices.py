@@ -1,0 +1,101 @@
+"""Installing and removing terminals and SIMs, keeping the installation history.
+
+Refusals are :class:`~dispatch.errors.Conflict`: a device already in a vehicle cannot go into
+another, a faulty one cannot be installed.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from dateutil.relativedelta import relativedelta
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from dispatch.errors import Conflict
+from dispatch.extensions import db
+from dispatch.labels import label
+from dispatch.registry.models import Installation, Sim, Terminal, Vehicle
+from dispatch.validators import normalize_iccid, normalize_terminal_id
+
+
+def find_terminal(identifier: str) -> Terminal | None:
+    """By terminal ID or IMEI."""
+    key = normalize_terminal_id(identifier)
+    return db.session.scalar(select(Terminal).where(
+        (Terminal.terminal_id == key) | (Terminal.imei == key)))
+
+
+def find_sim(identifier: str) -> Sim | None:
+    return db.session.scalar(select(Sim).where(Sim.iccid == normalize_iccid(identifier)))
+
+
+def _open_installation(column, device_id: int) -> Installation | None:
+    return db.session.scalar(select(Installation).where(
+        column == device_id, Installation.removed_at.is_(None)))
+
+
+def install_terminal(terminal: Terminal, vehicle: Vehicle, order_id: int | None,
+                     when: datetime, today: date) -> None:
+    if terminal.status != "in_stock":
+        raise Conflict(_l("Terminal %(id)s is %(status)s, not in stock.",
+                          id=terminal.terminal_id, status=label(terminal.status)))
+    terminal.status, terminal.vehicle = "installed", vehicle
+    terminal.install_date = today
+    if terminal.warranty_end is None:
+        months = current_app.config["DISPATCH_WARRANTY_MONTHS"]
+        terminal.warranty_end = today + relativedelta(months=months)
+    db.session.add(Installation(vehicle=vehicle, device_kind="terminal", terminal=terminal,
+                                installed_at=when, work_order_id=order_id))
+    for sim in terminal.sims:
+        _open_sim(sim, vehicle, order_id, when)
+
+
+def remove_terminal(terminal: Terminal, status: str, order_id: int | None, when: datetime) -> None:
+    """Take a terminal out of its vehicle; its SIMs leave the vehicle with it."""
+    open_row = _open_installation(Installation.terminal_ref, terminal.id)
+    if open_row is not None:
+        open_row.removed_at, open_row.removed_by_order_id = when, order_id
+    for sim in terminal.sims:
+        _close_sim(sim, order_id, when)
+    terminal.status, terminal.vehicle = status, None
+
+
+def move_sims(old: Terminal, new: Terminal) -> None:
+    """The SIMs of a replaced terminal go into its replacement (same vehicle)."""
+    for sim in list(old.sims):
+        sim.terminal = new
+
+
+def install_sim(sim: Sim, terminal: Terminal, order_id: int | None, when: datetime) -> None:
+    if sim.status != "in_stock":
+        raise Conflict(_l("SIM %(iccid)s is %(status)s, not in stock.",
+                          iccid=sim.iccid, status=label(sim.status)))
+    sim.terminal, sim.status = terminal, "installed"
+    if terminal.vehicle is not None:
+        _open_sim(sim, terminal.vehicle, order_id, when)
+
+
+def remove_sim(sim: Sim, status: str, order_id: int | None, when: datetime) -> None:
+    _close_sim(sim, order_id, when)
+    sim.terminal, sim.status = None, status
+
+
+def _open_sim(sim: Sim, vehicle: Vehicle, order_id: int | None, when: datetime) -> None:
+    if _open_installation(Installation.sim_ref, sim.id) is None:
+        db.session.add(Installation(vehicle=vehicle, device_kind="sim", sim=sim,
+                                    installed_at=when, work_order_id=order_id))
+
+
+def _close_sim(sim: Sim, order_id: int | None, when: datetime) -> None:
+    open_row = _open_installation(Installation.sim_ref, sim.id)
+    if open_row is not None:
+        open_row.removed_at, open_row.removed_by_order_id = when, order_id
+
+
+def vehicle_history(vehicle_id: int) -> list[Installation]:
+    """Every terminal and SIM the vehicle carried, newest first."""
+    return list(db.session.scalars(
+        select(Installation).where(Installation.vehicle_id == vehicle_id)
+        .order_by(Installation.installed_at.desc(), Installation.id.desc())))

@@ -1,0 +1,1 @@
+"""Parts (the price list), stock locations (warehouses and vans) and the stock ledger."""

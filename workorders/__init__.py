@@ -1,0 +1,1 @@
+"""Work orders: intake, approval, life cycle, swaps, parts used, fees and completion."""

@@ -1,0 +1,47 @@
+"""Who may see which order: staff see all but secret customers' (managers only, R18);
+a technician sees only the orders assigned to them."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, select
+
+from dispatch.auth.models import User
+from dispatch.auth.roles import STAFF
+from dispatch.errors import Forbidden, NotFound
+from dispatch.extensions import db
+from dispatch.registry.models import Customer
+from dispatch.technicians.services import technician_for_user
+from workorders.models import WorkOrder
+
+
+def visible_orders(user: User) -> Select[tuple[WorkOrder]]:
+    """The orders ``user`` may see, as a query to filter further."""
+    query = select(WorkOrder)
+    if user.roles & STAFF:
+        if not user.can("customer.view_secret"):
+            query = query.join(Customer, Customer.id == WorkOrder.customer_id).where(
+                Customer.confidentiality != "secret")
+        return query
+    technician = technician_for_user(user)
+    if technician is None or not user.can("order.view"):
+        return query.where(False)  # type: ignore[arg-type]
+    return query.where(WorkOrder.technician_id == technician.id)
+
+
+def get_order(order_id: int, user: User, *, for_update: bool = False) -> WorkOrder:
+    """The order if ``user`` may see it; otherwise :class:`NotFound` (existence is not leaked)."""
+    query = visible_orders(user).where(WorkOrder.id == order_id)
+    if for_update:
+        query = query.with_for_update(of=WorkOrder)
+    order = db.session.scalar(query)
+    if order is None:
+        raise NotFound(_l("No such work order."))
+    return order
+
+
+def require_assigned_technician(order: WorkOrder, user: User) -> None:
+    """Field work on an order is for the technician it is assigned to."""
+    technician = technician_for_user(user)
+    if technician is None or order.technician_id != technician.id:
+        raise Forbidden(_l("Only the technician assigned to this order can do this."))

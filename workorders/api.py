@@ -1,0 +1,185 @@
+"""Work-order API (SPEC §8): intake, life cycle, field work, fees."""
+
+from __future__ import annotations
+
+from apiflask import APIBlueprint
+from flask import url_for
+
+from dispatch.api import api_requires, current_api_user
+from dispatch.extensions import db
+from dispatch.schemas import paginate
+from workorders import assignment, intake, onsite
+from workorders import schemas as s
+from workorders.access import get_order
+from workorders.queries import filtered_orders, response_figures
+
+bp = APIBlueprint("workorders_api", __name__, url_prefix="/api/v1", tag="Work orders")
+
+
+def _status(order):
+    return {"id": order.id, "number": order.number, "status": order.status}
+
+
+@bp.post("/workorders")
+@api_requires("order.create")
+@bp.input(s.OrderIn, arg_name="body")
+@bp.output(s.OrderOut, status_code=201)
+def create_order(body):
+    """Register an install or repair request (R2); the caller becomes its owner (R13)."""
+    order, warnings = intake.create_order(body, current_api_user())
+    db.session.commit()
+    order.warnings = warnings
+    return order, 201, {"Location": url_for("workorders_api.get_order_", order_id=order.id)}
+
+
+@bp.get("/workorders")
+@api_requires("order.view")
+@bp.input(s.OrderQuery, location="query", arg_name="args")
+@bp.output(s.OrderPage)
+def list_orders(args):
+    """Orders the caller may see (a technician: their own), filtered and paginated."""
+    return paginate(filtered_orders(current_api_user(), args), args)
+
+
+@bp.get("/workorders/stats")
+@api_requires("order.stats")
+@bp.input(s.StatsQuery, location="query", arg_name="args")
+@bp.output(s.StatsOut)
+def stats(args):
+    """R10: call-to-arrival and on-site minutes (count, mean, median, p90) by kind."""
+    return response_figures(current_api_user(), args["date_from"], args["date_to"])
+
+
+@bp.get("/workorders/<int:order_id>")
+@api_requires("order.view")
+@bp.output(s.OrderOut)
+def get_order_(order_id: int):
+    return get_order(order_id, current_api_user())
+
+
+@bp.post("/workorders/<int:order_id>/approve")
+@api_requires("order.approve")
+@bp.output(s.StatusOut)
+def approve(order_id: int):
+    """R3: the manager approves the order."""
+    user = current_api_user()
+    order = assignment.approve(get_order(order_id, user, for_update=True), user)
+    db.session.commit()
+    return _status(order)
+
+
+@bp.post("/workorders/<int:order_id>/assign")
+@api_requires("order.assign")
+@bp.input(s.AssignIn, arg_name="body")
+@bp.output(s.StatusOut)
+def assign(order_id: int, body):
+    """Assign (or reassign) an approved order to a technician."""
+    user = current_api_user()
+    order = assignment.assign(get_order(order_id, user, for_update=True), body["technician_id"], user)
+    db.session.commit()
+    return _status(order)
+
+
+@bp.post("/workorders/<int:order_id>/status")
+@api_requires("order.field_work")
+@bp.input(s.StatusIn, arg_name="body")
+@bp.output(s.StatusOut)
+def field_status(order_id: int, body):
+    """The assigned technician is en route or on site (position recorded when given)."""
+    user = current_api_user()
+    order = onsite.report_status(get_order(order_id, user, for_update=True), user,
+                                 body["status"], body.get("lat"), body.get("lon"))
+    db.session.commit()
+    return _status(order)
+
+
+@bp.post("/workorders/<int:order_id>/swaps")
+@api_requires("order.field_work")
+@bp.input(s.SwapIn, arg_name="body")
+@bp.output(s.SwapOut, status_code=201)
+def add_swap(order_id: int, body):
+    """R5/R6: record a terminal or SIM change, old → new."""
+    user = current_api_user()
+    swap = onsite.add_swap(get_order(order_id, user, for_update=True), user, body)
+    db.session.commit()
+    return swap
+
+
+@bp.post("/workorders/<int:order_id>/parts")
+@api_requires("order.field_work")
+@bp.input(s.PartIn, arg_name="body")
+@bp.output(s.PartOut, status_code=201)
+def add_part(order_id: int, body):
+    user = current_api_user()
+    line = onsite.add_part(get_order(order_id, user, for_update=True), user, body)
+    db.session.commit()
+    return line
+
+
+@bp.get("/workorders/<int:order_id>/fee")
+@api_requires("order.view")
+@bp.output(s.FeeOut)
+def fee(order_id: int):
+    """The fee the server computes (R1), shown before the customer signs."""
+    order = get_order(order_id, current_api_user())
+    quote = onsite.current_quote(order)
+    return {**quote.__dict__, "override": order.fee_override,
+            "fee": order.fee_override if order.fee_override is not None else quote.total}
+
+
+@bp.post("/workorders/<int:order_id>/fee-override")
+@api_requires("order.fee_override")
+@bp.input(s.FeeOverrideIn, arg_name="body")
+@bp.output(s.StatusOut)
+def fee_override(order_id: int, body):
+    user = current_api_user()
+    order = onsite.override_fee(get_order(order_id, user, for_update=True), user,
+                                body["amount"], body["reason"])
+    db.session.commit()
+    return _status(order)
+
+
+@bp.post("/workorders/<int:order_id>/complete")
+@api_requires("order.field_work")
+@bp.input(s.CompleteIn, arg_name="body")
+@bp.output(s.CompleteOut)
+def complete(order_id: int, body):
+    """R7: complete with resolution, payment and the customer's signature."""
+    user = current_api_user()
+    order = onsite.complete(get_order(order_id, user, for_update=True), user, body)
+    db.session.commit()
+    return {"status": order.status, "fee": order.fee, "invoice_number": None}
+
+
+@bp.post("/workorders/<int:order_id>/cancel")
+@api_requires("order.cancel")
+@bp.input(s.CancelIn, arg_name="body")
+@bp.output(s.StatusOut)
+def cancel(order_id: int, body):
+    user = current_api_user()
+    order = assignment.cancel(get_order(order_id, user, for_update=True), body["reason"], user)
+    db.session.commit()
+    return _status(order)
+
+
+@bp.post("/workorders/<int:order_id>/close")
+@api_requires("order.close")
+@bp.output(s.StatusOut)
+def close(order_id: int):
+    user = current_api_user()
+    order = assignment.close(get_order(order_id, user, for_update=True), user)
+    db.session.commit()
+    return _status(order)
+
+
+@bp.post("/workorders/<int:order_id>/owner")
+@api_requires("order.create")
+@bp.input(s.OwnerIn, arg_name="body")
+@bp.output(s.StatusOut)
+def transfer_owner(order_id: int, body):
+    """R13: hand the order to another employee explicitly."""
+    user = current_api_user()
+    order = intake.transfer_ownership(get_order(order_id, user, for_update=True),
+                                      body["user_id"], user)
+    db.session.commit()
+    return _status(order)

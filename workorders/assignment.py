@@ -1,0 +1,68 @@
+"""Approval (R3), assignment and reassignment, cancellation and closing."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from dispatch.auth.models import User
+from dispatch.errors import FieldErrors, Forbidden
+from dispatch.extensions import db
+from dispatch.technicians.models import Technician
+from dispatch.text import clean_text
+from workorders.lifecycle import check, transition
+from workorders.models import WorkOrder
+
+
+def approve(order: WorkOrder, user: User) -> WorkOrder:
+    """R3: the GPS division manager approves before anyone is assigned."""
+    check(order, "approve", user)
+    order.approved_by_id = user.id
+    transition(order, "approve", user)
+    return order
+
+
+def assign(order: WorkOrder, technician_id: int, user: User) -> WorkOrder:
+    """Give an approved order to an active technician (or move it to another one).
+
+    An outside contractor (R12) needs a manager's approval and an urgent order; the approving
+    manager is recorded.
+    """
+    check(order, "assign", user)
+    technician = db.session.get(Technician, technician_id)
+    errors = FieldErrors()
+    if technician is None or not technician.active:
+        errors.add("technician_id", _l("Choose an active technician."))
+    elif technician.id == order.technician_id:
+        errors.add("technician_id", _l("The order is already assigned to this technician."))
+    errors.raise_if_any()
+    assert technician is not None
+    if technician.contractor:
+        if not user.can("order.contractor"):
+            raise Forbidden(_l("An outside contractor needs a manager's approval."))
+        if order.priority != "urgent":
+            errors.add("technician_id", _l("Outside contractors take urgent orders only."))
+            errors.raise_if_any()
+        order.contractor_approved_by_id = user.id
+    else:
+        order.contractor_approved_by_id = None
+    previous = order.technician.name if order.technician else None
+    order.technician = technician
+    note = f"{previous} → {technician.name}" if previous else technician.name
+    transition(order, "assign", user, note=note)
+    return order
+
+
+def cancel(order: WorkOrder, reason: str, user: User) -> WorkOrder:
+    check(order, "cancel", user)
+    errors = FieldErrors()
+    clean = errors.check("reason", clean_text, reason, max_len=300, required=True)
+    errors.raise_if_any()
+    order.cancel_reason = clean
+    transition(order, "cancel", user, note=clean or "")
+    return order
+
+
+def close(order: WorkOrder, user: User) -> WorkOrder:
+    check(order, "close", user)
+    transition(order, "close", user)
+    return order

@@ -1,0 +1,165 @@
+"""Intake (R2, R13): an agent records a complete install or repair request.
+
+The customer is picked by id or created inline; the vehicle is found by plate or created for
+that customer; the first-contact employee becomes the owner. Every field problem is reported
+at once and nothing is written when there is one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from dispatch import settings
+from dispatch.auth.models import User
+from dispatch.errors import FieldErrors, Forbidden, NotFound, ValidationFailed
+from dispatch.extensions import db
+from dispatch.registry import services as registry
+from dispatch.registry.models import Customer, Vehicle
+from dispatch.sequences import next_value
+from dispatch.text import choice, clean_text
+from dispatch.timeutil import utcnow
+from dispatch.validators import (
+    normalize_iccid,
+    normalize_imei,
+    normalize_phone,
+    normalize_plate,
+    normalize_terminal_id,
+    parse_date,
+    validate_latlon,
+)
+from workorders.lifecycle import record
+from workorders.models import KINDS, OPEN_STATUSES, PRIORITIES, WorkOrder
+
+INTAKE_FIELDS = ("kind", "customer_id", "plate", "address", "lat", "lon", "contact_name",
+                 "contact_phone", "product_model", "purchase_date", "fault_description",
+                 "terminal_id", "imei", "iccid", "priority", "window_start", "window_end")
+
+
+def _parse_datetime(raw: Any) -> datetime:
+    if isinstance(raw, datetime):
+        value = raw
+    else:
+        try:
+            value = datetime.fromisoformat(str(raw).strip())
+        except ValueError as exc:
+            raise ValueError(_l("Enter a date and time (YYYY-MM-DDTHH:MM).")) from exc
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=settings.timezone())
+    return value
+
+
+def _optional(errors: FieldErrors, name: str, fn: Any, raw: Any, *args: Any) -> Any:
+    return errors.check(name, fn, raw, *args) if raw not in (None, "") else None
+
+
+def _customer(data: Mapping[str, Any], user: User, errors: FieldErrors) -> Customer | None:
+    inline = data.get("customer")
+    if isinstance(inline, Mapping):
+        try:
+            return registry.create_customer(inline, user)
+        except ValidationFailed as exc:
+            for field, message in exc.fields.items():
+                errors.add(f"customer.{field}", message)
+            return None
+    raw_id = data.get("customer_id")
+    try:
+        return registry.get_customer(int(raw_id), user)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        errors.add("customer_id", _l("Pick a customer or enter a new one."))
+    except NotFound:
+        errors.add("customer_id", _l("No such customer."))
+    return None
+
+
+def _vehicle(plate: str | None, customer: Customer | None, errors: FieldErrors) -> Vehicle | None:
+    if plate is None or customer is None:
+        return None
+    vehicle = db.session.scalar(select(Vehicle).where(Vehicle.plate == plate))
+    if vehicle is None:
+        vehicle = Vehicle(plate=plate, customer=customer)
+        db.session.add(vehicle)
+    elif vehicle.customer_id != customer.id:
+        errors.add("plate", _l("This plate is registered to another customer."))
+        return None
+    return vehicle
+
+
+def create_order(data: Mapping[str, Any], user: User) -> tuple[WorkOrder, list[str]]:
+    """Validate and register a new order (status ``new``); returns it and any warnings."""
+    errors = FieldErrors()
+    kind = errors.check("kind", choice, data.get("kind"), KINDS)
+    customer = _customer(data, user, errors)
+    plate = errors.check("plate", normalize_plate, data.get("plate") or "", settings.plate_pattern())
+    point = errors.check("lat", validate_latlon, data.get("lat"), data.get("lon"))
+    fields = {
+        "site_address": errors.check("address", clean_text, data.get("address")
+                                     or (customer.address if customer else ""), max_len=300,
+                                     required=True),
+        "contact_name": errors.check("contact_name", clean_text, data.get("contact_name")
+                                     or (customer.contact_name if customer else ""),
+                                     max_len=100, required=True),
+        "contact_phone": errors.check("contact_phone", normalize_phone, data.get("contact_phone")
+                                      or (customer.phone if customer else ""),
+                                      settings.phone_region()),
+        "product_model": errors.check("product_model", clean_text, data.get("product_model"),
+                                      max_len=60, required=True),
+        "fault_description": errors.check("fault_description", clean_text,
+                                          data.get("fault_description"), max_len=2000,
+                                          required=kind == "repair"),
+        "purchase_date": _optional(errors, "purchase_date", parse_date, data.get("purchase_date")),
+        "reported_terminal_id": _optional(errors, "terminal_id", normalize_terminal_id,
+                                          data.get("terminal_id")),
+        "reported_imei": _optional(errors, "imei", normalize_imei, data.get("imei")),
+        "reported_iccid": _optional(errors, "iccid", normalize_iccid, data.get("iccid")),
+        "priority": errors.check("priority", choice, data.get("priority"), PRIORITIES, "normal"),
+        "window_start": _optional(errors, "window_start", _parse_datetime, data.get("window_start")),
+        "window_end": _optional(errors, "window_end", _parse_datetime, data.get("window_end")),
+    }
+    if fields["window_start"] and fields["window_end"] and \
+            fields["window_end"] <= fields["window_start"]:
+        errors.add("window_end", _l("The time window must end after it starts."))
+    if point is None and customer is not None and customer.lat is not None:
+        point = (customer.lat, customer.lon)
+    vehicle = _vehicle(plate, customer, errors) if not errors.errors else None
+    errors.raise_if_any()
+    assert customer is not None and vehicle is not None and kind is not None
+
+    warnings = [
+        str(_l("Order %(number)s for this plate is still open.", number=number))
+        for number in db.session.scalars(select(WorkOrder.number).where(
+            WorkOrder.vehicle_id == vehicle.id, WorkOrder.status.in_(OPEN_STATUSES)))
+    ] if vehicle.id else []
+    if customer.credit_class == "D":
+        warnings.append(str(_l("Credit class D customer: collect payment on site.")))
+    now = utcnow()
+    yymm = now.astimezone(settings.timezone()).strftime("%y%m")
+    order = WorkOrder(
+        number=f"WO-{yymm}-{next_value(f'work_order:{yymm}'):05d}", kind=kind, status="new",
+        customer=customer, vehicle=vehicle, site_lat=point[0] if point else None,
+        site_lon=point[1] if point else None, owner_id=user.id, created_by_id=user.id,
+        created_at=now, **fields,
+    )
+    db.session.add(order)
+    db.session.flush()
+    record(order, "intake", user)
+    return order, warnings
+
+
+def transfer_ownership(order: WorkOrder, new_owner_id: int, user: User) -> WorkOrder:
+    """R13: ownership moves only explicitly, by the owner or a manager."""
+    if user.id != order.owner_id and not user.has_role("manager"):
+        raise Forbidden(_l("Only the owner or a manager can hand this order over."))
+    new_owner = db.session.get(User, new_owner_id)
+    if new_owner is None or not new_owner.active or not new_owner.roles & {"agent", "manager",
+                                                                            "dispatcher"}:
+        raise ValidationFailed(_l("Some fields are not valid."),
+                               {"user_id": str(_l("Choose an active agent, dispatcher or manager."))})
+    previous = order.owner.display_name
+    order.owner_id = new_owner.id
+    record(order, "owner", user, note=f"{previous} → {new_owner.display_name}")
+    return order

@@ -1,0 +1,185 @@
+"""The work order and what hangs off it: status history, swaps, parts."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from dispatch.auth.models import User
+from dispatch.extensions import db
+from dispatch.registry.models import Customer, Vehicle
+from dispatch.technicians.models import Technician
+from dispatch.timeutil import UTCDateTime, utcnow
+
+KINDS = ("install", "repair", "removal", "inspection")
+STATUSES = ("new", "approved", "assigned", "en_route", "on_site", "completed", "closed",
+            "cancelled")
+OPEN_STATUSES = ("new", "approved", "assigned", "en_route", "on_site")
+PRIORITIES = ("normal", "urgent")
+PAYMENT_METHODS = ("cash", "transfer", "none")
+SWAP_KINDS = ("terminal", "sim")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class WorkOrder(db.Model):
+    __tablename__ = "work_orders"
+    __table_args__ = (
+        CheckConstraint(_in("kind", KINDS), name="kind_known"),
+        CheckConstraint(_in("status", STATUSES), name="status_known"),
+        CheckConstraint(_in("priority", PRIORITIES), name="priority_known"),
+        CheckConstraint(f"payment_method IS NULL OR {_in('payment_method', PAYMENT_METHODS)}",
+                        name="payment_method_known"),
+        CheckConstraint("amount_collected IS NULL OR amount_collected >= 0",
+                        name="collected_not_negative"),
+        CheckConstraint("fee_total IS NULL OR fee_total >= 0", name="fee_not_negative"),
+        CheckConstraint("window_end IS NULL OR window_start IS NULL OR window_end > window_start",
+                        name="window_order"),
+        CheckConstraint("status NOT IN ('assigned', 'en_route', 'on_site', 'completed', 'closed') "
+                        "OR technician_id IS NOT NULL", name="assigned_has_technician"),
+        CheckConstraint("status IN ('new', 'cancelled') OR approved_by_id IS NOT NULL",
+                        name="approved_before_work"),
+        Index("ix_work_orders_status_priority", "status", "priority", "created_at"),
+        Index("ix_work_orders_technician_status", "technician_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    status: Mapped[str] = mapped_column(String(12), default="new")
+    priority: Mapped[str] = mapped_column(String(8), default="normal")
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    vehicle_id: Mapped[int] = mapped_column(ForeignKey("vehicles.id"), index=True)
+    site_address: Mapped[str] = mapped_column(String(300))
+    site_lat: Mapped[float | None]
+    site_lon: Mapped[float | None]
+    contact_name: Mapped[str] = mapped_column(String(100))
+    contact_phone: Mapped[str] = mapped_column(String(20))
+    product_model: Mapped[str] = mapped_column(String(60))
+    purchase_date: Mapped[date | None]
+    fault_description: Mapped[str] = mapped_column(Text, default="")
+    reported_terminal_id: Mapped[str | None] = mapped_column(String(32))
+    reported_imei: Mapped[str | None] = mapped_column(String(15))
+    reported_iccid: Mapped[str | None] = mapped_column(String(20))
+    window_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    window_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    technician_id: Mapped[int | None] = mapped_column(ForeignKey("technicians.id"))
+    contractor_approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    resolution: Mapped[str] = mapped_column(Text, default="")
+    payment_method: Mapped[str | None] = mapped_column(String(10))
+    amount_collected: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    fee_total: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    fee_override: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    fee_override_reason: Mapped[str | None] = mapped_column(String(300))
+    fee_override_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    in_warranty: Mapped[bool | None]
+    signature_path: Mapped[str | None] = mapped_column(String(200))
+    cancel_reason: Mapped[str | None] = mapped_column(String(300))
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    en_route_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    on_site_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(default=1)
+
+    customer: Mapped[Customer] = relationship()
+    vehicle: Mapped[Vehicle] = relationship()
+    technician: Mapped[Technician | None] = relationship()
+    owner: Mapped[User] = relationship(foreign_keys=[owner_id])
+    approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])
+    events: Mapped[list[WorkOrderEvent]] = relationship(
+        back_populates="order", order_by="WorkOrderEvent.id", cascade="all, delete-orphan")
+    swaps: Mapped[list[Swap]] = relationship(
+        back_populates="order", order_by="Swap.id", cascade="all, delete-orphan")
+    parts: Mapped[list[OrderPart]] = relationship(
+        back_populates="order", order_by="OrderPart.id", cascade="all, delete-orphan")
+
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+
+    @property
+    def fee(self) -> Decimal | None:
+        """What the customer pays: the manager's override when there is one."""
+        return self.fee_override if self.fee_override is not None else self.fee_total
+
+
+class WorkOrderEvent(db.Model):
+    """One step of an order's history: who did what, when, and where."""
+
+    __tablename__ = "work_order_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(20))
+    from_status: Mapped[str | None] = mapped_column(String(12))
+    to_status: Mapped[str | None] = mapped_column(String(12))
+    lat: Mapped[float | None]
+    lon: Mapped[float | None]
+    note: Mapped[str] = mapped_column(String(500), default="")
+
+    order: Mapped[WorkOrder] = relationship(back_populates="events")
+    user: Mapped[User | None] = relationship()
+
+
+class Swap(db.Model):
+    """A terminal or SIM change: old → new. An install has no old, a removal no new."""
+
+    __tablename__ = "swaps"
+    __table_args__ = (
+        CheckConstraint(_in("kind", SWAP_KINDS), name="kind_known"),
+        CheckConstraint("old_identifier IS NOT NULL OR new_identifier IS NOT NULL",
+                        name="old_or_new"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    old_identifier: Mapped[str | None] = mapped_column(String(32))
+    new_identifier: Mapped[str | None] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(String(300), default="")
+    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    order: Mapped[WorkOrder] = relationship(back_populates="swaps")
+
+
+class OrderPart(db.Model):
+    """A part used on the order, priced from the parts list when it was recorded."""
+
+    __tablename__ = "order_parts"
+    __table_args__ = (
+        CheckConstraint("qty > 0", name="qty_positive"),
+        CheckConstraint("unit_price >= 0", name="price_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id"), index=True)
+    sku: Mapped[str] = mapped_column(ForeignKey("parts.sku"))
+    name: Mapped[str] = mapped_column(String(120))
+    qty: Mapped[int]
+    serial: Mapped[str | None] = mapped_column(String(32))
+    unit_price: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    swap_id: Mapped[int | None] = mapped_column(ForeignKey("swaps.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    order: Mapped[WorkOrder] = relationship(back_populates="parts")
+
+    @property
+    def amount(self) -> Decimal:
+        return self.unit_price * self.qty

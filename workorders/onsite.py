@@ -1,0 +1,244 @@
+"""What the technician records on site: swaps (R5, R6), parts used, and completion (R7).
+
+Swaps are checked against the device registry when recorded and applied to it on completion,
+all in the completion's transaction: either everything (status, registry, signature, fee) is
+saved or nothing is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from dispatch import settings, storage
+from dispatch.auth.models import User
+from dispatch.errors import Conflict, FieldErrors, Forbidden
+from dispatch.extensions import db
+from dispatch.labels import label
+from dispatch.registry import devices
+from dispatch.registry.models import Sim, Terminal
+from dispatch.technicians.services import report_location
+from dispatch.text import choice, clean_text
+from dispatch.timeutil import utcnow
+from dispatch.validators import parse_money, validate_latlon
+from inventory.models import Part
+from workorders import fees
+from workorders.access import require_assigned_technician
+from workorders.kinds import kind_of
+from workorders.lifecycle import check, record, transition
+from workorders.models import PAYMENT_METHODS, SWAP_KINDS, OrderPart, Swap, WorkOrder
+
+
+def report_status(order: WorkOrder, user: User, status: str, lat: Any, lon: Any) -> WorkOrder:
+    """The assigned technician is en route or on site; the position, when given, is recorded
+    on the event and as the technician's last known position."""
+    require_assigned_technician(order, user)
+    errors = FieldErrors()
+    point = errors.check("lat", validate_latlon, lat, lon)
+    errors.raise_if_any()
+    transition(order, status, user, lat=point[0] if point else None,
+               lon=point[1] if point else None)
+    if point is not None:
+        report_location(order.technician, user, *point)  # type: ignore[arg-type]
+    return order
+
+
+def _require_on_site(order: WorkOrder, user: User) -> None:
+    require_assigned_technician(order, user)
+    if order.status != "on_site":
+        raise Conflict(_l("Record work once you are on site."), fields={"status": order.status},
+                       code="illegal_transition")
+
+
+def _installed_terminal(order: WorkOrder) -> Terminal | None:
+    installed = [t for t in order.vehicle.terminals if t.status == "installed"]
+    return installed[0] if installed else None
+
+
+def _pending(order: WorkOrder, kind: str) -> Swap | None:
+    return next((s for s in order.swaps if s.kind == kind and s.applied_at is None), None)
+
+
+def add_swap(order: WorkOrder, user: User, data: Mapping[str, Any]) -> Swap:
+    """Record a terminal or SIM change (old → new); an install has no old, a removal no new."""
+    _require_on_site(order, user)
+    errors = FieldErrors()
+    kind = errors.check("kind", choice, data.get("kind"), SWAP_KINDS)
+    reason = errors.check("reason", clean_text, data.get("reason"), max_len=300)
+    errors.raise_if_any()
+    find = devices.find_terminal if kind == "terminal" else devices.find_sim
+    old = errors.check("old", find, data["old"]) if data.get("old") else None
+    new = errors.check("new", find, data["new"]) if data.get("new") else None
+    if not data.get("old") and not data.get("new"):
+        errors.add("new", _l("Give the old device, the new one, or both."))
+    if data.get("old") and old is None and "old" not in errors.errors:
+        errors.add("old", _l("This device is not in the registry."))
+    if data.get("new") and new is None and "new" not in errors.errors:
+        errors.add("new", _l("This device is not in the registry."))
+    errors.raise_if_any()
+    if _pending(order, kind) is not None:  # type: ignore[arg-type]
+        raise Conflict(_l("A %(kind)s change is already recorded on this order.", kind=label(kind)))
+    _check_devices(order, kind, old, new, errors)  # type: ignore[arg-type]
+    errors.raise_if_any()
+    swap = Swap(order=order, kind=kind, reason=reason or "",
+                old_identifier=_identifier(old), new_identifier=_identifier(new))
+    db.session.add(swap)
+    db.session.flush()
+    if new is not None and new.sku:
+        _add_part_line(order, new.sku, 1, _identifier(new), swap.id)
+    record(order, "swap", user, note=f"{kind}: {swap.old_identifier or '—'} → "
+                                    f"{swap.new_identifier or '—'}")
+    return swap
+
+
+def _identifier(device: Terminal | Sim | None) -> str | None:
+    if device is None:
+        return None
+    return device.terminal_id if isinstance(device, Terminal) else device.iccid
+
+
+def _check_devices(order: WorkOrder, kind: str, old: Any, new: Any, errors: FieldErrors) -> None:
+    installed = _installed_terminal(order)
+    if kind == "terminal":
+        if old is not None and (installed is None or old.id != installed.id):
+            errors.add("old", _l("This terminal is not the one installed in %(plate)s.",
+                                 plate=order.vehicle.plate))
+        if old is None and installed is not None and order.kind != "install":
+            errors.add("old", _l("Give the terminal taken out of %(plate)s.",
+                                 plate=order.vehicle.plate))
+        if order.kind == "install" and installed is not None and old is None:
+            errors.add("new", _l("%(plate)s already has terminal %(id)s installed.",
+                                 plate=order.vehicle.plate, id=installed.terminal_id))
+    else:
+        sims = installed.sims if installed else []
+        if old is not None and old not in sims:
+            errors.add("old", _l("This SIM is not in the terminal of %(plate)s.",
+                                 plate=order.vehicle.plate))
+    if new is not None and new.status != "in_stock":
+        errors.add("new", _l("This device is %(status)s, not in stock.", status=label(new.status)))
+
+
+def _add_part_line(order: WorkOrder, sku: str, qty: int, serial: str | None,
+                   swap_id: int | None = None) -> OrderPart:
+    part = db.session.scalar(select(Part).where(Part.sku == sku))
+    if part is None:
+        raise Conflict(_l("Unknown part %(sku)s.", sku=sku))
+    line = OrderPart(order=order, sku=part.sku, name=part.name, qty=qty, serial=serial,
+                     unit_price=part.price, swap_id=swap_id)
+    db.session.add(line)
+    return line
+
+
+def add_part(order: WorkOrder, user: User, data: Mapping[str, Any]) -> OrderPart:
+    """Record a part used (priced from the parts list at this moment)."""
+    _require_on_site(order, user)
+    errors = FieldErrors()
+    sku = errors.check("sku", clean_text, data.get("sku"), max_len=40, required=True)
+    qty = errors.check("qty", _positive_int, data.get("qty", 1))
+    serial = errors.check("serial", clean_text, data.get("serial"), max_len=32) or None
+    part = db.session.scalar(select(Part).where(Part.sku == sku)) if sku else None
+    if sku and (part is None or not part.active):
+        errors.add("sku", _l("Unknown part %(sku)s.", sku=sku))
+    if part is not None and part.serialized and (qty != 1 or not serial):
+        errors.add("serial", _l("A serialised part is recorded one at a time with its serial."))
+    errors.raise_if_any()
+    line = _add_part_line(order, part.sku, qty, serial)  # type: ignore[union-attr]
+    db.session.flush()
+    record(order, "part", user, note=f"{line.sku} × {line.qty}")
+    return line
+
+
+def _positive_int(raw: Any) -> int:
+    try:
+        value = int(str(raw).strip())
+    except ValueError as exc:
+        raise ValueError(_l("Enter a whole number.")) from exc
+    if not 1 <= value <= 1000:
+        raise ValueError(_l("Between 1 and 1000."))
+    return value
+
+
+def current_quote(order: WorkOrder) -> fees.FeeQuote:
+    return fees.quote(order, utcnow().astimezone(settings.timezone()).date())
+
+
+def complete(order: WorkOrder, user: User, data: Mapping[str, Any]) -> WorkOrder:
+    """R7: complete once every required field is there; applies swaps, stores the signature."""
+    require_assigned_technician(order, user)
+    check(order, "complete", user)
+    errors = FieldErrors()
+    resolution = errors.check("resolution", clean_text, data.get("resolution"), max_len=2000) or ""
+    method = errors.check("payment_method", choice, data.get("payment_method"), PAYMENT_METHODS)
+    amount = errors.check("amount_collected", parse_money, data.get("amount_collected"))
+    signature = errors.check("signature", storage.decode_png, data.get("signature_png_base64") or "")
+    for field, message in kind_of(order).missing(order, resolution).items():
+        errors.add(field, message)
+    quote = current_quote(order)
+    fee = order.fee_override if order.fee_override is not None else quote.total
+    if method and amount is not None:
+        _check_payment(method, amount, fee, errors)
+    errors.raise_if_any()
+    _apply_swaps(order)
+    order.resolution = resolution
+    order.signature_path = storage.save("signatures", signature, ".png")
+    order.payment_method, order.amount_collected = method, amount
+    order.fee_total, order.in_warranty = quote.total, quote.in_warranty
+    transition(order, "complete", user, note=f"fee {fee}")
+    return order
+
+
+def _check_payment(method: str, amount: Decimal, fee: Decimal, errors: FieldErrors) -> None:
+    if method == "none" and amount != 0:
+        errors.add("amount_collected", _l("Nothing is collected when the payment method is none."))
+    elif method != "none" and amount != fee:
+        errors.add("amount_collected", _l("Collect exactly the fee: %(fee)s.", fee=fee))
+    if fee == 0 and method != "none":
+        errors.add("payment_method", _l("The fee is zero: choose none."))
+
+
+def _apply_swaps(order: WorkOrder) -> None:
+    """Terminal changes first, then SIMs, so a new SIM goes into the new terminal."""
+    now, today = utcnow(), utcnow().astimezone(settings.timezone()).date()
+    removed_status = kind_of(order).removed_status
+    for swap in sorted(order.swaps, key=lambda s: (s.kind != "terminal", s.id)):
+        if swap.applied_at is not None:
+            continue
+        find = devices.find_terminal if swap.kind == "terminal" else devices.find_sim
+        old = find(swap.old_identifier) if swap.old_identifier else None
+        new = find(swap.new_identifier) if swap.new_identifier else None
+        if swap.kind == "terminal":
+            if old is not None and new is not None:
+                devices.move_sims(old, new)
+            if old is not None:
+                devices.remove_terminal(old, removed_status, order.id, now)
+            if new is not None:
+                devices.install_terminal(new, order.vehicle, order.id, now, today)
+        else:
+            terminal = _installed_terminal(order)
+            if old is not None:
+                devices.remove_sim(old, removed_status, order.id, now)
+            if new is not None:
+                if terminal is None:
+                    raise Conflict(_l("Install a terminal before its SIM card."))
+                devices.install_sim(new, terminal, order.id, now)
+        swap.applied_at = now
+        db.session.flush()
+
+
+def override_fee(order: WorkOrder, user: User, amount: Any, reason: Any) -> WorkOrder:
+    """A manager sets the fee by hand, with a reason (audited)."""
+    if not user.can("order.fee_override"):
+        raise Forbidden(_l("Only a manager can override a fee."))
+    if order.status in ("completed", "closed", "cancelled"):
+        raise Conflict(_l("The fee of a %(status)s order cannot change.", status=label(order.status)))
+    errors = FieldErrors()
+    value = errors.check("amount", parse_money, amount)
+    why = errors.check("reason", clean_text, reason, max_len=300, required=True)
+    errors.raise_if_any()
+    order.fee_override, order.fee_override_reason, order.fee_override_by_id = value, why, user.id
+    record(order, "fee_override", user, note=f"{value}: {why}")
+    return order

@@ -1,0 +1,90 @@
+"""Order lists with filters, and the R10 figures (call-to-arrival, time on site)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime, time, timedelta
+from statistics import median
+from typing import Any
+
+from sqlalchemy import Select, or_
+
+from dispatch import settings
+from dispatch.auth.models import User
+from dispatch.extensions import db
+from dispatch.registry.models import Customer, Vehicle
+from dispatch.validators import fold_identifier
+from workorders.access import visible_orders
+from workorders.models import KINDS, STATUSES, WorkOrder
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=settings.timezone())
+
+
+def filtered_orders(user: User, filters: Mapping[str, Any]) -> Select[tuple[WorkOrder]]:
+    """Visible orders narrowed by status, kind, technician, plate, dates and free text."""
+    query = visible_orders(user)
+    if filters.get("status") in STATUSES:
+        query = query.where(WorkOrder.status == filters["status"])
+    if filters.get("kind") in KINDS:
+        query = query.where(WorkOrder.kind == filters["kind"])
+    if filters.get("technician_id"):
+        query = query.where(WorkOrder.technician_id == int(filters["technician_id"]))
+    if filters.get("plate"):
+        query = query.where(WorkOrder.vehicle.has(
+            Vehicle.plate.ilike(f"%{fold_identifier(filters['plate'])}%")))
+    if filters.get("date_from"):
+        query = query.where(WorkOrder.created_at >= _day_start(filters["date_from"]))
+    if filters.get("date_to"):
+        query = query.where(WorkOrder.created_at < _day_start(filters["date_to"] + timedelta(days=1)))
+    text = (filters.get("q") or "").strip()
+    if text:
+        like = f"%{text}%"
+        query = query.where(or_(
+            WorkOrder.number.ilike(like), WorkOrder.site_address.ilike(like),
+            WorkOrder.contact_name.ilike(like), WorkOrder.fault_description.ilike(like),
+            WorkOrder.customer.has(Customer.name.ilike(like)),
+            WorkOrder.vehicle.has(Vehicle.plate.ilike(f"%{fold_identifier(text)}%")),
+        ))
+    return query.order_by(WorkOrder.created_at.desc(), WorkOrder.id.desc())
+
+
+def _minutes(start: datetime | None, end: datetime | None) -> float | None:
+    if start is None or end is None:
+        return None
+    return round((end - start).total_seconds() / 60, 1)
+
+
+def order_figures(order: WorkOrder) -> dict[str, float | None]:
+    """R10 for one order: minutes from the call to arrival on site, and spent on site."""
+    return {"call_to_arrival_minutes": _minutes(order.created_at, order.on_site_at),
+            "on_site_minutes": _minutes(order.on_site_at, order.completed_at)}
+
+
+def _summary(values: list[float]) -> dict[str, float | int | None]:
+    if not values:
+        return {"count": 0, "mean": None, "median": None, "p90": None}
+    ordered = sorted(values)
+    return {"count": len(values), "mean": round(sum(values) / len(values), 1),
+            "median": round(median(ordered), 1),
+            "p90": ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))]}
+
+
+def response_figures(user: User, date_from: date, date_to: date) -> dict[str, Any]:
+    """R10 in aggregate over orders created in ``[date_from, date_to]``, overall and by kind."""
+    query = visible_orders(user).where(
+        WorkOrder.created_at >= _day_start(date_from),
+        WorkOrder.created_at < _day_start(date_to + timedelta(days=1)),
+        WorkOrder.on_site_at.is_not(None))
+    rows = db.session.execute(query.with_only_columns(
+        WorkOrder.kind, WorkOrder.created_at, WorkOrder.on_site_at, WorkOrder.completed_at)).all()
+    result: dict[str, Any] = {"date_from": date_from.isoformat(), "date_to": date_to.isoformat()}
+    for kind in (None, *KINDS):
+        chosen = [row for row in rows if kind is None or row.kind == kind]
+        arrival = [m for row in chosen if (m := _minutes(row.created_at, row.on_site_at)) is not None]
+        on_site = [m for row in chosen
+                   if (m := _minutes(row.on_site_at, row.completed_at)) is not None]
+        result[kind or "all"] = {"call_to_arrival_minutes": _summary(arrival),
+                                 "on_site_minutes": _summary(on_site)}
+    return result

@@ -1,0 +1,168 @@
+"""Work-order pages: list, intake, approval queue, detail with its actions, R10 figures."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from dispatch.errors import DomainError, ValidationFailed
+from dispatch.extensions import db
+from dispatch.forms import form_data, handle_form
+from dispatch.registry.services import visible_customers
+from dispatch.security import page_requires
+from dispatch.technicians.services import search_technicians, technician_for_user
+from dispatch.timeutil import utcnow
+from inventory.models import Part
+from workorders import assignment, intake, onsite
+from workorders.access import get_order
+from workorders.lifecycle import allowed_actions
+from workorders.models import KINDS, PAYMENT_METHODS, PRIORITIES, STATUSES, WorkOrder
+from workorders.queries import filtered_orders, order_figures, response_figures
+
+bp = Blueprint("workorders", __name__, url_prefix="/workorders")
+
+INTAKE_FORM = ("kind", "customer_id", "plate", "address", "lat", "lon", "contact_name",
+               "contact_phone", "product_model", "purchase_date", "fault_description",
+               "terminal_id", "imei", "iccid", "priority", "window_start", "window_end")
+NEW_CUSTOMER_FORM = ("name", "contact_name", "phone", "address")
+
+
+def _date_arg(name: str) -> date | None:
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+@bp.get("/")
+@page_requires("order.view")
+def index():
+    filters = {key: request.args.get(key, "") for key in ("status", "kind", "plate", "q")}
+    filters["technician_id"] = request.args.get("technician_id", type=int)
+    filters["date_from"], filters["date_to"] = _date_arg("date_from"), _date_arg("date_to")
+    page = db.paginate(filtered_orders(current_user, filters),
+                       page=request.args.get("page", 1, type=int), per_page=50, error_out=False)
+    technicians = (db.session.scalars(search_technicians()).all()
+                   if current_user.can("technician.view") else [])
+    return render_template("workorders/index.html", page=page, filters=request.args,
+                           statuses=STATUSES, kinds=KINDS, technicians=technicians)
+
+
+@bp.get("/approvals")
+@page_requires("order.approve")
+def approvals():
+    orders = db.session.scalars(filtered_orders(current_user, {"status": "new"})
+                                .order_by(None).order_by(WorkOrder.priority.desc(),
+                                                         WorkOrder.created_at)).all()
+    return render_template("workorders/approvals.html", orders=orders)
+
+
+def _intake(data: dict) -> WorkOrder:
+    if not data.get("customer_id") and any(request.form.get(f"customer.{f}") for f in
+                                           NEW_CUSTOMER_FORM):
+        data["customer"] = {f: request.form.get(f"customer.{f}", "") for f in NEW_CUSTOMER_FORM}
+    order, warnings = intake.create_order(data, current_user)
+    for warning in warnings:
+        flash(warning, "warning")
+    return order
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@page_requires("order.create")
+def new():
+    customers = db.session.scalars(visible_customers(current_user).order_by("name").limit(1000)).all()
+    initial = {"kind": "repair", "priority": "normal",
+               "customer_id": request.args.get("customer_id", ""),
+               "plate": request.args.get("plate", "")}
+    order, response = handle_form(_intake, "workorders/new.html", INTAKE_FORM, initial=initial,
+                                  customers=customers, kinds=KINDS, priorities=PRIORITIES,
+                                  new_customer={f: request.form.get(f"customer.{f}", "")
+                                                for f in NEW_CUSTOMER_FORM})
+    if order is None:
+        return response
+    flash(_("Order %(number)s registered.", number=order.number), "success")
+    return redirect(url_for("workorders.show", order_id=order.id))
+
+
+def _render_order(order: WorkOrder, errors: dict | None = None, values: dict | None = None,
+                  status: int = 200):
+    technicians = []
+    if current_user.can("order.assign") and order.status in ("approved", "assigned"):
+        technicians = db.session.scalars(search_technicians(active_only=True)).all()
+    mine = technician_for_user(current_user)
+    return render_template(
+        "workorders/show.html", order=order, actions=allowed_actions(order, current_user),
+        is_assignee=mine is not None and mine.id == order.technician_id,
+        quote=onsite.current_quote(order), figures=order_figures(order), technicians=technicians,
+        parts=db.session.scalars(select(Part).where(Part.active.is_(True)).order_by(Part.sku)).all(),
+        payment_methods=PAYMENT_METHODS, errors=errors or {}, values=values or {},
+    ), status
+
+
+@bp.get("/<int:order_id>")
+@page_requires("order.view")
+def show(order_id: int):
+    return _render_order(get_order(order_id, current_user))
+
+
+ACTIONS = {
+    "approve": (lambda order, form: assignment.approve(order, current_user), ()),
+    "assign": (lambda order, form: assignment.assign(order, int(form.get("technician_id") or 0),
+                                                     current_user), ("technician_id",)),
+    "en_route": (lambda order, form: onsite.report_status(order, current_user, "en_route",
+                                                          form.get("lat"), form.get("lon")),
+                 ("lat", "lon")),
+    "on_site": (lambda order, form: onsite.report_status(order, current_user, "on_site",
+                                                         form.get("lat"), form.get("lon")),
+                ("lat", "lon")),
+    "swap": (lambda order, form: onsite.add_swap(order, current_user, form),
+             ("kind", "old", "new", "reason")),
+    "part": (lambda order, form: onsite.add_part(order, current_user, form),
+             ("sku", "qty", "serial")),
+    "complete": (lambda order, form: onsite.complete(order, current_user, form),
+                 ("resolution", "payment_method", "amount_collected", "signature_png_base64")),
+    "fee_override": (lambda order, form: onsite.override_fee(order, current_user, form["amount"],
+                                                             form["reason"]), ("amount", "reason")),
+    "cancel": (lambda order, form: assignment.cancel(order, form["reason"], current_user),
+               ("reason",)),
+    "close": (lambda order, form: assignment.close(order, current_user), ()),
+    "owner": (lambda order, form: intake.transfer_ownership(order, int(form.get("user_id") or 0),
+                                                            current_user), ("user_id",)),
+}
+
+
+@bp.post("/<int:order_id>/<action>")
+@page_requires("order.view")
+def act(order_id: int, action: str):
+    """Run one of the order's actions from its page; refusals re-render it with the reason."""
+    if action not in ACTIONS:
+        return _render_order(get_order(order_id, current_user), status=404)
+    run, fields = ACTIONS[action]
+    order = get_order(order_id, current_user, for_update=True)
+    values = form_data(*fields)
+    try:
+        run(order, values)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        order = get_order(order_id, current_user)
+        errors = dict(exc.fields) if isinstance(exc, ValidationFailed) else {}
+        errors["_form"] = exc.message
+        values.pop("signature_png_base64", None)
+        return _render_order(order, errors, {**values, "_action": action}, exc.status)
+    flash(_("Saved."), "success")
+    return redirect(url_for("workorders.show", order_id=order_id))
+
+
+@bp.get("/stats")
+@page_requires("order.stats")
+def stats():
+    today = utcnow().date()
+    date_to = _date_arg("date_to") or today
+    date_from = _date_arg("date_from") or date_to - timedelta(days=30)
+    return render_template("workorders/stats.html",
+                           figures=response_figures(current_user, date_from, date_to), kinds=KINDS)
