@@ -88,6 +88,8 @@ def _register_blueprints(app: APIFlask) -> None:
     from dispatch.audit_views import bp as audit_pages
     from dispatch.auth.api import bp as auth_api
     from dispatch.auth.views import bp as auth_pages
+    from dispatch.board.api import bp as board_api
+    from dispatch.board.views import bp as board_pages
     from dispatch.registry.api import bp as registry_api
     from dispatch.registry.views import bp as registry_pages
     from dispatch.technicians.api import bp as technicians_api
@@ -96,9 +98,9 @@ def _register_blueprints(app: APIFlask) -> None:
     from workorders.api import bp as workorders_api
     from workorders.views import bp as workorders_pages
 
-    for api_blueprint in (auth_api, registry_api, technicians_api, workorders_api):
+    for api_blueprint in (auth_api, registry_api, technicians_api, workorders_api, board_api):
         csrf.exempt(api_blueprint)  # bearer tokens only: no ambient credentials to forge
         app.register_blueprint(api_blueprint)
     for page_blueprint in (web_pages, auth_pages, registry_pages, technicians_pages,
-                           audit_pages, workorders_pages):
+                           audit_pages, workorders_pages, board_pages):
         app.register_blueprint(page_blueprint)

@@ -12,8 +12,11 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from apiflask import HTTPTokenAuth
-from flask import current_app
+from flask import current_app, g, request
 from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import validate_csrf
+from wtforms.validators import ValidationError
 
 from dispatch.audit import set_actor
 from dispatch.auth.models import User
@@ -25,12 +28,28 @@ token_auth = HTTPTokenAuth(scheme="Bearer", description="A token from POST /api/
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 @token_auth.verify_token
 def _verify(token: str) -> User | None:
     user = user_for_token(token)
     if user is not None:
         set_actor(user.id)
     return user
+
+
+def _session_user() -> User | None:
+    """For the app's own pages calling the API: the signed-in session user, who for anything
+    but a read must also send the page's CSRF token in ``X-CSRFToken``."""
+    if not current_user.is_authenticated:
+        return None
+    if request.method not in SAFE_METHODS:
+        try:
+            validate_csrf(request.headers.get("X-CSRFToken", ""))
+        except ValidationError:
+            return None
+    return current_user._get_current_object()  # type: ignore[attr-defined]
 
 
 @token_auth.error_processor
@@ -61,6 +80,18 @@ def api_requires(permission: str | None = None, *, roles: tuple[str, ...] = ()) 
 
         # Tell APIFlask's OpenAPI generator that the view needs the bearer token.
         guarded._spec = {**getattr(view, "_spec", {}), "auth": token_auth, "roles": []}  # type: ignore[attr-defined]
-        return token_auth.login_required(guarded)  # type: ignore[return-value]
+        with_token = token_auth.login_required(guarded)
+
+        @wraps(with_token)
+        def entry(*args: Any, **kwargs: Any) -> Any:
+            if "Authorization" not in request.headers:
+                user = _session_user()
+                if user is not None:
+                    g.flask_httpauth_user = user  # what token_auth.current_user reads
+                    set_actor(user.id)
+                    return guarded(*args, **kwargs)
+            return with_token(*args, **kwargs)
+
+        return entry  # type: ignore[return-value]
 
     return decorate

@@ -46,6 +46,25 @@ def demo_command(password: str) -> None:
     click.echo(summary)
 
 
+@click.command("synth")
+@click.option("--orders", type=click.IntRange(0, 10_000_000), default=10_000, show_default=True)
+@click.option("--technicians", type=click.IntRange(0, 100_000), default=100, show_default=True)
+@click.option("--open", "open_orders", type=click.IntRange(0, 10_000_000), default=1_000,
+              show_default=True, help="How many of the orders are still open.")
+@click.option("--seed", type=int, default=7, show_default=True)
+@with_appcontext
+def synth_command(orders: int, technicians: int, open_orders: int, seed: int) -> None:
+    """Bulk-load a synthetic city (for benchmarks; never on production data)."""
+    from dispatch.synth import generate
+
+    def progress(what: str, done: int, total: int) -> None:
+        click.echo(f"\r{what}: {done:,}/{total:,}", nl=done == total)
+
+    summary = generate(orders, technicians, min(open_orders, orders), seed=seed, progress=progress)
+    click.echo(", ".join(f"{value:,} {key}" for key, value in summary.items()))
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(demo_command)
+    app.cli.add_command(synth_command)

@@ -76,6 +76,14 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "DISPATCH_COMPANY_NAME": _env("DISPATCH_COMPANY_NAME", "GPS Dispatch"),
         "DISPATCH_DAILY_CAPACITY": int(_env("DISPATCH_DAILY_CAPACITY", "8") or 8),
         "DISPATCH_WARRANTY_MONTHS": int(_env("DISPATCH_WARRANTY_MONTHS", "12") or 12),
+        "DISPATCH_GEOCODER": _env("DISPATCH_GEOCODER", "offline"),
+        "DISPATCH_GEOCODER_USER_AGENT": _env("DISPATCH_GEOCODER_USER_AGENT", "gps-dispatch"),
+        "DISPATCH_AVERAGE_SPEED_KMH": float(_env("DISPATCH_AVERAGE_SPEED_KMH", "30") or 30),
+        "DISPATCH_POSITION_FRESH_MINUTES": int(_env("DISPATCH_POSITION_FRESH_MINUTES", "120") or 120),
+        "DISPATCH_TILE_URL": _env("DISPATCH_TILE_URL",
+                                  "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
+        "DISPATCH_SERVICE_MINUTES": int(_env("DISPATCH_SERVICE_MINUTES", "45") or 45),
+        "DISPATCH_ROUTE_TIME_LIMIT": float(_env("DISPATCH_ROUTE_TIME_LIMIT", "2") or 2),
         "API_TOKEN_TTL_HOURS": int(_env("API_TOKEN_TTL_HOURS", "720") or 720),
         "PASSWORD_HASH_METHOD": "scrypt",
         "LOGIN_RATE_LIMIT": _env("LOGIN_RATE_LIMIT", "10 per minute;100 per hour"),
@@ -98,6 +106,8 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         config["SESSION_COOKIE_SECURE"] = False
         config["REMEMBER_COOKIE_SECURE"] = False
     if env == "testing":
+        config["DISPATCH_GEOCODER"] = "offline"
+        config["DISPATCH_TILE_URL"] = ""
         config["PASSWORD_HASH_METHOD"] = "pbkdf2:sha256:1000"  # noqa: S105 - a method name
         config["RATELIMIT_STORAGE_URI"] = "memory://"
     config["BABEL_DEFAULT_TIMEZONE"] = config["DISPATCH_TIMEZONE"]

@@ -5,6 +5,7 @@ The one place allowed to import from every domain package.
 
 from dispatch.audit import AuditLog
 from dispatch.auth.models import ApiToken, User, UserRole
+from dispatch.geo.models import GeocodeCache
 from dispatch.registry.models import Customer, Installation, Sim, Terminal, Vehicle
 from dispatch.sequences import Sequence
 from dispatch.technicians.models import Technician
@@ -12,6 +13,7 @@ from inventory.models import Part
 from workorders.models import OrderPart, Swap, WorkOrder, WorkOrderEvent
 
 __all__ = [
-    "ApiToken", "AuditLog", "Customer", "Installation", "OrderPart", "Part", "Sequence", "Sim",
-    "Swap", "Technician", "Terminal", "User", "UserRole", "Vehicle", "WorkOrder", "WorkOrderEvent",
+    "ApiToken", "AuditLog", "Customer", "GeocodeCache", "Installation", "OrderPart", "Part",
+    "Sequence", "Sim", "Swap", "Technician", "Terminal", "User", "UserRole", "Vehicle", "WorkOrder",
+    "WorkOrderEvent",
 ]

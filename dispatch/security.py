@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, abort, request
 from flask_login import current_user, login_required
@@ -13,11 +14,17 @@ from flask_login import current_user, login_required
 log = logging.getLogger("dispatch.security")
 F = TypeVar("F", bound=Callable[..., Any])
 
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
-    "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; "
-    "object-src 'none'"
-)
+def content_security_policy(tile_url: str) -> str:
+    """Same-origin everything; map tiles may come from the configured tile server."""
+    tiles = ""
+    if tile_url:
+        parts = urlsplit(tile_url)
+        tiles = f" {parts.scheme}://{parts.netloc.replace('{s}', '*')}"
+    return (
+        f"default-src 'self'; img-src 'self' data: blob:{tiles}; style-src 'self'; "
+        "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; "
+        "form-action 'self'; object-src 'none'"
+    )
 
 
 def log_refusal(user: Any, what: str) -> None:
@@ -48,13 +55,15 @@ def page_requires(permission: str | None = None, *, roles: tuple[str, ...] = ())
 
 
 def init_security_headers(app: Flask) -> None:
+    policy = content_security_policy(app.config.get("DISPATCH_TILE_URL", ""))
+
     @app.after_request
     def _headers(response: Response) -> Response:
         headers = response.headers
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "same-origin")
-        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("Content-Security-Policy", policy)
         headers.setdefault(
             "Permissions-Policy", "geolocation=(self), camera=(self), microphone=()"
         )

@@ -16,6 +16,7 @@ from dispatch.labels import label
 
 #: Top navigation: (endpoint, label, permission or None for any signed-in user).
 NAVIGATION: list[tuple[str, Any, str | None]] = [
+    ("board.index", _l("Dispatch board"), "order.assign"),
     ("workorders.index", _l("Work orders"), "order.view"),
     ("registry.customers", _l("Customers"), "customer.view"),
     ("registry.terminals", _l("Terminals"), "device.view"),

@@ -18,6 +18,7 @@ from dispatch import settings
 from dispatch.auth.models import User
 from dispatch.errors import FieldErrors, Forbidden, NotFound, ValidationFailed
 from dispatch.extensions import db
+from dispatch.geo.geocoder import locate
 from dispatch.registry import services as registry
 from dispatch.registry.models import Customer, Vehicle
 from dispatch.sequences import next_value
@@ -123,8 +124,10 @@ def create_order(data: Mapping[str, Any], user: User) -> tuple[WorkOrder, list[s
     if fields["window_start"] and fields["window_end"] and \
             fields["window_end"] <= fields["window_start"]:
         errors.add("window_end", _l("The time window must end after it starts."))
-    if point is None and customer is not None and customer.lat is not None:
-        point = (customer.lat, customer.lon)
+    source = "manual" if point else None
+    if point is None and customer is not None and customer.lat is not None \
+            and not data.get("address"):
+        point, source = (customer.lat, customer.lon), "customer"
     vehicle = _vehicle(plate, customer, errors) if not errors.errors else None
     errors.raise_if_any()
     assert customer is not None and vehicle is not None and kind is not None
@@ -144,6 +147,14 @@ def create_order(data: Mapping[str, Any], user: User) -> tuple[WorkOrder, list[s
         site_lon=point[1] if point else None, owner_id=user.id, created_by_id=user.id,
         created_at=now, **fields,
     )
+    order.site_geo_source = source
+    if point is None:
+        found = locate(order.site_address)
+        if found is not None:
+            order.site_lat, order.site_lon, order.site_geo_source = found.lat, found.lon, found.source
+        else:
+            warnings.append(str(_l("The address could not be placed on the map; "
+                                   "set the point by hand.")))
     db.session.add(order)
     db.session.flush()
     record(order, "intake", user)
@@ -162,4 +173,19 @@ def transfer_ownership(order: WorkOrder, new_owner_id: int, user: User) -> WorkO
     previous = order.owner.display_name
     order.owner_id = new_owner.id
     record(order, "owner", user, note=f"{previous} → {new_owner.display_name}")
+    return order
+
+
+def set_site_point(order: WorkOrder, lat: Any, lon: Any, user: User) -> WorkOrder:
+    """A dispatcher places the site by hand (e.g. dragging the marker on the board)."""
+    if not user.can("order.assign"):
+        raise Forbidden(_l("Your role does not allow this."))
+    errors = FieldErrors()
+    point = errors.check("lat", validate_latlon, lat, lon)
+    if point is None and not errors.errors:
+        errors.add("lat", _l("Enter the latitude and longitude."))
+    errors.raise_if_any()
+    order.site_lat, order.site_lon = point  # type: ignore[misc]
+    order.site_geo_source = "manual"
+    record(order, "location", user, note=f"{order.site_lat:.5f}, {order.site_lon:.5f}")
     return order

@@ -59,6 +59,8 @@ class WorkOrder(db.Model):
     site_address: Mapped[str] = mapped_column(String(300))
     site_lat: Mapped[float | None]
     site_lon: Mapped[float | None]
+    #: Where the point came from: "manual", "customer", "cache:…", a geocoder, "gazetteer".
+    site_geo_source: Mapped[str | None] = mapped_column(String(30))
     contact_name: Mapped[str] = mapped_column(String(100))
     contact_phone: Mapped[str] = mapped_column(String(20))
     product_model: Mapped[str] = mapped_column(String(60))
@@ -75,6 +77,8 @@ class WorkOrder(db.Model):
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     technician_id: Mapped[int | None] = mapped_column(ForeignKey("technicians.id"))
     contractor_approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    scheduled_for: Mapped[date | None] = mapped_column(index=True)
+    route_position: Mapped[int | None]
 
     resolution: Mapped[str] = mapped_column(Text, default="")
     payment_method: Mapped[str | None] = mapped_column(String(10))

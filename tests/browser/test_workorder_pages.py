@@ -18,7 +18,7 @@ def sign_in(browser, base, user, viewport=None):
     context = browser.new_context(viewport=viewport or {"width": 1280, "height": 900},
                                   locale="en-US")
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(30_000)
     page.goto(f"{base}/login")
     page.fill("input[name=username]", user.username)
     page.fill("input[name=password]", PASSWORD)

@@ -1,0 +1,125 @@
+"""Dispatch benchmarks (issue 4), each against a baseline measured in the same run.
+
+- candidates latency for one order among 500 technicians and 10,000 open orders, p50/p95,
+  against a bare Flask JSON endpoint through the same test client;
+- auto-assign for 1,000 orders × 100 technicians against scipy's linear_sum_assignment on the
+  same 1,000 × 100 matrix, and its total distance against the exact optimum;
+- route length from the VROOM solver against a greedy nearest-neighbour plan;
+- the board's data call at 10,000 open orders against a bare 50-row SQLAlchemy page query on
+  the same database.
+
+Run: ``.venv/bin/python bench/dispatch_bench.py [--database-url URL]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import bare_app, bench_app, pct, print_table, record, sample
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--database-url")
+    parser.add_argument("--repeat", type=int, default=200)
+    args = parser.parse_args()
+    bench_candidates_and_board(args.database_url, args.repeat)
+    bench_autoassign()
+    print_table("Dispatch")
+
+
+def bench_candidates_and_board(database_url: str | None, repeat: int) -> None:
+    from sqlalchemy import select
+
+    from dispatch.auth.services import create_user, issue_token
+    from dispatch.extensions import db
+    from dispatch.synth import generate
+    from workorders.models import WorkOrder
+
+    with bench_app(database_url) as app:
+        generate(orders=10_000, technicians=500, open_orders=10_000)
+        dispatcher = create_user("bench-dispatcher", "bench-password", ["dispatcher"])
+        token = issue_token(dispatcher)
+        db.session.commit()
+        order_id = db.session.scalar(select(WorkOrder.id).where(WorkOrder.status == "approved"))
+        headers = {"Authorization": f"Bearer {token}"}
+        client = app.test_client()
+        bare = bare_app().test_client()
+
+        def candidates():
+            response = client.get(f"/api/v1/workorders/{order_id}/candidates", headers=headers)
+            assert response.status_code == 200, response.get_json()
+
+        def board():
+            response = client.get("/api/v1/dispatch/board", headers=headers)
+            assert response.status_code == 200, response.get_json()
+
+        def page_query():
+            db.session.execute(select(WorkOrder).order_by(WorkOrder.created_at.desc())
+                               .limit(50)).scalars().all()
+            db.session.rollback()
+
+        ping = sample(lambda: bare.get("/ping"), repeat)
+        cand = sample(candidates, repeat)
+        record("candidates p50 (500 technicians)", pct(cand, 50), "ms", "bare JSON p50",
+               pct(ping, 50))
+        record("candidates p95 (500 technicians)", pct(cand, 95), "ms", "bare JSON p95",
+               pct(ping, 95), "≤ 2×")
+        boards = sample(board, max(20, repeat // 4))
+        pages = sample(page_query, repeat)
+        record("board data p95 (10,000 open orders)", pct(boards, 95), "ms",
+               "50-row page query p95", pct(pages, 95), "≤ 3×")
+
+
+def bench_autoassign() -> None:
+    from dispatch.board import autoassign
+    from dispatch.board.routes import Stop, nearest_neighbour, solve_route
+    from dispatch.geo.distance import distance_matrix
+
+    with bench_app():
+        rng = np.random.default_rng(11)
+        shift = (autoassign.datetime(2026, 12, 1, 0, 0, tzinfo=autoassign.settings.timezone()),
+                 autoassign.datetime(2026, 12, 1, 23, 59, tzinfo=autoassign.settings.timezone()))
+        jobs = [autoassign.Job(i, 30.27 + rng.uniform(-.25, .25), 120.16 + rng.uniform(-.25, .25),
+                               "repair") for i in range(1000)]
+        workers = [autoassign.Worker(j, 30.27 + rng.uniform(-.25, .25), 120.16 + rng.uniform(-.25, .25),
+                                     frozenset({"repair"}), 10, shift) for j in range(100)]
+        costs = distance_matrix([(j.lat, j.lon) for j in jobs], [(w.lat, w.lon) for w in workers])
+        lsa = sample(lambda: linear_sum_assignment(costs), 20)
+        expanded = np.repeat(costs, 10, axis=1)
+        lsa_expanded = sample(lambda: linear_sum_assignment(expanded), 5, warmup=1)
+        rows, cols = linear_sum_assignment(expanded)
+        optimum = float(expanded[rows, cols].sum())
+        timing = sample(lambda: autoassign.propose(jobs, workers, date(2026, 12, 1), routes=False),
+                        5, warmup=1)
+        proposal = autoassign.propose(jobs, workers, date(2026, 12, 1), routes=False)
+        record("auto-assign 1,000 × 100 (capacity 10)", min(timing), "ms",
+               "linear_sum_assignment 1,000 × 100", min(lsa), "≤ 5×")
+        record("auto-assign 1,000 × 100 (capacity 10)", min(timing), "ms",
+               "linear_sum_assignment 1,000 × 1,000 slots", min(lsa_expanded))
+        record("auto-assign total distance", proposal.assignment_km, "km", "exact optimum",
+               optimum, "gap 0 %")
+        solver_km = greedy_km = 0.0
+        started = time.perf_counter()
+        for worker in workers:
+            stops = [Stop(j.key, j.lat, j.lon) for j in jobs if proposal.assignments.get(j.key) == worker.key]
+            start = (worker.lat, worker.lon)
+            solver_km += solve_route(start, stops, (0, 86_399), 30, 45, 1).km
+            greedy_km += nearest_neighbour(start, stops).km
+        elapsed = (time.perf_counter() - started) * 1000
+        record("routes, 100 technicians (VROOM)", solver_km, "km", "greedy nearest neighbour",
+               greedy_km, "≤ 0.80×")
+        record("routing time, 100 routes", elapsed, "ms", "—", elapsed)
+
+
+if __name__ == "__main__":
+    main()

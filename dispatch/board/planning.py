@@ -1,0 +1,181 @@
+"""From the database to the dispatcher's tools and back: candidates for an order, the day
+proposal, accepting it, and the board's data."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from dispatch import settings
+from dispatch.auth.models import User
+from dispatch.board import autoassign, candidates
+from dispatch.board.positions import (
+    BUSY,
+    JobInHand,
+    jobs_in_hand,
+    loads_today,
+    on_shift,
+    position_of,
+)
+from dispatch.board.roster import Member, active_members
+from dispatch.errors import DomainError, FieldErrors
+from dispatch.extensions import db
+from dispatch.timeutil import utcnow
+from workorders import assignment
+from workorders.access import get_order, visible_orders
+from workorders.models import WorkOrder
+
+QUEUE_SIZE = 50
+MAP_LIMIT = 500
+
+
+def van_stock_lookup() -> candidates.VanStock | None:
+    """The inventory's van stock, when the inventory module provides it."""
+    try:
+        from inventory.stock import van_stock
+    except ImportError:
+        return None
+    return van_stock
+
+
+def rank_candidates(order: WorkOrder, available_only: bool = False) -> list[candidates.Candidate]:
+    ranked = candidates.rank(order, utcnow(), van_stock_lookup())
+    return [c for c in ranked if c.available] if available_only else ranked
+
+
+def _loads(day: date, now: datetime) -> dict[int, int]:
+    if day == now.astimezone(settings.timezone()).date():
+        return dict(loads_today(now))
+    rows = db.session.execute(select(WorkOrder.technician_id, func.count()).where(
+        WorkOrder.scheduled_for == day, WorkOrder.technician_id.is_not(None))
+        .group_by(WorkOrder.technician_id)).all()
+    return {technician_id: count for technician_id, count in rows}
+
+
+def _at(day: date, moment: time) -> datetime:
+    return datetime.combine(day, moment, tzinfo=settings.timezone())
+
+
+@dataclass
+class DayPlan:
+    proposal: autoassign.Proposal
+    orders: dict[int, WorkOrder]
+    technicians: dict[int, Member]
+
+
+def plan_day(day: date, user: User, order_ids: Iterable[int] | None = None) -> DayPlan:
+    """The proposal for ``day``: approved, unassigned orders with a point on the map and a
+    window on that day (or none), over active staff technicians' free slots."""
+    now = utcnow()
+    query = visible_orders(user).where(WorkOrder.status == "approved",
+                                       WorkOrder.technician_id.is_(None),
+                                       WorkOrder.site_lat.is_not(None))
+    if order_ids is not None:
+        query = query.where(WorkOrder.id.in_(list(order_ids)))
+    orders = [o for o in db.session.scalars(query)
+              if o.window_start is None or o.window_start.astimezone(settings.timezone()).date() == day]
+    technicians = active_members(include_contractors=False)
+    loads, in_hand = _loads(day, now), jobs_in_hand()
+    today = day == now.astimezone(settings.timezone()).date()
+    workers = []
+    for technician in technicians:
+        start = position_of(technician, now, in_hand) if today else None
+        workers.append(autoassign.Worker(
+            technician.id, start.lat if start else technician.home_lat,
+            start.lon if start else technician.home_lon, frozenset(technician.skills),
+            max(0, technician.daily_capacity - loads.get(technician.id, 0)),
+            (_at(day, technician.work_start), _at(day, technician.work_end))))
+    jobs = [autoassign.Job(o.id, o.site_lat, o.site_lon, o.kind, o.priority == "urgent",  # type: ignore[arg-type]
+                           (o.window_start, o.window_end) if o.window_start and o.window_end else None)
+            for o in orders]
+    return DayPlan(autoassign.propose(jobs, workers, day), {o.id: o for o in orders},
+                   {t.id: t for t in technicians})
+
+
+def accept(day: date, items: list[Mapping[str, Any]], user: User) -> list[dict[str, Any]]:
+    """Assign each reviewed pair; each order succeeds or fails on its own, with the reason."""
+    results = []
+    for position, item in enumerate(items, start=1):
+        order_id = int(item["order_id"])
+        try:
+            order = get_order(order_id, user, for_update=True)
+            assignment.assign(order, int(item["technician_id"]), user)
+            order.scheduled_for = day
+            order.route_position = int(item.get("position") or position)
+            db.session.commit()
+            results.append({"order_id": order_id, "status": "assigned"})
+        except DomainError as exc:
+            db.session.rollback()
+            results.append({"order_id": order_id, "status": "refused", "error": exc.message,
+                            "fields": exc.fields})
+    return results
+
+
+def parse_day(raw: Any) -> date:
+    errors = FieldErrors()
+    try:
+        return raw if isinstance(raw, date) else date.fromisoformat(str(raw))
+    except ValueError:
+        errors.add("date", _l("Enter a date as YYYY-MM-DD."))
+        errors.raise_if_any()
+        raise
+
+
+def board_data(user: User, bbox: tuple[float, float, float, float] | None = None) -> dict[str, Any]:
+    """What the board shows: the unassigned queue (urgent first, then oldest), unassigned
+    points on the map (within ``bbox`` when given), technicians with position, load and the
+    route of their jobs in hand."""
+    now = utcnow()
+    open_query = visible_orders(user).where(WorkOrder.status.in_(("new", "approved")),
+                                            WorkOrder.technician_id.is_(None))
+    queue = db.session.scalars(open_query.options(
+        joinedload(WorkOrder.customer), joinedload(WorkOrder.vehicle)).order_by(
+        WorkOrder.priority.desc(), WorkOrder.created_at).limit(QUEUE_SIZE)).all()
+    points_query = open_query.where(WorkOrder.site_lat.is_not(None))
+    if bbox is not None:
+        south, west, north, east = bbox
+        points_query = points_query.where(WorkOrder.site_lat.between(south, north),
+                                          WorkOrder.site_lon.between(west, east))
+    points = db.session.execute(points_query.with_only_columns(
+        WorkOrder.id, WorkOrder.number, WorkOrder.site_lat, WorkOrder.site_lon, WorkOrder.priority,
+        WorkOrder.status).order_by(WorkOrder.priority.desc(), WorkOrder.created_at)
+        .limit(MAP_LIMIT)).all()
+    total_open = db.session.scalar(open_query.with_only_columns(func.count()).order_by(None))
+    technicians = active_members()
+    loads, in_hand = loads_today(now), jobs_in_hand()
+    busy = db.session.execute(select(
+        WorkOrder.technician_id, WorkOrder.id, WorkOrder.number, WorkOrder.site_lat,
+        WorkOrder.site_lon, WorkOrder.status).where(WorkOrder.status.in_(BUSY))
+        .order_by(WorkOrder.technician_id, WorkOrder.route_position.nullslast(), WorkOrder.id)).all()
+    routes: dict[int, list[dict[str, Any]]] = {}
+    for row in busy:
+        routes.setdefault(row.technician_id, []).append(
+            {"order_id": row.id, "number": row.number, "lat": row.site_lat, "lon": row.site_lon,
+             "status": row.status})
+    return {
+        "generated_at": now.isoformat(),
+        "open_total": total_open,
+        "queue": queue,
+        "points": [dict(row._mapping) for row in points],
+        "technicians": [_technician_row(t, now, in_hand, loads, routes) for t in technicians],
+    }
+
+
+def _technician_row(technician: Member, now: datetime, in_hand: dict[int, JobInHand],
+                    loads: Mapping[int, int], routes: Mapping[int, list]) -> dict[str, Any]:
+    position = position_of(technician, now, in_hand)
+    age = None
+    if technician.last_seen_at is not None:
+        age = round((now - technician.last_seen_at).total_seconds() / 60, 1)
+    return {"id": technician.id, "name": technician.name, "lat": position.lat,
+            "lon": position.lon, "position_source": position.source,
+            "last_seen_at": technician.last_seen_at, "position_age_minutes": age,
+            "load": loads.get(technician.id, 0), "capacity": technician.daily_capacity,
+            "on_shift": on_shift(technician, now), "contractor": technician.contractor,
+            "route": routes.get(technician.id, [])}

@@ -1,0 +1,82 @@
+"""Where a technician is, or will be next, and how busy they are today."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from flask import current_app
+from sqlalchemy import func, or_, select
+
+from dispatch import settings
+from dispatch.board.roster import Member
+from dispatch.extensions import db
+from workorders.models import WorkOrder
+
+BUSY = ("assigned", "en_route", "on_site")
+
+
+@dataclass(frozen=True)
+class Position:
+    lat: float
+    lon: float
+    source: str  # "job" (site of the job in hand), "reported", "home"
+    age_minutes: float | None
+
+
+def position_of(technician: Member, now: datetime, jobs_in_hand: dict[int, JobInHand]) -> Position:
+    """The site of the job in hand (en route / on site), else a fresh reported position, else
+    home base."""
+    job = jobs_in_hand.get(technician.id)
+    if job is not None:
+        return Position(job.lat, job.lon, "job", None)
+    fresh = timedelta(minutes=current_app.config["DISPATCH_POSITION_FRESH_MINUTES"])
+    if technician.last_seen_at is not None and technician.last_lat is not None:
+        age = now - technician.last_seen_at
+        if age <= fresh:
+            return Position(technician.last_lat, technician.last_lon,  # type: ignore[arg-type]
+                            "reported", round(age.total_seconds() / 60, 1))
+    return Position(technician.home_lat, technician.home_lon, "home", None)
+
+
+@dataclass(frozen=True)
+class JobInHand:
+    order_id: int
+    lat: float
+    lon: float
+
+
+def jobs_in_hand() -> dict[int, JobInHand]:
+    """Per technician, the site of the order they are driving to or working on."""
+    rows = db.session.execute(
+        select(WorkOrder.technician_id, WorkOrder.id, WorkOrder.site_lat, WorkOrder.site_lon)
+        .where(WorkOrder.status.in_(("en_route", "on_site")), WorkOrder.site_lat.is_not(None))
+        .order_by(WorkOrder.on_site_at.desc().nullslast()))
+    found: dict[int, JobInHand] = {}
+    for technician_id, order_id, lat, lon in rows:
+        found.setdefault(technician_id, JobInHand(order_id, lat, lon))
+    return found
+
+
+def day_bounds(day: datetime | None = None) -> tuple[datetime, datetime]:
+    local = (day or datetime.now(settings.timezone())).astimezone(settings.timezone())
+    start = datetime.combine(local.date(), time.min, tzinfo=settings.timezone())
+    return start, start + timedelta(days=1)
+
+
+def loads_today(now: datetime) -> Counter[int]:
+    """Orders per technician today: in hand or assigned, plus those completed today."""
+    start, end = day_bounds(now)
+    rows = db.session.execute(
+        select(WorkOrder.technician_id, func.count()).where(
+            WorkOrder.technician_id.is_not(None),
+            or_(WorkOrder.status.in_(BUSY),
+                (WorkOrder.completed_at >= start) & (WorkOrder.completed_at < end)))
+        .group_by(WorkOrder.technician_id)).all()
+    return Counter({technician_id: count for technician_id, count in rows})
+
+
+def on_shift(technician: Member, now: datetime) -> bool:
+    local = now.astimezone(settings.timezone()).time()
+    return technician.work_start <= local < technician.work_end

@@ -1,0 +1,1 @@
+"""Geography: distances on the ellipsoid, geocoding with a database cache, offline gazetteer."""

@@ -1,0 +1,84 @@
+"""Candidates are best-first and right on a hand-checked fixture; the API and its guards."""
+
+from datetime import UTC, datetime, time
+
+import pytest
+
+from dispatch.board import candidates
+from dispatch.extensions import db
+from dispatch.geo.distance import distance_km
+from dispatch.timeutil import utcnow
+from tests.world import repair_request
+from workorders.models import WorkOrder
+
+SITE = (30.2741, 120.1551)  # 武林广场
+ALL_DAY = {"work_start": "00:00", "work_end": "23:59"}
+
+
+@pytest.fixture
+def crew(world, make_technician):
+    """Technicians at known places: near, a bit farther, near but no repair skill, far."""
+    near = make_technician(username="near", lat=30.2800, lon=120.1600, **ALL_DAY)      # ~0.8 km
+    farther = make_technician(username="farther", lat=30.3200, lon=120.1600, **ALL_DAY)  # ~5 km
+    unskilled = make_technician(username="installer", lat=30.2745, lon=120.1555,
+                                skills=("install",), **ALL_DAY)
+    far = make_technician(username="far", lat=30.4200, lon=120.3000, **ALL_DAY)         # ~21 km
+    for technician in (world.technician, world.other_technician):
+        technician.active = False
+    db.session.commit()
+    return near, farther, unskilled, far
+
+
+def _order(world, **extra):
+    created = world.agent.post("/api/v1/workorders", json=repair_request(
+        world, lat=SITE[0], lon=SITE[1], **extra)).get_json()
+    world.manager.post(f"/api/v1/workorders/{created['id']}/approve")
+    return created["id"]
+
+
+def test_hand_checked_ranking(world, crew):
+    near, farther, unskilled, far = crew
+    order_id = _order(world)
+    response = world.dispatcher.get(f"/api/v1/workorders/{order_id}/candidates")
+    assert response.status_code == 200
+    items = response.get_json()["items"]
+    assert [c["technician_id"] for c in items] == [near.id, farther.id, far.id, unskilled.id]
+    first = items[0]
+    assert first["distance_km"] == pytest.approx(distance_km(30.28, 120.16, *SITE), abs=0.01)
+    assert first["eta_minutes"] == int(-(-first["distance_km"] / 30 * 60 // 1))
+    assert any("home base" in r for r in first["reasons"])
+    assert items[-1]["available"] is False and any("skill" in r for r in items[-1]["reasons"])
+    assert [c["score"] for c in items] == sorted((c["score"] for c in items), reverse=True)
+    only = world.dispatcher.get(f"/api/v1/workorders/{order_id}/candidates?available_only=1")
+    assert unskilled.id not in [c["technician_id"] for c in only.get_json()["items"]]
+
+
+def test_reported_position_changes_the_rank(world, crew):
+    _near, farther, _unskilled, _far = crew
+    farther.last_lat, farther.last_lon, farther.last_seen_at = SITE[0] + 0.001, SITE[1], utcnow()
+    db.session.commit()
+    order_id = _order(world)
+    items = world.dispatcher.get(f"/api/v1/workorders/{order_id}/candidates").get_json()["items"]
+    assert items[0]["technician_id"] == farther.id
+    assert items[0]["position_source"] == "reported"
+
+
+def test_off_shift_and_full_technicians_rank_lower_and_say_why(world, crew):
+    near, farther, _unskilled, _far = crew
+    near.daily_capacity = 0
+    db.session.commit()
+    order_id = _order(world)
+    order = db.session.get(WorkOrder, order_id)
+    evening = datetime.combine(utcnow().date(), time(12, 0), tzinfo=UTC)  # 20:00 in Shanghai
+    farther.work_start, farther.work_end = time(8, 30), time(17, 30)
+    ranked = candidates.rank(order, evening)
+    by_id = {c.technician_id: c for c in ranked}
+    assert not by_id[near.id].available and any("capacity" in r for r in by_id[near.id].reasons)
+    assert not by_id[farther.id].available and "off shift" in by_id[farther.id].reasons
+    assert ranked[0].available
+
+
+def test_candidates_need_dispatch_rights(world, crew):
+    order_id = _order(world)
+    assert world.tech.get(f"/api/v1/workorders/{order_id}/candidates").status_code == 403
+    assert world.agent.get(f"/api/v1/workorders/{order_id}/candidates").status_code == 403
