@@ -44,11 +44,16 @@ lint: setup
 services: setup
 	$(BIN)/python scripts/check_services.py
 
+# Debian packages: Chromium for the browser tests, a CJK font embedded in the PDFs.
 browser-deps:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@command -v chromium >/dev/null 2>&1 && [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
-	  else echo "make test: install Debian's chromium package (sudo apt-get install chromium)" >&2; exit 1; fi; }
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      chromium chromium-driver fonts-wqy-microhei >/dev/null; \
+	  else echo "make test: install Debian's chromium and fonts-wqy-microhei packages" >&2; exit 1; fi; }
+
+worker: setup   ## an RQ worker (needs REDIS_URL); run as many as you like
+	$(BIN)/flask --app dispatch worker
 
 bench: setup   ## every bench/*_bench.py (speed targets are measured, not asserted)
 	for f in bench/*_bench.py; do $(BIN)/python $$f; done

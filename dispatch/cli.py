@@ -9,6 +9,8 @@ from flask.cli import with_appcontext
 from dispatch.auth.roles import ROLES
 from dispatch.errors import ValidationFailed
 from dispatch.extensions import db
+from dispatch.jobs.worker import PRELOAD, sweep_command, worker_command
+from dispatch.pdf import preload as preload_pdf
 
 
 @click.command("create-user")
@@ -64,7 +66,12 @@ def synth_command(orders: int, technicians: int, open_orders: int, seed: int) ->
     click.echo(", ".join(f"{value:,} {key}" for key, value in summary.items()))
 
 
+PRELOAD.append(preload_pdf)
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(synth_command)
+    app.cli.add_command(worker_command)
+    app.cli.add_command(sweep_command)

@@ -22,6 +22,10 @@ LABELS: dict[str, Any] = {
     "owner": _l("owner changed"), "install_free": _l("installation is free"),
     "in_warranty": _l("in warranty"), "parts_only": _l("out of warranty: parts only"),
     "no_warranty_on_record": _l("no warranty on record: parts only"),
+    "queued": _l("queued"), "running": _l("running"), "done": _l("done"), "failed": _l("failed"),
+    "service_sheet": _l("service sheet"), "invoice_pdf": _l("invoice"),
+    "return_tag": _l("return tag"), "invoice_pack": _l("month-end invoice pack"),
+    "day_sheets": _l("day sheets"), "location": _l("site placed"),
 }
 
 

@@ -6,14 +6,17 @@ The one place allowed to import from every domain package.
 from dispatch.audit import AuditLog
 from dispatch.auth.models import ApiToken, User, UserRole
 from dispatch.geo.models import GeocodeCache
+from dispatch.jobs.models import Job
 from dispatch.registry.models import Customer, Installation, Sim, Terminal, Vehicle
 from dispatch.sequences import Sequence
 from dispatch.technicians.models import Technician
 from inventory.models import Part
+from workorders.invoices import Invoice
 from workorders.models import OrderPart, Swap, WorkOrder, WorkOrderEvent
 
 __all__ = [
-    "ApiToken", "AuditLog", "Customer", "GeocodeCache", "Installation", "OrderPart", "Part",
+    "ApiToken", "AuditLog", "Customer", "GeocodeCache", "Installation", "Invoice", "Job",
+    "OrderPart", "Part",
     "Sequence", "Sim", "Swap", "Technician", "Terminal", "User", "UserRole", "Vehicle", "WorkOrder",
     "WorkOrderEvent",
 ]

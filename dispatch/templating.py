@@ -22,6 +22,7 @@ NAVIGATION: list[tuple[str, Any, str | None]] = [
     ("registry.terminals", _l("Terminals"), "device.view"),
     ("registry.sims", _l("SIM cards"), "device.view"),
     ("technicians.index", _l("Technicians"), "technician.view"),
+    ("documents.runs", _l("Document runs"), "documents.invoice_pack"),
     ("audit.index", _l("Audit log"), "audit.view"),
 ]
 

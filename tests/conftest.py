@@ -111,11 +111,14 @@ class RequestClient(FlaskClient):
 
 
 @pytest.fixture
-def app(database_url: str):
-    app = create_app(_settings(database_url))
+def app(database_url: str, tmp_path: Path):
+    app = create_app({**_settings(database_url), "FILE_STORAGE": str(tmp_path / "files")})
     app.test_client_class = RequestClient
     with app.app_context():
         yield app
+        runner = app.extensions.get("dispatch_jobs")
+        if runner is not None:  # let in-process jobs finish before the database goes
+            runner.drain()
         db.session.remove()
         db.engine.dispose()
 

@@ -11,6 +11,7 @@ from dispatch.schemas import paginate
 from workorders import assignment, intake, onsite
 from workorders import schemas as s
 from workorders.access import get_order
+from workorders.invoices import live_invoice
 from workorders.queries import filtered_orders, response_figures
 
 bp = APIBlueprint("workorders_api", __name__, url_prefix="/api/v1", tag="Work orders")
@@ -147,8 +148,10 @@ def complete(order_id: int, body):
     """R7: complete with resolution, payment and the customer's signature."""
     user = current_api_user()
     order = onsite.complete(get_order(order_id, user, for_update=True), user, body)
+    invoice = live_invoice(order.id)
     db.session.commit()
-    return {"status": order.status, "fee": order.fee, "invoice_number": None}
+    return {"status": order.status, "fee": order.fee,
+            "invoice_number": invoice.number if invoice else None}
 
 
 @bp.post("/workorders/<int:order_id>/cancel")

@@ -28,6 +28,7 @@ from dispatch.validators import parse_money, validate_latlon
 from inventory.models import Part
 from workorders import fees
 from workorders.access import require_assigned_technician
+from workorders.documents import request_completion_documents
 from workorders.kinds import kind_of
 from workorders.lifecycle import check, record, transition
 from workorders.models import PAYMENT_METHODS, SWAP_KINDS, OrderPart, Swap, WorkOrder
@@ -188,6 +189,8 @@ def complete(order: WorkOrder, user: User, data: Mapping[str, Any]) -> WorkOrder
     order.payment_method, order.amount_collected = method, amount
     order.fee_total, order.in_warranty = quote.total, quote.in_warranty
     transition(order, "complete", user, note=f"fee {fee}")
+    db.session.flush()
+    request_completion_documents(order, user.id)
     return order
 
 

@@ -35,6 +35,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "order.contractor": frozenset({MANAGER}),
     "order.field_work": frozenset({TECHNICIAN}),
     "order.stats": frozenset({MANAGER, DISPATCHER, AGENT}),
+    "documents.invoice_pack": frozenset({FINANCE, MANAGER}),
+    "documents.day_sheets": frozenset({DISPATCHER, MANAGER, TECHNICIAN}),
     "user.admin": frozenset({ADMIN}),
 }
 

@@ -1,5 +1,6 @@
 """A full repair and a full install through the API, from intake to closed."""
 
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -33,7 +34,8 @@ def test_full_repair_with_terminal_and_sim_swaps(world):
         "resolution": "更换终端和SIM卡", "payment_method": "cash", "amount_collected": "461.00",
         "signature_png_base64": signature_png()})
     assert done.status_code == 200, done.get_json()
-    assert done.get_json() == {"status": "completed", "fee": "461.00", "invoice_number": None}
+    assert done.get_json() == {"status": "completed", "fee": "461.00",
+                               "invoice_number": f"INV-{date.today().year}-000001"}
 
     old = db.session.scalars(select(Terminal).where(Terminal.terminal_id == "HZ00000001")).one()
     new = db.session.scalars(select(Terminal).where(Terminal.terminal_id == "HZ00000002")).one()

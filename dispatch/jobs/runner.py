@@ -1,0 +1,88 @@
+"""Running one job: idempotent, with its state in the database.
+
+``run_job`` is the function RQ calls (and the in-process runner too). It claims the row
+(``queued``/stale ``running`` → ``running``), calls the handler registered for the job's kind,
+stores the result and marks it ``done``; on an exception it marks ``failed`` with the reason
+and re-raises, so RQ records the failure too. A job already ``done`` is not run again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from dispatch.extensions import db
+from dispatch.jobs.models import Job
+from dispatch.jobs.queues import QUEUES
+from dispatch.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+#: kind → handler(job) returning the stored file's relative path (or None).
+HANDLERS: dict[str, Callable[[Job], str | None]] = {}
+#: kind → queue name.
+QUEUE_OF: dict[str, str] = {}
+
+
+def handler(kind: str, queue: str = "documents") -> Callable:
+    """Register the function that does the work of ``kind`` jobs."""
+
+    def register(fn: Callable[[Job], str | None]) -> Callable[[Job], str | None]:
+        HANDLERS[kind] = fn
+        QUEUE_OF[kind] = queue
+        return fn
+
+    return register
+
+
+def stale_after(job: Job) -> timedelta:
+    """How long a running job may go without finishing before its worker is presumed dead."""
+    configured = current_app.config.get("DISPATCH_JOB_STALE_SECONDS")
+    return timedelta(seconds=float(configured) if configured else QUEUES[job.queue].timeout + 60)
+
+
+def claim(job_id: int) -> Job | None:
+    """Mark the job running unless it is done or another worker is on it right now."""
+    job = db.session.scalar(select(Job).where(Job.id == job_id).with_for_update())
+    if job is None or job.status == "done":
+        db.session.rollback()
+        return None
+    if job.status == "running" and utcnow() - job.updated_at < stale_after(job):
+        db.session.rollback()
+        return None
+    job.status, job.attempts, job.error = "running", job.attempts + 1, None
+    job.updated_at = utcnow()
+    db.session.commit()
+    return job
+
+
+def run_job(job_id: int) -> str | None:
+    """Do job ``job_id`` once (RQ entry point). Exceptions propagate after being recorded."""
+    job = claim(job_id)
+    if job is None:
+        return None
+    try:
+        path = HANDLERS[job.kind](job)
+    except Exception as exc:
+        db.session.rollback()
+        failed = db.session.get(Job, job_id)
+        failed.status, failed.error = "failed", f"{type(exc).__name__}: {exc}"[:2000]
+        failed.updated_at = failed.finished_at = utcnow()
+        db.session.commit()
+        log.exception("job %s (%s) failed", job_id, failed.kind)
+        raise
+    job.status, job.progress, job.result_path = "done", 100, path
+    job.updated_at = job.finished_at = utcnow()
+    db.session.commit()
+    return path
+
+
+def report_progress(job: Job, percent: int) -> None:
+    """Bulk jobs tell the user how far they are (committed, so pages see it)."""
+    job.progress = max(0, min(99, percent))
+    job.updated_at = utcnow()
+    db.session.commit()

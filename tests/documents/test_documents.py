@@ -1,0 +1,120 @@
+"""Documents in embedded mode (jobs in-process): built once, readable back, access-checked."""
+
+from sqlalchemy import func, select
+
+from dispatch.extensions import db
+from dispatch.jobs import outbox, runner
+from dispatch.jobs.models import Job
+from tests.documents.conftest import complete_repair_with_swap, pdf_text
+
+
+def _documents(api, order_id):
+    outbox.drain()
+    response = api.get(f"/api/v1/workorders/{order_id}/documents")
+    assert response.status_code == 200
+    return {item["kind"]: item for item in response.get_json()["items"]}
+
+
+def test_completion_produces_sheet_invoice_and_return_tag(world):
+    order_id = complete_repair_with_swap(world)
+    docs = _documents(world.tech, order_id)
+    assert {k: d["status"] for k, d in docs.items()} == {
+        "service_sheet": "done", "invoice_pdf": "done", "return_tag": "done"}
+    order = world.agent.get(f"/api/v1/workorders/{order_id}").get_json()
+    sheet = world.tech.get(docs["service_sheet"]["url"])
+    assert sheet.status_code == 200 and sheet.mimetype == "application/pdf"
+    text = pdf_text(sheet.data)
+    for expected in (order["number"], "浙A12345", "杭州顺达物流有限公司", "HZ00000001",
+                     "HZ00000002", "CNY 425.00", "维修服务单"):
+        assert expected in text, expected
+    invoice = pdf_text(world.agent.get(docs["invoice_pdf"]["url"]).data)
+    assert "INV-" in invoice and "CNY 425.00" in invoice and "杭州顺达物流有限公司" in invoice
+    tag = pdf_text(world.agent.get(docs["return_tag"]["url"]).data)
+    assert "浙A12345" in tag and "不上线" in tag and "HZ00000001" in tag and "HZ00000002" in tag
+
+
+def test_documents_follow_the_order_visibility(world, api_as):
+    order_id = complete_repair_with_swap(world)
+    docs = _documents(world.tech, order_id)
+    assert world.other_tech.get(f"/api/v1/workorders/{order_id}/documents").status_code == 404
+    assert world.other_tech.get(docs["service_sheet"]["url"]).status_code == 404
+    assert api_as(None).get(docs["service_sheet"]["url"]).status_code == 401
+    assert api_as("finance").get(docs["invoice_pdf"]["url"]).status_code == 200
+
+
+def test_a_job_runs_once_and_one_order_version_gets_one_sheet(world):
+    order_id = complete_repair_with_swap(world)
+    outbox.drain()
+    sheet = db.session.scalars(select(Job).where(Job.kind == "service_sheet")).one()
+    assert runner.run_job(sheet.id) is None  # already done: not run again
+    from workorders.documents import request_sheet
+    from workorders.models import WorkOrder
+
+    again = request_sheet(db.session.get(WorkOrder, order_id), None)
+    assert again.id == sheet.id
+    assert db.session.scalar(select(func.count()).select_from(Job).where(
+        Job.kind == "service_sheet")) == 1
+
+
+def test_a_rolled_back_transaction_leaves_no_job(world, monkeypatch):
+    relayed = []
+    monkeypatch.setattr(outbox, "relay", lambda ids, queues=None: relayed.append(ids))
+    from workorders.documents import request_sheet
+    from workorders.models import WorkOrder
+
+    order = db.session.scalars(select(WorkOrder)).first() or None
+    if order is None:
+        from tests.world import order_on_site
+
+        order = db.session.get(WorkOrder, order_on_site(world))
+    request_sheet(order, None)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Job)) == 0
+    db.session.commit()
+    assert relayed == []
+
+
+def test_failed_job_shows_the_reason_and_can_be_retried(world, monkeypatch):
+    original = runner.HANDLERS["service_sheet"]
+
+    def broken(job):
+        raise RuntimeError("printer on fire")
+
+    monkeypatch.setitem(runner.HANDLERS, "service_sheet", broken)
+    order_id = complete_repair_with_swap(world)
+    sheet = _documents(world.tech, order_id)["service_sheet"]
+    assert sheet["status"] == "failed" and "printer on fire" in sheet["error"]
+    monkeypatch.setitem(runner.HANDLERS, "service_sheet", original)
+    assert world.other_tech.post(f"/api/v1/documents/{sheet['id']}/retry").status_code == 404
+    retried = world.tech.post(f"/api/v1/documents/{sheet['id']}/retry")
+    assert retried.status_code == 200
+    assert _documents(world.tech, order_id)["service_sheet"]["status"] == "done"
+    assert world.tech.post(f"/api/v1/documents/{sheet['id']}/retry").status_code == 409
+
+
+def test_month_end_pack_issues_owed_invoices_and_renders_all(world, api_as):
+    from datetime import date
+
+    from tests.world import order_on_site, signature_png
+    from workorders.invoices import Invoice
+
+    order_id = order_on_site(world)
+    base = f"/api/v1/workorders/{order_id}"
+    world.tech.post(f"{base}/parts", json={"sku": "RELAY-5P"})
+    on_account = world.tech.post(f"{base}/complete", json={
+        "resolution": "换继电器", "payment_method": "none", "amount_collected": "0",
+        "signature_png_base64": signature_png()})
+    assert on_account.get_json()["invoice_number"] is None
+    finance = api_as("finance")
+    month = date.today().strftime("%Y-%m")
+    assert world.tech.post("/api/v1/documents/invoice-pack", json={"month": month}).status_code == 403
+    assert finance.post("/api/v1/documents/invoice-pack", json={"month": "2026-13"}).status_code == 422
+    run = finance.post("/api/v1/documents/invoice-pack", json={"month": month})
+    assert run.status_code == 202
+    outbox.drain()
+    status = finance.get(f"/api/v1/documents/{run.get_json()['id']}").get_json()
+    assert status["status"] == "done" and status["progress"] == 100
+    invoice = db.session.scalars(select(Invoice)).one()
+    assert invoice.order_id == order_id and invoice.status == "issued"
+    assert invoice.number in pdf_text(finance.get(status["url"]).data)
+    assert world.agent.get(status["url"]).status_code == 404

@@ -1,0 +1,145 @@
+"""Documents through real Redis and real ``rq`` worker processes, with the fault drills of
+issue 6: a worker killed mid-job, Redis down during a completion, four workers issuing
+invoices concurrently on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from dispatch.extensions import db
+from dispatch.jobs import outbox
+from dispatch.jobs.models import Job
+from dispatch.timeutil import utcnow
+from tests.documents.conftest import complete_repair_with_swap, pdf_text
+from tests.support.services import ROOT, RedisServer, start_worker, worker_env
+from workorders.invoices import Invoice
+from workorders.models import WorkOrder
+
+pytestmark = [pytest.mark.redis, pytest.mark.slow]
+
+
+@pytest.fixture
+def redis_server():
+    server = RedisServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def rq_app(app, redis_server):
+    app.config["REDIS_URL"] = redis_server.url
+    app.extensions.pop("dispatch_redis", None)
+    return app
+
+
+def _env(app, **extra):
+    return worker_env(app.config["SQLALCHEMY_DATABASE_URI"], app.config["REDIS_URL"],
+                      app.config["FILE_STORAGE"], **extra)
+
+
+def _burst(app, **extra):
+    process = start_worker(_env(app, **extra), "--burst")
+    output, _ = process.communicate(timeout=120)
+    assert process.returncode == 0, output
+    assert "unhandled exception" not in output, output
+    return output
+
+
+def _statuses(order_id):
+    db.session.expire_all()
+    return {job.kind: job.status for job in db.session.scalars(
+        select(Job).where(Job.order_id == order_id))}
+
+
+def test_rq_worker_process_builds_the_documents(rq_app, world):
+    order_id = complete_repair_with_swap(world)
+    assert set(_statuses(order_id).values()) == {"queued"}
+    _burst(rq_app)
+    assert _statuses(order_id) == {"service_sheet": "done", "invoice_pdf": "done",
+                                   "return_tag": "done"}
+    docs = world.tech.get(f"/api/v1/workorders/{order_id}/documents").get_json()["items"]
+    sheet = next(d for d in docs if d["kind"] == "service_sheet")
+    text = pdf_text(world.tech.get(sheet["url"]).data)
+    assert "杭州顺达物流有限公司" in text and "HZ00000002" in text
+
+
+def test_worker_killed_mid_job_then_sweep_gives_each_document_once(rq_app, world):
+    order_id = complete_repair_with_swap(world)
+    slow = start_worker(_env(rq_app), script=str(ROOT / "tests/support/slow_worker.py"))
+    deadline = time.monotonic() + 30
+    while _statuses(order_id).get("service_sheet") != "running":
+        if time.monotonic() > deadline or slow.poll() is not None:
+            slow.kill()
+            pytest.fail("the slow worker never started the sheet:\n" + slow.communicate()[0])
+        time.sleep(0.1)
+    os.kill(slow.pid, signal.SIGKILL)
+    slow.communicate(timeout=10)
+    assert _statuses(order_id)["service_sheet"] == "running"  # abandoned
+    rq_app.config["DISPATCH_JOB_STALE_SECONDS"] = "1"
+    time.sleep(1.2)
+    result = outbox.sweep()
+    assert result["requeued_abandoned"] == 1
+    _burst(rq_app, DISPATCH_JOB_STALE_SECONDS="1")
+    assert _statuses(order_id) == {"service_sheet": "done", "invoice_pdf": "done",
+                                   "return_tag": "done"}
+    keys = db.session.scalars(select(Job.dedupe_key).where(Job.order_id == order_id)).all()
+    assert len(keys) == len(set(keys)) == 3
+    print(f"\nkill drill: attempts={db.session.scalar(select(func.sum(Job.attempts)))}, "
+          f"documents=3, lost=0, doubled=0")
+
+
+def test_redis_down_during_completion_documents_appear_when_back(rq_app, world, redis_server,
+                                                                 monkeypatch):
+    redis_server.stop()
+    order_id = complete_repair_with_swap(world)  # succeeds with Redis down
+    assert world.agent.get(f"/api/v1/workorders/{order_id}").get_json()["status"] == "completed"
+    assert set(_statuses(order_id).values()) == {"queued"}
+    redis_server.start()
+    monkeypatch.setattr(outbox, "QUEUED_GRACE", timedelta(0))
+    assert outbox.sweep()["relayed"] == 3
+    _burst(rq_app)
+    assert _statuses(order_id) == {"service_sheet": "done", "invoice_pdf": "done",
+                                   "return_tag": "done"}
+
+
+@pytest.mark.postgres
+def test_four_workers_issue_200_invoices_without_gaps_or_duplicates(rq_app, world, backend):
+    if backend != "postgresql":
+        pytest.skip("concurrency drill for PostgreSQL (run with --db=postgresql)")
+    now = utcnow()
+    manager = world.manager
+    assert manager.token
+    approver = db.session.scalar(select(WorkOrder.owner_id)) or world.technician.user_id
+    rows = [WorkOrder(number=f"T-{i:05d}", kind="repair", status="completed", customer=world.customer,
+                      vehicle=world.truck, site_address="杭州", contact_name="王伟",
+                      contact_phone="+8613800138000", product_model="GT06N", owner_id=approver,
+                      created_by_id=approver, approved_by_id=approver, technician=world.technician,
+                      payment_method="none", amount_collected=Decimal("0.00"),
+                      fee_total=Decimal("45.00"), created_at=now, completed_at=now)
+            for i in range(200)]
+    db.session.add_all(rows)
+    db.session.commit()
+    from workorders.bulk import request_invoice_pack
+
+    for _ in range(4):
+        request_invoice_pack(date.today().strftime("%Y-%m"), approver)
+    db.session.commit()
+    workers = [start_worker(_env(rq_app), "--burst", "--queue", "bulk") for _ in range(4)]
+    for process in workers:
+        output, _ = process.communicate(timeout=300)
+        assert process.returncode == 0, output
+    db.session.expire_all()
+    invoices = db.session.scalars(select(Invoice)).all()
+    seqs = sorted(invoice.seq for invoice in invoices)
+    assert seqs == list(range(1, 201)), "gapless, no duplicates"
+    assert len({invoice.order_id for invoice in invoices}) == 200
+    runs = db.session.scalar(select(func.count()).select_from(Job).where(Job.kind == "invoice_pack"))
+    print(f"\n4 workers: invoices=200, gaps=0, duplicates=0, runs={runs}")

@@ -1,0 +1,92 @@
+"""Bulk document runs with progress: the month-end invoice pack and a technician's day sheets.
+
+The month-end run first issues the invoices still owed for the month (orders completed "on
+account": a fee but no payment on site), one transaction each, then renders every invoice of
+the month — void ones marked void — into one PDF.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from uuid import uuid4
+
+from sqlalchemy import select
+
+from dispatch import settings, storage
+from dispatch.extensions import db
+from dispatch.jobs.models import Job
+from dispatch.jobs.outbox import request_job
+from dispatch.jobs.runner import handler, report_progress
+from workorders import pdfs
+from workorders.documents import invoice_data, sheet_data
+from workorders.invoices import Invoice, issue_invoice, live_invoice
+from workorders.models import WorkOrder
+
+
+def _month_bounds(month: str) -> tuple[datetime, datetime]:
+    first = date.fromisoformat(f"{month}-01")
+    following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+    zone = settings.timezone()
+    return (datetime.combine(first, time.min, tzinfo=zone),
+            datetime.combine(following, time.min, tzinfo=zone))
+
+
+def request_invoice_pack(month: str, user_id: int) -> Job:
+    """Each request is a new run (a re-run after corrections is deliberate)."""
+    return request_job("invoice_pack", f"invoice_pack:{month}:{uuid4().hex}", {"month": month},
+                       user_id=user_id)
+
+
+def request_day_sheets(technician_id: int, day: date, user_id: int) -> Job:
+    return request_job("day_sheets", f"day_sheets:{technician_id}:{day}:{uuid4().hex}",
+                       {"technician_id": technician_id, "date": day.isoformat()}, user_id=user_id)
+
+
+def invoices_owed(month: str) -> list[int]:
+    """Orders completed in ``month`` with a fee collected on account and no live invoice."""
+    start, end = _month_bounds(month)
+    candidates = db.session.scalars(select(WorkOrder).where(
+        WorkOrder.completed_at >= start, WorkOrder.completed_at < end,
+        WorkOrder.status.in_(("completed", "closed")), WorkOrder.payment_method == "none"))
+    return [o.id for o in candidates if (o.fee or 0) > 0 and live_invoice(o.id) is None]
+
+
+@handler("invoice_pack", queue="bulk")
+def _invoice_pack(job: Job) -> str:
+    month = job.params["month"]
+    owed = invoices_owed(month)
+    for index, order_id in enumerate(owed, start=1):
+        issue_invoice(db.session.get(WorkOrder, order_id), job.created_by_id)
+        db.session.commit()
+        report_progress(job, int(40 * index / max(1, len(owed))))
+    start, end = _month_bounds(month)
+    invoices = list(db.session.scalars(select(Invoice).where(
+        Invoice.issued_at >= start, Invoice.issued_at < end).order_by(Invoice.year, Invoice.seq)))
+    stories = []
+    for index, invoice in enumerate(invoices, start=1):
+        stories.append(pdfs.invoice_flowables(invoice_data(invoice)))
+        if index % 50 == 0:
+            report_progress(job, 40 + int(50 * index / len(invoices)))
+    if not stories:
+        stories = [[pdfs.paragraph(f"{month}: —", "title")]]
+    return storage.save("runs", pdfs.render(stories), ".pdf")
+
+
+@handler("day_sheets", queue="bulk")
+def _day_sheets(job: Job) -> str:
+    day = date.fromisoformat(job.params["date"])
+    zone = settings.timezone()
+    start = datetime.combine(day, time.min, tzinfo=zone)
+    orders = list(db.session.scalars(select(WorkOrder).where(
+        WorkOrder.technician_id == job.params["technician_id"],
+        (WorkOrder.scheduled_for == day)
+        | ((WorkOrder.completed_at >= start) & (WorkOrder.completed_at < start + timedelta(days=1)))
+        | (WorkOrder.status.in_(("assigned", "en_route", "on_site")) & WorkOrder.scheduled_for.is_(None)))
+        .order_by(WorkOrder.route_position.nullslast(), WorkOrder.id)))
+    stories = []
+    for index, order in enumerate(orders, start=1):
+        stories.append(pdfs.service_sheet_flowables(sheet_data(order)))
+        report_progress(job, int(95 * index / len(orders)))
+    if not stories:
+        stories = [[pdfs.paragraph(f"{day}: —", "title")]]
+    return storage.save("runs", pdfs.render(stories), ".pdf")

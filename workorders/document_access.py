@@ -1,0 +1,40 @@
+"""Who may read which document or run: an order's documents follow the order's visibility;
+a bulk run is readable by whoever started it and by the roles that may start such runs."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from dispatch.auth.models import User
+from dispatch.errors import Forbidden, NotFound
+from dispatch.extensions import db
+from dispatch.jobs.models import Job
+from dispatch.technicians.services import technician_for_user
+from workorders.access import get_order
+
+RUN_PERMISSIONS = {"invoice_pack": "documents.invoice_pack", "day_sheets": "documents.day_sheets"}
+
+
+def readable_job(job_id: int, user: User) -> Job:
+    job = db.session.get(Job, job_id)
+    if job is None:
+        raise NotFound(_l("No such document."))
+    if job.order_id is not None:
+        get_order(job.order_id, user)  # NotFound when the order is not the user's to see
+        return job
+    permission = RUN_PERMISSIONS.get(job.kind)
+    if job.created_by_id == user.id:
+        return job
+    if permission and user.can(permission) and not (
+            job.kind == "day_sheets" and user.roles == {"technician"}):
+        return job
+    raise NotFound(_l("No such document."))
+
+
+def check_day_sheets(user: User, technician_id: int) -> None:
+    """Dispatchers and managers for anyone; a technician for themselves only."""
+    if user.has_role("dispatcher", "manager"):
+        return
+    mine = technician_for_user(user)
+    if mine is None or mine.id != technician_id:
+        raise Forbidden(_l("You can only print your own day sheets."))

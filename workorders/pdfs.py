@@ -1,0 +1,163 @@
+"""PDF builders: service sheet, invoice, return tag. Pure: data in, bytes out, no I/O.
+
+Every dynamic text is XML-escaped before it reaches reportlab's paragraph markup, so free text
+typed by users cannot change the document.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterable
+from typing import Any
+from xml.sax.saxutils import escape
+
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.platypus import (
+    Flowable,
+    Image,
+    PageBreak,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from dispatch.pdf import font_name, styles
+
+Data = dict[str, Any]
+GRID = TableStyle([
+    ("FONTSIZE", (0, 0), (-1, -1), 8.5),
+    ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#9aa7b4")),
+    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e9eef3")),
+    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+])
+
+
+def paragraph(value: Any, style: str = "body") -> Paragraph:
+    """Escaped text as a paragraph (line breaks kept)."""
+    return Paragraph(escape("" if value is None else str(value)).replace("\n", "<br/>"),
+                     styles()[style])
+
+
+def _table(rows: list[list[Any]], widths: list[float], header: bool = True) -> Table:
+    table = Table([[c if isinstance(c, Flowable) else paragraph(c) for c in row] for row in rows],
+                  colWidths=widths, repeatRows=1 if header else 0)
+    style = TableStyle(GRID.getCommands())
+    style.add("FONTNAME", (0, 0), (-1, -1), font_name())
+    if not header:
+        style.add("BACKGROUND", (0, 0), (-1, 0), colors.white)
+    table.setStyle(style)
+    return table
+
+
+def _qr(url: str, size: float = 26 * mm) -> Drawing:
+    widget = QrCodeWidget(url)
+    left, bottom, right, top = widget.getBounds()
+    scale = (size / (right - left), size / (top - bottom))
+    drawing = Drawing(size, size, transform=[scale[0], 0, 0, scale[1], 0, 0])
+    drawing.add(widget)
+    return drawing
+
+
+def _header(data: Data, title: str) -> list[Flowable]:
+    heading = [paragraph(data["company"], "big"), paragraph(title, "title"),
+               paragraph(data["number"], "big")]
+    head = Table([[heading, _qr(data["url"])]], colWidths=[150 * mm, 30 * mm])
+    head.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    return [head, Spacer(1, 3 * mm)]
+
+
+def _pairs(items: list[tuple[str, Any]]) -> Table:
+    rows = [[items[i][0], items[i][1], *(items[i + 1] if i + 1 < len(items) else ("", ""))]
+            for i in range(0, len(items), 2)]
+    return _table(rows, [28 * mm, 62 * mm, 28 * mm, 62 * mm], header=False)
+
+
+def service_sheet_flowables(data: Data) -> list[Flowable]:
+    """The install dispatch order / repair service order of the rulebook, filled in."""
+    labels = data["labels"]
+    story = _header(data, data["title"])
+    story.append(_pairs([(labels[k], data.get(k)) for k in (
+        "customer", "contact", "phone", "plate", "site", "product_model", "purchase_date",
+        "technician", "status", "payment")]))
+    story += [paragraph(labels["fault"], "h2"), paragraph(data.get("fault") or "—"),
+              paragraph(labels["resolution"], "h2"), paragraph(data.get("resolution") or "—"),
+              paragraph(labels["timeline"], "h2"),
+              _table([[labels["when"], labels["step"], labels["who"]], *data["events"]],
+                     [40 * mm, 70 * mm, 70 * mm])]
+    if data["swaps"]:
+        story += [paragraph(labels["swaps"], "h2"),
+                  _table([[labels["device"], labels["old"], labels["new"], labels["reason"]],
+                          *data["swaps"]], [25 * mm, 50 * mm, 50 * mm, 55 * mm])]
+    if data["pick_list"]:
+        story += [paragraph(labels["pick_list"], "h2"),
+                  _table([[labels["part"], labels["qty"], labels["from"]], *data["pick_list"]],
+                         [100 * mm, 20 * mm, 60 * mm])]
+    story += [paragraph(labels["parts_fee"], "h2"),
+              _table([[labels["part"], labels["serial"], labels["qty"], labels["unit_price"],
+                       labels["amount"]], *data["parts"],
+                      ["", "", "", labels["total"], data["total"]]],
+                     [60 * mm, 40 * mm, 15 * mm, 30 * mm, 35 * mm])]
+    if data.get("signature"):
+        story += [paragraph(labels["signature"], "h2"),
+                  Image(io.BytesIO(data["signature"]), width=60 * mm, height=20 * mm,
+                        kind="proportional")]
+    return story
+
+
+def invoice_flowables(data: Data) -> list[Flowable]:
+    labels = data["labels"]
+    story = _header(data, labels["invoice"])
+    if data["void"]:
+        story.append(paragraph(f"{labels['void']} — {data['void_reason']}", "title"))
+    story.append(_pairs([(labels["customer"], data["customer"]), (labels["date"], data["date"]),
+                         (labels["order"], data["order_number"]),
+                         (labels["payment"], data["payment"])]))
+    story += [Spacer(1, 4 * mm),
+              _table([[labels["part"], labels["qty"], labels["unit_price"], labels["amount"]],
+                      *data["lines"]], [95 * mm, 20 * mm, 30 * mm, 35 * mm]),
+              Spacer(1, 3 * mm),
+              _table([[labels["net"], data["net"]], [labels["tax"], data["tax"]],
+                      [labels["total"], data["total"]]], [145 * mm, 35 * mm], header=False)]
+    return story
+
+
+def return_tag_flowables(data: Data) -> list[Flowable]:
+    """R5: the label tied to a terminal going back to the workshop."""
+    labels = data["labels"]
+    rows = [[labels["plate"], data["plate"]], [labels["fault"], data["fault"]],
+            [labels["old"], data["old"]], [labels["new"], data["new"]],
+            [labels["date"], data["date"]], [labels["order"], data["order_number"]]]
+    return [paragraph(labels["return_tag"], "big"), _table(rows, [25 * mm, 60 * mm], header=False),
+            _qr(data["url"], 18 * mm)]
+
+
+def render(story_parts: Iterable[list[Flowable]], pagesize: tuple[float, float] = A4,
+           margin: float = 15 * mm) -> bytes:
+    """One PDF from one or more stories, each starting on a new page."""
+    buffer = io.BytesIO()
+    document = SimpleDocTemplate(buffer, pagesize=pagesize, leftMargin=margin,
+                                 rightMargin=margin, topMargin=margin, bottomMargin=margin)
+    story: list[Flowable] = []
+    for index, part in enumerate(story_parts):
+        if index:
+            story.append(PageBreak())
+        story.extend(part)
+    document.build(story)
+    return buffer.getvalue()
+
+
+def build(builder: Callable[[Data], list[Flowable]], data: Data) -> bytes:
+    return render([builder(data)])
+
+
+TAG_SIZE = (100 * mm, 70 * mm)
+
+
+def build_return_tag(data: Data) -> bytes:
+    return render([return_tag_flowables(data)], pagesize=TAG_SIZE, margin=5 * mm)
