@@ -8,10 +8,13 @@ from dispatch.auth.models import ApiToken, User, UserRole
 from dispatch.registry.models import Customer, Installation, Sim, Terminal, Vehicle
 from dispatch.sequences import Sequence
 from dispatch.technicians.models import Technician
-from inventory.models import Part
-from workorders.models import OrderPart, Swap, WorkOrder, WorkOrderEvent
+from inventory.models import Location, Part, StockBalance, StockMovement
+from workorders.models import (
+    OrderPart, PlannedPart, ShortageApproval, Swap, WorkOrder, WorkOrderEvent,
+)
 
 __all__ = [
-    "ApiToken", "AuditLog", "Customer", "Installation", "OrderPart", "Part", "Sequence", "Sim",
-    "Swap", "Technician", "Terminal", "User", "UserRole", "Vehicle", "WorkOrder", "WorkOrderEvent",
+    "ApiToken", "AuditLog", "Customer", "Installation", "Location", "OrderPart", "Part",
+    "PlannedPart", "Sequence", "ShortageApproval", "Sim", "StockBalance", "StockMovement", "Swap",
+    "Technician", "Terminal", "User", "UserRole", "Vehicle", "WorkOrder", "WorkOrderEvent",
 ]

@@ -35,6 +35,15 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "order.contractor": frozenset({MANAGER}),
     "order.field_work": frozenset({TECHNICIAN}),
     "order.stats": frozenset({MANAGER, DISPATCHER, AGENT}),
+    "order.plan_parts": frozenset({AGENT, DISPATCHER, MANAGER}),
+    "order.shortage_approve": frozenset({MANAGER}),
+    "part.view": frozenset({AGENT, MANAGER, DISPATCHER, FINANCE, WAREHOUSE, ADMIN, TECHNICIAN}),
+    "part.edit": frozenset({WAREHOUSE, MANAGER}),
+    "stock.view": frozenset({AGENT, MANAGER, DISPATCHER, FINANCE, WAREHOUSE, ADMIN, TECHNICIAN}),
+    "stock.view_all": frozenset({AGENT, MANAGER, DISPATCHER, FINANCE, WAREHOUSE, ADMIN}),
+    "stock.move": frozenset({WAREHOUSE}),
+    "stock.count": frozenset({WAREHOUSE, MANAGER}),
+    "location.edit": frozenset({WAREHOUSE, MANAGER}),
     "user.admin": frozenset({ADMIN}),
 }
 
