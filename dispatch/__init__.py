@@ -93,12 +93,15 @@ def _register_blueprints(app: APIFlask) -> None:
     from dispatch.technicians.api import bp as technicians_api
     from dispatch.technicians.views import bp as technicians_pages
     from dispatch.web import bp as web_pages
+    from inventory.api import bp as inventory_api
+    from inventory.views import bp as inventory_pages
     from workorders.api import bp as workorders_api
     from workorders.views import bp as workorders_pages
 
-    for api_blueprint in (auth_api, registry_api, technicians_api, workorders_api):
+    for api_blueprint in (auth_api, registry_api, technicians_api, workorders_api,
+                          inventory_api):
         csrf.exempt(api_blueprint)  # bearer tokens only: no ambient credentials to forge
         app.register_blueprint(api_blueprint)
     for page_blueprint in (web_pages, auth_pages, registry_pages, technicians_pages,
-                           audit_pages, workorders_pages):
+                           audit_pages, workorders_pages, inventory_pages):
         app.register_blueprint(page_blueprint)

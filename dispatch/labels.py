@@ -22,6 +22,10 @@ LABELS: dict[str, Any] = {
     "owner": _l("owner changed"), "install_free": _l("installation is free"),
     "in_warranty": _l("in warranty"), "parts_only": _l("out of warranty: parts only"),
     "no_warranty_on_record": _l("no warranty on record: parts only"),
+    "harness": _l("harness"), "relay": _l("relay"), "antenna": _l("antenna"), "other": _l("other"),
+    "warehouse": _l("warehouse"), "van": _l("van"), "workshop": _l("workshop"),
+    "vendor": _l("vendor"), "parts_planned": _l("parts planned"),
+    "shortage": _l("shortage approved"),
 }
 
 

@@ -10,7 +10,12 @@ from dispatch.sequences import Sequence
 from dispatch.technicians.models import Technician
 from inventory.models import Location, Part, StockBalance, StockMovement
 from workorders.models import (
-    OrderPart, PlannedPart, ShortageApproval, Swap, WorkOrder, WorkOrderEvent,
+    OrderPart,
+    PlannedPart,
+    ShortageApproval,
+    Swap,
+    WorkOrder,
+    WorkOrderEvent,
 )
 
 __all__ = [

@@ -18,7 +18,6 @@ from dispatch.errors import FieldErrors, NotFound
 from dispatch.extensions import db
 from dispatch.technicians.models import Technician
 from dispatch.text import clean_text
-from dispatch.validators import fold_identifier
 from inventory.models import Location
 
 MAIN, WORKSHOP, VENDOR = "MAIN", "WORKSHOP", "VENDOR"
@@ -87,9 +86,13 @@ def locations() -> list[Location]:
     return sorted(rows, key=lambda loc: (order[loc.kind], not loc.is_default, loc.code))
 
 
+def _code(raw: object) -> str:
+    return str(raw or "").strip().upper()
+
+
 def by_code(code: str | None, field: str = "location") -> Location:
     """The location named ``code``; an unknown code is a field error (422)."""
-    key = fold_identifier(code or "")
+    key = _code(code)
     location = db.session.scalar(select(Location).where(Location.code == key)) if key else None
     if location is None:
         errors = FieldErrors()
@@ -101,10 +104,10 @@ def by_code(code: str | None, field: str = "location") -> Location:
 def create_warehouse(data: dict, user: User) -> Location:
     """Another warehouse (code upper case, letters and digits)."""
     errors = FieldErrors()
-    code = fold_identifier(str(data.get("code") or ""))
+    code = _code(data.get("code"))
     name = errors.check("name", clean_text, data.get("name"), max_len=120, required=True)
-    if not code or not code.isalnum() or len(code) > 40:
-        errors.add("code", _l("Use 1–40 letters and digits."))
+    if not code or not code.replace("-", "").isalnum() or len(code) > 40:
+        errors.add("code", _l("Use 1–40 letters, digits and dashes."))
     elif db.session.scalar(select(Location.id).where(Location.code == code)):
         errors.add("code", _l("This code is already used."))
     errors.raise_if_any()
