@@ -94,6 +94,9 @@ def by_code(code: str | None, field: str = "location") -> Location:
     """The location named ``code``; an unknown code is a field error (422)."""
     key = _code(code)
     location = db.session.scalar(select(Location).where(Location.code == key)) if key else None
+    if location is None and key:
+        ensure_vans()  # a technician's van may not have been needed yet
+        location = db.session.scalar(select(Location).where(Location.code == key))
     if location is None:
         errors = FieldErrors()
         errors.add(field, _l("Unknown stock location %(code)s.", code=code or "—"))

@@ -74,6 +74,11 @@ def reserve_for_order(order_id: int, technician_id: int, lines: Iterable[tuple[s
     return pick_list(order_id, lines)
 
 
+def reserve(order_id: int, sku: str, qty: int, location_id: int, user_id: int | None) -> None:
+    """Reserve ``qty`` of ``sku`` at one location for the order (409 when not available)."""
+    move("reserve", sku, qty, from_id=location_id, order_id=order_id, user_id=user_id)
+
+
 def pick_list(order_id: int, lines: Iterable[tuple[str, int]]) -> list[PickLine]:
     """The order's parts with where each is reserved (R4: printed on the service sheet)."""
     held = reservations(order_id)

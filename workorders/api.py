@@ -210,6 +210,18 @@ def set_planned_parts(order_id: int, body):
     return _planned(order)
 
 
+@bp.post("/workorders/<int:order_id>/reservations")
+@api_requires("order.plan_parts")
+@bp.input(s.ReservationIn, arg_name="body")
+@bp.output(s.PlannedPartsOut, status_code=201)
+def reserve_part(order_id: int, body):
+    """Add a part to the order and reserve it now at a location; not available → 409."""
+    user = current_api_user()
+    order = planning.reserve_line(get_order(order_id, user, for_update=True), body, user)
+    db.session.commit()
+    return _planned(order), 201
+
+
 @bp.post("/workorders/<int:order_id>/shortage-approvals")
 @api_requires("order.shortage_approve")
 @bp.input(s.ShortageIn, arg_name="body")

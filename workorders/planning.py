@@ -13,6 +13,7 @@ from dispatch.errors import Conflict, FieldErrors, Forbidden
 from dispatch.extensions import db
 from dispatch.labels import label
 from dispatch.text import clean_text
+from inventory import locations
 from inventory import orders as order_stock
 from inventory.stock import part_for
 from workorders.lifecycle import record
@@ -61,6 +62,33 @@ def set_planned_parts(order: WorkOrder, items: Sequence[Mapping[str, Any]], user
         order_stock.reserve_for_order(order.id, order.technician_id, lines(order), user.id)
     record(order, "parts_planned", user,
            note=", ".join(f"{sku} × {qty}" for sku, qty in wanted.items()))
+    return order
+
+
+def reserve_line(order: WorkOrder, data: Mapping[str, Any], user: User) -> WorkOrder:
+    """Add ``qty`` of ``sku`` to the order's parts and reserve it at once at ``location``
+    (default: the assigned technician's van, else the main warehouse); 409 when not available."""
+    if order.status not in PLANNABLE:
+        raise Conflict(_l("The parts of a %(status)s order cannot change.",
+                          status=label(order.status)), code="illegal_transition")
+    errors = FieldErrors()
+    part = part_for(data.get("sku"), errors)
+    qty = errors.check("qty", _qty, data.get("qty"))
+    if data.get("location"):
+        location = locations.by_code(data["location"])
+    elif order.technician_id is not None:
+        location = locations.van_for(order.technician_id)
+    else:
+        location = locations.main_warehouse()
+    errors.raise_if_any()
+    assert part is not None and qty is not None
+    order_stock.reserve(order.id, part.sku, qty, location.id, user.id)
+    line = next((p for p in order.planned_parts if p.sku == part.sku), None)
+    if line is None:
+        order.planned_parts.append(PlannedPart(sku=part.sku, qty=qty))
+    else:
+        line.qty += qty
+    record(order, "parts_planned", user, note=f"{part.sku} × {qty} @ {location.code}")
     return order
 
 

@@ -285,3 +285,9 @@ class ShortageOut(Schema):
     note = String()
     approved_by_id = Integer()
     approved_at = DateTime()
+
+
+class ReservationIn(Schema):
+    sku = String(required=True, validate=Length(max=40))
+    qty = Integer(load_default=1, validate=Range(min=1, max=1000))
+    location = String(load_default=None, validate=Length(max=40))
