@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from dispatch.extensions import db
@@ -33,7 +34,7 @@ def test_twenty_concurrent_reservations_of_the_last_three_units(app, world, api_
     statuses: list[int] = []
 
     def reserve(order_id: int) -> None:
-        client = app.test_client()
+        client = FlaskClient(app, app.response_class)  # no shared ``g``: its own context
         barrier.wait()
         response = client.post(f"/api/v1/workorders/{order_id}/reservations",
                                json={"sku": "RELAY-5P", "qty": 1, "location": "MAIN"},
