@@ -17,7 +17,7 @@ from dispatch.security import page_requires
 from dispatch.technicians.services import search_technicians, technician_for_user
 from dispatch.timeutil import utcnow
 from inventory.models import Part
-from workorders import assignment, intake, onsite
+from workorders import assignment, intake, onsite, planning
 from workorders.access import get_order
 from workorders.lifecycle import allowed_actions
 from workorders.models import KINDS, PAYMENT_METHODS, PRIORITIES, STATUSES, WorkOrder
@@ -100,7 +100,14 @@ def _render_order(order: WorkOrder, errors: dict | None = None, values: dict | N
         quote=onsite.current_quote(order), figures=order_figures(order), technicians=technicians,
         parts=db.session.scalars(select(Part).where(Part.active.is_(True)).order_by(Part.sku)).all(),
         payment_methods=PAYMENT_METHODS, errors=errors or {}, values=values or {},
+        pick_list=planning.pick_list(order), plannable=order.status in planning.PLANNABLE,
     ), status
+
+
+def _plan(order: WorkOrder, form: dict) -> WorkOrder:
+    """Add a line to the order's parts (the same SKU again adds to its quantity)."""
+    items = [{"sku": line.sku, "qty": line.qty} for line in order.planned_parts]
+    return planning.set_planned_parts(order, [*items, form], current_user)
 
 
 @bp.get("/<int:order_id>")
@@ -130,6 +137,9 @@ ACTIONS = {
     "cancel": (lambda order, form: assignment.cancel(order, form["reason"], current_user),
                ("reason",)),
     "close": (lambda order, form: assignment.close(order, current_user), ()),
+    "plan": (_plan, ("sku", "qty")),
+    "shortage": (lambda order, form: planning.approve_shortage(order, form, current_user),
+                 ("sku", "qty", "note")),
     "owner": (lambda order, form: intake.transfer_ownership(order, int(form.get("user_id") or 0),
                                                             current_user), ("user_id",)),
 }

@@ -123,3 +123,17 @@ def test_complete_consumes_and_the_faulty_terminal_goes_through_the_vendor(world
     assert back.get_json()["items"][0]["status"] == "in_stock"
     assert _on_hand_reserved("MAIN", "TERM-GT06N") == (1, 0)
     assert _on_hand_reserved("VENDOR", "TERM-GT06N") == (0, 0)
+
+
+def test_order_page_plans_parts_and_prints_the_pick_list(world, make_user, login):
+    from tests.conftest import post_form
+
+    order_id = _approved_order(world)
+    client = login(make_user("dispatcher"))
+    url = f"/workorders/{order_id}"
+    response = post_form(client, url, {"sku": "RELAY-5P", "qty": "2"}, f"{url}/plan")
+    assert response.status_code == 302
+    page = post_form(client, url, {"technician_id": str(world.technician.id)}, f"{url}/assign")
+    assert page.status_code == 302
+    html = client.get(url).get_data(as_text=True)
+    assert 'id="pick-list"' in html and f"VAN-{world.technician.id}" in html
