@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from apiflask import APIBlueprint
-from flask import url_for
+from flask import jsonify, url_for
 
 from dispatch.api import api_requires, current_api_user
 from dispatch.extensions import db
@@ -115,7 +115,8 @@ def list_stock(args):
     """Balances per location and SKU; a technician sees only their own van."""
     items = stock.stock_rows(current_api_user(), args["location"], args["sku"])
     db.session.commit()
-    return {"items": items}
+    # Rows are plain ints and strings already: skip per-row schema dumping on this hot read.
+    return jsonify({"items": items})
 
 
 @bp.get("/stock/low")
