@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -40,7 +41,7 @@ from inventory.models import Location, Part, StockBalance, StockMovement
 SKUS, VANS, WAREHOUSES, CHUNK = 150, 40, 3, 20000
 
 
-def _database(url: str | None) -> tuple[str, callable]:
+def _database(url: str | None) -> tuple[str, Callable[[], None]]:
     """A fresh database URL and a function that removes it."""
     if not url:
         path = Path(tempfile.gettempdir()) / f"stock_bench_{os.getpid()}.sqlite3"

@@ -17,6 +17,7 @@ from dispatch.errors import Conflict, FieldErrors, Forbidden
 from dispatch.extensions import db
 from dispatch.registry import devices
 from dispatch.registry.models import Sim, Terminal
+from dispatch.technicians.services import technician_for_user
 from dispatch.text import clean_text
 from dispatch.validators import normalize_iccid, normalize_terminal_id
 from inventory import locations
@@ -132,8 +133,10 @@ def transfer(data: Mapping[str, Any], user: User) -> list[StockMovement]:
     return out
 
 
-def count(location: Location, counted: Mapping[str, Any], reason: Any, user: User) -> list[StockMovement]:
-    """Record a physical count: each difference becomes an audited ``adjust`` with a reason."""
+def count(location: Location, counted: Mapping[str, Any], reason: Any,
+          user: User) -> list[StockMovement]:
+    """Record a physical count of parts not tracked by serial: each difference becomes an
+    audited ``adjust`` with a reason."""
     errors = FieldErrors()
     why = errors.check("reason", clean_text, reason, max_len=300, required=True)
     wanted: dict[str, int] = {}
@@ -146,6 +149,10 @@ def count(location: Location, counted: Mapping[str, Any], reason: Any, user: Use
                 raise ValueError
         except ValueError:
             errors.add(f"count.{sku}", _l("Enter a whole number."))
+    serialized = set(db.session.scalars(select(Part.sku).where(Part.serialized,
+                                                               Part.sku.in_(list(wanted)))))
+    for sku in serialized:
+        errors.add(f"count.{sku}", _l("Parts tracked by serial are counted serial by serial."))
     errors.raise_if_any()
     out = []
     for sku, number in wanted.items():
@@ -189,8 +196,6 @@ def stock_rows(user: User, location_code: str | None = None,
 
 
 def _own_van_id(user: User) -> int | None:
-    from dispatch.technicians.services import technician_for_user
-
     technician = technician_for_user(user)
     return locations.van_for(technician.id).id if technician else None
 

@@ -133,6 +133,7 @@ def van(technician_id: int):
     rows = stock.stock_rows(current_user, location.code)
     return render_template("inventory/van.html", technician=technician, location=location,
                            rows=rows, serials=stock.serials_at(location.id), errors=errors,
+                           serialized=set(db.session.scalars(select(Part.sku).where(Part.serialized))),
                            vans=_vans()), 422 if errors else 200
 
 

@@ -134,10 +134,13 @@ def test_van_count_records_audited_adjustments_with_a_reason(world, login):
     token = csrf_from(page.get_data(as_text=True))
     refused = client.post(url, data={"count.RELAY-5P": "3", "reason": "", "csrf_token": token})
     assert refused.status_code == 422
+    by_serial = client.post(url, data={"count.TERM-GT06N": "1", "reason": "丢失",
+                                       "csrf_token": token})
+    assert by_serial.status_code == 422
     done = client.post(url, data={"count.RELAY-5P": "3", "count.HARNESS-12V": "11",
                                   "reason": "月度盘点", "csrf_token": token})
     assert done.status_code == 302
-    stock = _stock(api_for(world))
+    stock = _stock(world.dispatcher)
     van = f"VAN-{world.technician.id}"
     assert stock[(van, "RELAY-5P")][0] == 3 and stock[(van, "HARNESS-12V")][0] == 11
     adjusts = db.session.scalars(select(StockMovement).where(StockMovement.kind == "adjust")).all()
@@ -146,10 +149,6 @@ def test_van_count_records_audited_adjustments_with_a_reason(world, login):
     audited = db.session.scalar(select(func.count()).select_from(AuditLog).where(
         AuditLog.entity == "stock_movements", AuditLog.user_id == world.keeper.id))
     assert audited >= 2
-
-
-def api_for(world):
-    return world.dispatcher
 
 
 def test_low_stock_list_and_banner(world, api_as, login):
