@@ -50,5 +50,8 @@ browser-deps:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
 	  else echo "make test: install Debian's chromium package (sudo apt-get install chromium)" >&2; exit 1; fi; }
 
+bench: setup   ## every bench/*_bench.py (speed targets are measured, never asserted)
+	for f in bench/*_bench.py; do $(BIN)/python $$f; done
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts
