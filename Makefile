@@ -58,5 +58,8 @@ worker: setup   ## an RQ worker (needs REDIS_URL); run as many as you like
 bench: setup   ## every bench/*_bench.py (speed targets are measured, not asserted)
 	for f in bench/*_bench.py; do $(BIN)/python $$f; done
 
+bench: setup   ## every bench/*_bench.py (speed targets are measured, never asserted)
+	for f in bench/*_bench.py; do $(BIN)/python $$f; done
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts

@@ -95,15 +95,18 @@ def _register_blueprints(app: APIFlask) -> None:
     from dispatch.technicians.api import bp as technicians_api
     from dispatch.technicians.views import bp as technicians_pages
     from dispatch.web import bp as web_pages
+    from inventory.api import bp as inventory_api
+    from inventory.views import bp as inventory_pages
     from workorders.api import bp as workorders_api
     from workorders.documents_api import bp as documents_api
     from workorders.documents_views import bp as documents_pages
     from workorders.views import bp as workorders_pages
 
     for api_blueprint in (auth_api, registry_api, technicians_api, workorders_api, board_api,
-                          documents_api):
+                          documents_api, inventory_api):
         csrf.exempt(api_blueprint)  # bearer tokens only: no ambient credentials to forge
         app.register_blueprint(api_blueprint)
     for page_blueprint in (web_pages, auth_pages, registry_pages, technicians_pages,
-                           audit_pages, workorders_pages, board_pages, documents_pages):
+                           audit_pages, workorders_pages, board_pages, documents_pages,
+                           inventory_pages):
         app.register_blueprint(page_blueprint)

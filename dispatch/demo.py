@@ -150,6 +150,9 @@ def load_demo(password: str) -> str:
         db.session.add(Sim(iccid=_luhn_complete(f"898600{serial:013d}"), carrier="中国移动",
                            status="in_stock", sku="SIM-IOT"))
     db.session.flush()
+    from inventory.demo import load_demo_stock  # the demo may load every package's data
+
+    load_demo_stock(db.session.scalar(select(User).where(User.username == "warehouse")))
     return "Demo data loaded.\n" + _login_help(password)
 
 

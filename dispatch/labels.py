@@ -26,6 +26,10 @@ LABELS: dict[str, Any] = {
     "service_sheet": _l("service sheet"), "invoice_pdf": _l("invoice"),
     "return_tag": _l("return tag"), "invoice_pack": _l("month-end invoice pack"),
     "day_sheets": _l("day sheets"), "location": _l("site placed"),
+    "harness": _l("harness"), "relay": _l("relay"), "antenna": _l("antenna"), "other": _l("other"),
+    "warehouse": _l("warehouse"), "van": _l("van"), "workshop": _l("workshop"),
+    "vendor": _l("vendor"), "parts_planned": _l("parts planned"),
+    "shortage": _l("shortage approved"),
 }
 
 

@@ -10,13 +10,20 @@ from dispatch.jobs.models import Job
 from dispatch.registry.models import Customer, Installation, Sim, Terminal, Vehicle
 from dispatch.sequences import Sequence
 from dispatch.technicians.models import Technician
-from inventory.models import Part
+from inventory.models import Location, Part, StockBalance, StockMovement
 from workorders.invoices import Invoice
-from workorders.models import OrderPart, Swap, WorkOrder, WorkOrderEvent
+from workorders.models import (
+    OrderPart,
+    PlannedPart,
+    ShortageApproval,
+    Swap,
+    WorkOrder,
+    WorkOrderEvent,
+)
 
 __all__ = [
     "ApiToken", "AuditLog", "Customer", "GeocodeCache", "Installation", "Invoice", "Job",
-    "OrderPart", "Part",
-    "Sequence", "Sim", "Swap", "Technician", "Terminal", "User", "UserRole", "Vehicle", "WorkOrder",
-    "WorkOrderEvent",
+    "Location", "OrderPart", "Part", "PlannedPart", "Sequence", "ShortageApproval", "Sim",
+    "StockBalance", "StockMovement", "Swap", "Technician", "Terminal", "User", "UserRole",
+    "Vehicle", "WorkOrder", "WorkOrderEvent",
 ]

@@ -23,6 +23,9 @@ NAVIGATION: list[tuple[str, Any, str | None]] = [
     ("registry.sims", _l("SIM cards"), "device.view"),
     ("technicians.index", _l("Technicians"), "technician.view"),
     ("documents.runs", _l("Document runs"), "documents.invoice_pack"),
+    ("inventory.parts_index", _l("Parts"), "part.view"),
+    ("inventory.stock_index", _l("Stock"), "stock.view_all"),
+    ("inventory.my_van", _l("My van"), "order.field_work"),
     ("audit.index", _l("Audit log"), "audit.view"),
 ]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Numeric, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dispatch.extensions import db
@@ -32,3 +32,87 @@ class Part(db.Model):
     reorder_point: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+LOCATION_KINDS = ("warehouse", "van", "workshop", "vendor")
+#: What a movement does; every kind but reserve/release changes on-hand.
+MOVEMENT_KINDS = ("receive", "transfer", "reserve", "release", "consume", "return_faulty",
+                  "send_to_vendor", "back_from_vendor", "adjust")
+RESERVATION_KINDS = ("reserve", "release")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Location(db.Model):
+    """A stock location: a warehouse (one is the default), a technician's van, the workshop
+    for faulty returns, or the vendor (devices out for repair)."""
+
+    __tablename__ = "stock_locations"
+    __table_args__ = (
+        CheckConstraint(_in("kind", LOCATION_KINDS), name="kind_known"),
+        CheckConstraint("(kind = 'van') = (technician_id IS NOT NULL)", name="van_iff_technician"),
+        CheckConstraint("NOT is_default OR kind = 'warehouse'", name="default_is_warehouse"),
+        Index("uq_stock_locations_default", "is_default", unique=True,
+              sqlite_where=text("is_default"), postgresql_where=text("is_default")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(12))
+    is_default: Mapped[bool] = mapped_column(default=False)
+    technician_id: Mapped[int | None] = mapped_column(ForeignKey("technicians.id"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StockBalance(db.Model):
+    """On-hand and reserved per location and SKU, kept in step with the ledger in the same
+    transaction (a cache of the ledger, so not audited itself: the movements are)."""
+
+    __tablename__ = "stock_balances"
+    __audit__ = False
+    __table_args__ = (
+        CheckConstraint("on_hand >= 0", name="on_hand_not_negative"),
+        CheckConstraint("reserved >= 0", name="reserved_not_negative"),
+        CheckConstraint("reserved <= on_hand", name="reserved_within_on_hand"),
+        Index("ix_stock_balances_sku", "sku"),
+    )
+
+    location_id: Mapped[int] = mapped_column(ForeignKey("stock_locations.id"), primary_key=True)
+    sku: Mapped[str] = mapped_column(ForeignKey("parts.sku"), primary_key=True)
+    on_hand: Mapped[int] = mapped_column(default=0)
+    reserved: Mapped[int] = mapped_column(default=0)
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.reserved
+
+
+class StockMovement(db.Model):
+    """One line of the append-only ledger. ``qty`` leaves ``from_location`` and arrives at
+    ``to_location``; reserve/release name the location in ``from_location_id``."""
+
+    __tablename__ = "stock_movements"
+    __table_args__ = (
+        CheckConstraint(_in("kind", MOVEMENT_KINDS), name="kind_known"),
+        CheckConstraint("qty > 0", name="qty_positive"),
+        CheckConstraint("from_location_id IS NOT NULL OR to_location_id IS NOT NULL",
+                        name="has_location"),
+        CheckConstraint("kind <> 'adjust' OR reason <> ''", name="adjust_has_reason"),
+        Index("ix_stock_movements_order", "work_order_id"),
+        Index("ix_stock_movements_sku_at", "sku", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    kind: Mapped[str] = mapped_column(String(20))
+    sku: Mapped[str] = mapped_column(ForeignKey("parts.sku"))
+    qty: Mapped[int]
+    from_location_id: Mapped[int | None] = mapped_column(ForeignKey("stock_locations.id"))
+    to_location_id: Mapped[int | None] = mapped_column(ForeignKey("stock_locations.id"))
+    serial: Mapped[str | None] = mapped_column(String(32))
+    work_order_id: Mapped[int | None] = mapped_column(ForeignKey("work_orders.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(String(300), default="")

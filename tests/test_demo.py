@@ -28,6 +28,11 @@ def test_demo_loads_valid_data_once(app, runner):
         assert normalize_iccid(sim.iccid) == sim.iccid
     for customer in db.session.scalars(select(Customer)):
         assert normalize_phone(customer.phone, "CN") == customer.phone
+    from inventory.stock import low_stock, van_stock
+
+    assert "RELAY-5P" in [item["sku"] for item in low_stock()]
+    first = db.session.scalar(select(Technician.id).order_by(Technician.id))
+    assert van_stock(first)["HARNESS-12V"] == 4 and van_stock(first)["TERM-GT06N"] == 2
     users = count(User)
     again = runner.invoke(args=["demo"])
     assert again.exit_code == 0 and "already loaded" in again.output

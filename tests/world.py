@@ -62,14 +62,34 @@ def world(app, make_user, make_technician, api_as):
     db.session.commit()
     technician = make_technician(username="tech-a")
     other_technician = make_technician(username="tech-b")
+    keeper = make_user("warehouse")
+    load_van(keeper, technician.id, {"HARNESS-12V": 10, "RELAY-5P": 5},
+             {"TERM-GT06N": ["HZ00000002", "HZ00000003"],
+              "SIM-IOT": ["89860012345678901238", "8986001234567890138"]})
     return SimpleNamespace(
         customer=customer, truck=truck, old_terminal=old_terminal, old_sim=old_sim,
         spare_terminal=spare_terminal, spare_terminal_2=spare_terminal_2, spare_sim=spare_sim,
         spare_sim_2=spare_sim_2, technician=technician, other_technician=other_technician,
-        parts=parts, agent=api_as("agent"), manager=api_as("manager"),
+        parts=parts, keeper=keeper, agent=api_as("agent"), manager=api_as("manager"),
         dispatcher=api_as("dispatcher"), tech=api_as(technician.user),
         other_tech=api_as(other_technician.user),
     )
+
+
+def load_van(user, technician_id: int, counts: dict[str, int],
+             serials: dict[str, list[str]]) -> None:
+    """Receive into the main warehouse and transfer to the technician's van."""
+    from inventory import locations, stock
+
+    van = locations.van_for(technician_id).code
+    for sku, qty in counts.items():
+        stock.receive({"sku": sku, "qty": qty}, user)
+        stock.transfer({"sku": sku, "qty": qty, "from": "MAIN", "to": van}, user)
+    for sku, items in serials.items():
+        stock.receive({"sku": sku, "qty": len(items), "serials": items}, user)
+        stock.transfer({"sku": sku, "qty": len(items), "from": "MAIN", "to": van,
+                        "serials": items}, user)
+    db.session.commit()
 
 
 def repair_request(world, **extra):

@@ -8,7 +8,7 @@ from flask import url_for
 from dispatch.api import api_requires, current_api_user
 from dispatch.extensions import db
 from dispatch.schemas import paginate
-from workorders import assignment, intake, onsite
+from workorders import assignment, intake, onsite, planning
 from workorders import schemas as s
 from workorders.access import get_order
 from workorders.invoices import live_invoice
@@ -186,3 +186,52 @@ def transfer_owner(order_id: int, body):
                                       body["user_id"], user)
     db.session.commit()
     return _status(order)
+
+
+def _planned(order):
+    return {"items": order.planned_parts, "pick_list": planning.pick_list(order)}
+
+
+@bp.get("/workorders/<int:order_id>/planned-parts")
+@api_requires("order.view")
+@bp.output(s.PlannedPartsOut)
+def planned_parts(order_id: int):
+    """The order's parts and the pick list: where each is reserved, or short (R4)."""
+    return _planned(get_order(order_id, current_api_user()))
+
+
+@bp.post("/workorders/<int:order_id>/planned-parts")
+@api_requires("order.plan_parts")
+@bp.input(s.PlannedPartsIn, arg_name="body")
+@bp.output(s.PlannedPartsOut)
+def set_planned_parts(order_id: int, body):
+    """Replace the order's parts; an assigned order's reservation follows."""
+    user = current_api_user()
+    order = planning.set_planned_parts(get_order(order_id, user, for_update=True),
+                                       body["items"], user)
+    db.session.commit()
+    return _planned(order)
+
+
+@bp.post("/workorders/<int:order_id>/reservations")
+@api_requires("order.plan_parts")
+@bp.input(s.ReservationIn, arg_name="body")
+@bp.output(s.PlannedPartsOut, status_code=201)
+def reserve_part(order_id: int, body):
+    """Add a part to the order and reserve it now at a location; not available → 409."""
+    user = current_api_user()
+    order = planning.reserve_line(get_order(order_id, user, for_update=True), body, user)
+    db.session.commit()
+    return _planned(order), 201
+
+
+@bp.post("/workorders/<int:order_id>/shortage-approvals")
+@api_requires("order.shortage_approve")
+@bp.input(s.ShortageIn, arg_name="body")
+@bp.output(s.ShortageOut, status_code=201)
+def approve_shortage(order_id: int, body):
+    """R12: a manager approves using a part the van and the reservation do not hold."""
+    user = current_api_user()
+    approval = planning.approve_shortage(get_order(order_id, user, for_update=True), body, user)
+    db.session.commit()
+    return approval, 201

@@ -9,6 +9,7 @@ from dispatch.errors import FieldErrors, Forbidden
 from dispatch.extensions import db
 from dispatch.technicians.models import Technician
 from dispatch.text import clean_text
+from inventory import orders as order_stock
 from workorders.lifecycle import check, transition
 from workorders.models import WorkOrder
 
@@ -22,7 +23,9 @@ def approve(order: WorkOrder, user: User) -> WorkOrder:
 
 
 def assign(order: WorkOrder, technician_id: int, user: User) -> WorkOrder:
-    """Give an approved order to an active technician (or move it to another one).
+    """Give an approved order to an active technician (or move it to another one); the
+    order's parts are reserved for them (van first, else the main warehouse), a reassignment
+    moves the reservation.
 
     An outside contractor (R12) needs a manager's approval and an urgent order; the approving
     manager is recorded.
@@ -49,6 +52,8 @@ def assign(order: WorkOrder, technician_id: int, user: User) -> WorkOrder:
     order.technician = technician
     note = f"{previous} → {technician.name}" if previous else technician.name
     transition(order, "assign", user, note=note)
+    order_stock.reserve_for_order(order.id, technician.id,
+                                  [(p.sku, p.qty) for p in order.planned_parts], user.id)
     return order
 
 
@@ -59,6 +64,7 @@ def cancel(order: WorkOrder, reason: str, user: User) -> WorkOrder:
     errors.raise_if_any()
     order.cancel_reason = clean
     transition(order, "cancel", user, note=clean or "")
+    order_stock.release_order(order.id, user.id)
     return order
 
 

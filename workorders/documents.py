@@ -22,7 +22,7 @@ from dispatch.jobs.outbox import request_job
 from dispatch.jobs.runner import handler
 from dispatch.labels import label
 from dispatch.pdf import money
-from workorders import pdfs
+from workorders import pdfs, planning
 from workorders.invoices import Invoice, issue_invoice
 from workorders.models import Swap, WorkOrder
 
@@ -86,12 +86,9 @@ def sheet_data(order: WorkOrder) -> dict[str, Any]:
 
 
 def pick_list(order: WorkOrder) -> list[dict[str, Any]]:
-    """R4: parts reserved for the job and where to collect them (from the inventory)."""
-    try:
-        from inventory.reservations import pick_list as inventory_pick_list
-    except ImportError:
-        return []
-    return inventory_pick_list(order.id)
+    """R4: the order's parts and where each waits for the technician (or that it is short)."""
+    return [{"name": line.sku, "qty": line.qty,
+             "location": line.location_code or "缺货 short"} for line in planning.pick_list(order)]
 
 
 def invoice_data(invoice: Invoice) -> dict[str, Any]:

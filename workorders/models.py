@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dispatch.auth.models import User
@@ -112,6 +112,10 @@ class WorkOrder(db.Model):
         back_populates="order", order_by="Swap.id", cascade="all, delete-orphan")
     parts: Mapped[list[OrderPart]] = relationship(
         back_populates="order", order_by="OrderPart.id", cascade="all, delete-orphan")
+    planned_parts: Mapped[list[PlannedPart]] = relationship(
+        order_by="PlannedPart.id", cascade="all, delete-orphan")
+    shortage_approvals: Mapped[list[ShortageApproval]] = relationship(
+        order_by="ShortageApproval.id", cascade="all, delete-orphan")
 
     __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
 
@@ -187,3 +191,37 @@ class OrderPart(db.Model):
     @property
     def amount(self) -> Decimal:
         return self.unit_price * self.qty
+
+
+class PlannedPart(db.Model):
+    """A part the order is expected to need ("the order's parts"); reserved on assignment."""
+
+    __tablename__ = "planned_parts"
+    __table_args__ = (
+        CheckConstraint("qty > 0", name="qty_positive"),
+        UniqueConstraint("order_id", "sku", name="uq_planned_parts_order_sku"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id"), index=True)
+    sku: Mapped[str] = mapped_column(ForeignKey("parts.sku"))
+    qty: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ShortageApproval(db.Model):
+    """R12: a manager's (possibly verbal) approval to use a part the van and the order's
+    reservation do not hold; the approver is recorded."""
+
+    __tablename__ = "shortage_approvals"
+    __table_args__ = (CheckConstraint("qty > 0", name="qty_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id"), index=True)
+    sku: Mapped[str] = mapped_column(ForeignKey("parts.sku"))
+    qty: Mapped[int]
+    note: Mapped[str] = mapped_column(String(300), default="")
+    approved_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    approved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    approved_by: Mapped[User] = relationship()

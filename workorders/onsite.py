@@ -25,6 +25,8 @@ from dispatch.technicians.services import report_location
 from dispatch.text import choice, clean_text
 from dispatch.timeutil import utcnow
 from dispatch.validators import parse_money, validate_latlon
+from inventory import orders as order_stock
+from inventory import workshop
 from inventory.models import Part
 from workorders import fees
 from workorders.access import require_assigned_technician
@@ -32,6 +34,7 @@ from workorders.documents import request_completion_documents
 from workorders.kinds import kind_of
 from workorders.lifecycle import check, record, transition
 from workorders.models import PAYMENT_METHODS, SWAP_KINDS, OrderPart, Swap, WorkOrder
+from workorders.planning import check_part_use
 
 
 def report_status(order: WorkOrder, user: User, status: str, lat: Any, lon: Any) -> WorkOrder:
@@ -128,6 +131,7 @@ def _add_part_line(order: WorkOrder, sku: str, qty: int, serial: str | None,
     part = db.session.scalar(select(Part).where(Part.sku == sku))
     if part is None:
         raise Conflict(_l("Unknown part %(sku)s.", sku=sku))
+    check_part_use(order, part.sku, qty, serial)
     line = OrderPart(order=order, sku=part.sku, name=part.name, qty=qty, serial=serial,
                      unit_price=part.price, swap_id=swap_id)
     db.session.add(line)
@@ -183,7 +187,9 @@ def complete(order: WorkOrder, user: User, data: Mapping[str, Any]) -> WorkOrder
     if method and amount is not None:
         _check_payment(method, amount, fee, errors)
     errors.raise_if_any()
-    _apply_swaps(order)
+    _apply_swaps(order, user)
+    order_stock.consume_for_order(order.id, order.technician_id,  # type: ignore[arg-type]
+                                  [(p.sku, p.qty, p.serial) for p in order.parts], user.id)
     order.resolution = resolution
     order.signature_path = storage.save("signatures", signature, ".png")
     order.payment_method, order.amount_collected = method, amount
@@ -203,8 +209,9 @@ def _check_payment(method: str, amount: Decimal, fee: Decimal, errors: FieldErro
         errors.add("payment_method", _l("The fee is zero: choose none."))
 
 
-def _apply_swaps(order: WorkOrder) -> None:
-    """Terminal changes first, then SIMs, so a new SIM goes into the new terminal."""
+def _apply_swaps(order: WorkOrder, user: User) -> None:
+    """Terminal changes first, then SIMs, so a new SIM goes into the new terminal; a faulty
+    terminal taken out goes to the workshop with its tag (R5: plate and fault)."""
     now, today = utcnow(), utcnow().astimezone(settings.timezone()).date()
     removed_status = kind_of(order).removed_status
     for swap in sorted(order.swaps, key=lambda s: (s.kind != "terminal", s.id)):
@@ -218,6 +225,9 @@ def _apply_swaps(order: WorkOrder) -> None:
                 devices.move_sims(old, new)
             if old is not None:
                 devices.remove_terminal(old, removed_status, order.id, now)
+                if removed_status == "faulty":
+                    tag = f"{order.vehicle.plate}: {order.fault_description}"
+                    workshop.return_faulty(old.id, tag, order.id, user.id)
             if new is not None:
                 devices.install_terminal(new, order.vehicle, order.id, now, today)
         else:

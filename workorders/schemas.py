@@ -243,3 +243,51 @@ class StatsOut(Schema):
     repair = Dict()
     removal = Dict()
     inspection = Dict()
+
+
+class PlannedLineIn(Schema):
+    sku = String(required=True, validate=Length(max=40))
+    qty = Integer(load_default=1, validate=Range(min=1, max=1000))
+
+
+class PlannedPartsIn(Schema):
+    items = List(Nested(PlannedLineIn), required=True, validate=Length(max=50))
+
+
+class PlannedLineOut(Schema):
+    sku = String()
+    qty = Integer()
+
+
+class PickLineOut(Schema):
+    sku = String()
+    qty = Integer()
+    location = String(attribute="location_code", allow_none=True)
+    location_kind = String(allow_none=True)
+    short = Boolean()
+
+
+class PlannedPartsOut(Schema):
+    items = List(Nested(PlannedLineOut))
+    pick_list = List(Nested(PickLineOut))
+
+
+class ShortageIn(Schema):
+    sku = String(required=True, validate=Length(max=40))
+    qty = Integer(load_default=1, validate=Range(min=1, max=1000))
+    note = String(load_default="", validate=Length(max=300))
+
+
+class ShortageOut(Schema):
+    id = Integer()
+    sku = String()
+    qty = Integer()
+    note = String()
+    approved_by_id = Integer()
+    approved_at = DateTime()
+
+
+class ReservationIn(Schema):
+    sku = String(required=True, validate=Length(max=40))
+    qty = Integer(load_default=1, validate=Range(min=1, max=1000))
+    location = String(load_default=None, validate=Length(max=40))

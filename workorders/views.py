@@ -17,7 +17,7 @@ from dispatch.security import page_requires
 from dispatch.technicians.services import search_technicians, technician_for_user
 from dispatch.timeutil import utcnow
 from inventory.models import Part
-from workorders import assignment, intake, onsite
+from workorders import assignment, intake, onsite, planning
 from workorders.access import get_order
 from workorders.documents import order_documents
 from workorders.lifecycle import allowed_actions
@@ -102,7 +102,14 @@ def _render_order(order: WorkOrder, errors: dict | None = None, values: dict | N
         parts=db.session.scalars(select(Part).where(Part.active.is_(True)).order_by(Part.sku)).all(),
         payment_methods=PAYMENT_METHODS, errors=errors or {}, values=values or {},
         documents=order_documents(order.id),
+        pick_list=planning.pick_list(order), plannable=order.status in planning.PLANNABLE,
     ), status
+
+
+def _plan(order: WorkOrder, form: dict) -> WorkOrder:
+    """Add a line to the order's parts (the same SKU again adds to its quantity)."""
+    items = [{"sku": line.sku, "qty": line.qty} for line in order.planned_parts]
+    return planning.set_planned_parts(order, [*items, form], current_user)
 
 
 @bp.get("/<int:order_id>")
@@ -132,6 +139,9 @@ ACTIONS = {
     "cancel": (lambda order, form: assignment.cancel(order, form["reason"], current_user),
                ("reason",)),
     "close": (lambda order, form: assignment.close(order, current_user), ()),
+    "plan": (_plan, ("sku", "qty")),
+    "shortage": (lambda order, form: planning.approve_shortage(order, form, current_user),
+                 ("sku", "qty", "note")),
     "owner": (lambda order, form: intake.transfer_ownership(order, int(form.get("user_id") or 0),
                                                             current_user), ("user_id",)),
 }

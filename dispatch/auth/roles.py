@@ -37,6 +37,15 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "order.stats": frozenset({MANAGER, DISPATCHER, AGENT}),
     "documents.invoice_pack": frozenset({FINANCE, MANAGER}),
     "documents.day_sheets": frozenset({DISPATCHER, MANAGER, TECHNICIAN}),
+    "order.plan_parts": frozenset({AGENT, DISPATCHER, MANAGER}),
+    "order.shortage_approve": frozenset({MANAGER}),
+    "part.view": frozenset({AGENT, MANAGER, DISPATCHER, FINANCE, WAREHOUSE, ADMIN, TECHNICIAN}),
+    "part.edit": frozenset({WAREHOUSE, MANAGER}),
+    "stock.view": frozenset({AGENT, MANAGER, DISPATCHER, FINANCE, WAREHOUSE, ADMIN, TECHNICIAN}),
+    "stock.view_all": frozenset({AGENT, MANAGER, DISPATCHER, FINANCE, WAREHOUSE, ADMIN}),
+    "stock.move": frozenset({WAREHOUSE}),
+    "stock.count": frozenset({WAREHOUSE, MANAGER}),
+    "location.edit": frozenset({WAREHOUSE, MANAGER}),
     "user.admin": frozenset({ADMIN}),
 }
 

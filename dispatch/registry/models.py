@@ -81,6 +81,8 @@ class Terminal(db.Model):
     firmware: Mapped[str] = mapped_column(String(40), default="")
     status: Mapped[str] = mapped_column(String(12), default="in_stock")
     vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("vehicles.id"), index=True)
+    #: The stock location holding the terminal (warehouse, van, workshop, vendor), if any.
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("stock_locations.id"), index=True)
     purchase_date: Mapped[date | None]
     install_date: Mapped[date | None]
     warranty_end: Mapped[date | None]
@@ -106,6 +108,8 @@ class Sim(db.Model):
     sku: Mapped[str | None] = mapped_column(ForeignKey("parts.sku"))
     status: Mapped[str] = mapped_column(String(12), default="in_stock")
     terminal_ref: Mapped[int | None] = mapped_column(ForeignKey("terminals.id"))
+    #: The stock location holding the SIM, if any.
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("stock_locations.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     terminal: Mapped[Terminal | None] = relationship(back_populates="sims")

@@ -30,7 +30,7 @@ def test_dispatcher_assigns_from_the_board(browser, live_server, world, make_use
     order = db.session.get(WorkOrder, created["id"])
     db.session.refresh(order)
     assert order.status == "assigned" and order.technician_id == helper.id
-    assert page.locator(f"button[data-order='{created['id']}']").count() == 0
+    page.locator(f"button[data-order='{created['id']}']").wait_for(state="detached")
 
 
 def test_session_calls_to_the_api_need_the_csrf_header(client, login, make_user, world):

@@ -1,0 +1,155 @@
+"""Stock for work orders: reservations (R4 pick list), parts used on site, consumption.
+
+Work orders call these with plain ids and values (inventory never imports ``workorders``).
+An order's reservation is read from the ledger: its ``reserve`` minus ``release`` movements
+per location and SKU.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import case, func, select
+
+from dispatch.errors import Conflict
+from dispatch.extensions import db
+from dispatch.registry.models import Sim, Terminal
+from inventory import locations
+from inventory.ledger import move
+from inventory.models import Location, Part, StockMovement
+from inventory.stock import balance
+
+
+@dataclass(frozen=True)
+class PickLine:
+    """One line of the pick list: where the part waits for the technician (or short)."""
+
+    sku: str
+    qty: int
+    location_code: str | None
+    location_kind: str | None
+
+    @property
+    def short(self) -> bool:
+        return self.location_code is None
+
+
+def reservations(order_id: int) -> dict[tuple[int, str], int]:
+    """Outstanding reserved quantity of the order per ``(location_id, sku)``."""
+    signed = case((StockMovement.kind == "reserve", StockMovement.qty), else_=-StockMovement.qty)
+    rows = db.session.execute(
+        select(StockMovement.from_location_id, StockMovement.sku, func.sum(signed))
+        .where(StockMovement.work_order_id == order_id,
+               StockMovement.kind.in_(("reserve", "release")))
+        .group_by(StockMovement.from_location_id, StockMovement.sku))
+    return {(loc, sku): qty for loc, sku, qty in rows if qty}
+
+
+def release_order(order_id: int, user_id: int | None) -> None:
+    """Give back everything reserved for the order (cancel, reassign, completion)."""
+    for (location_id, sku), qty in reservations(order_id).items():
+        move("release", sku, qty, from_id=location_id, order_id=order_id, user_id=user_id)
+
+
+def reserve_for_order(order_id: int, technician_id: int, lines: Iterable[tuple[str, int]],
+                      user_id: int | None) -> list[PickLine]:
+    """(Re)reserve the order's parts for ``technician_id``: from the van when it holds the
+    whole line, else from the main warehouse for pick-up; a line neither can cover stays short.
+    Any earlier reservation of the order (another technician's van) is released first."""
+    release_order(order_id, user_id)
+    van, main = locations.van_for(technician_id), locations.main_warehouse()
+    for sku, qty in lines:
+        for location in (van, main):
+            on_hand, reserved = balance(location.id, sku)
+            if on_hand - reserved >= qty:
+                try:
+                    with db.session.begin_nested():
+                        move("reserve", sku, qty, from_id=location.id, order_id=order_id,
+                             user_id=user_id)
+                    break
+                except Conflict:  # taken concurrently: try the next location
+                    continue
+    return pick_list(order_id, lines)
+
+
+def reserve(order_id: int, sku: str, qty: int, location_id: int, user_id: int | None) -> None:
+    """Reserve ``qty`` of ``sku`` at one location for the order (409 when not available)."""
+    move("reserve", sku, qty, from_id=location_id, order_id=order_id, user_id=user_id)
+
+
+def pick_list(order_id: int, lines: Iterable[tuple[str, int]]) -> list[PickLine]:
+    """The order's parts with where each is reserved (R4: printed on the service sheet)."""
+    held = reservations(order_id)
+    names = {loc.id: loc for loc in db.session.scalars(
+        select(Location).where(Location.id.in_({loc for loc, _sku in held})))}
+    out = []
+    for sku, qty in lines:
+        places = [(names[loc], n) for (loc, s), n in held.items() if s == sku]
+        for location, n in places:
+            out.append(PickLine(sku, n, location.code, location.kind))
+        missing = qty - sum(n for _loc, n in places)
+        if missing > 0:
+            out.append(PickLine(sku, missing, None, None))
+    return out
+
+
+def coverable(order_id: int, technician_id: int, sku: str) -> int:
+    """How many of ``sku`` the technician can use: van available + the order's reservation."""
+    van = locations.van_for(technician_id)
+    on_hand, reserved = balance(van.id, sku)
+    return on_hand - reserved + sum(q for (_loc, s), q in reservations(order_id).items() if s == sku)
+
+
+def check_usage(order_id: int, technician_id: int, sku: str, total_qty: int,
+                serial: str | None, approved_qty: int) -> None:
+    """Refuse (409) a part use the van and the order's reservation cannot cover, unless a
+    manager approved the shortage (R12); a serial must be in the van or the reserved place."""
+    if serial is not None:
+        device = _device(sku, serial)
+        allowed = {locations.van_for(technician_id).id,
+                   *(loc for (loc, s) in reservations(order_id) if s == sku)}
+        if (device is None or device.location_id not in allowed) and approved_qty < total_qty:
+            raise Conflict(_l("%(serial)s is not in your van or reserved for this order.",
+                              serial=serial), fields={"serial": serial}, code="not_in_stock")
+        return
+    if total_qty > coverable(order_id, technician_id, sku) + approved_qty:
+        raise Conflict(_l("%(sku)s is not in your van or reserved for this order; a manager "
+                          "must approve the shortage.", sku=sku), fields={"sku": sku},
+                       code="shortage")
+
+
+def _device(sku: str, serial: str) -> Terminal | Sim | None:
+    part = db.session.scalar(select(Part).where(Part.sku == sku))
+    model = Sim if part is not None and part.category == "sim" else Terminal
+    column = Sim.iccid if model is Sim else Terminal.terminal_id
+    return db.session.scalar(select(model).where(column == serial))
+
+
+def consume_for_order(order_id: int, technician_id: int, used: Iterable[tuple[str, int, str | None]],
+                      user_id: int | None) -> None:
+    """On completion: release the reservation and consume what was used, from the place the
+    serial is in, else the reserved place, else the van; an approved shortage (R12) consumes
+    only what is there."""
+    held = reservations(order_id)
+    release_order(order_id, user_id)
+    van = locations.van_for(technician_id).id
+    for sku, qty, serial in used:
+        if serial is not None:
+            device = _device(sku, serial)
+            if device is not None and device.location_id is not None:
+                move("consume", sku, 1, from_id=device.location_id, serial=serial,
+                     order_id=order_id, user_id=user_id)
+                device.location_id = None
+            continue
+        places = [loc for (loc, s) in held if s == sku] + [van]
+        for location_id in places:
+            on_hand, reserved = balance(location_id, sku)
+            take = min(qty, on_hand - reserved)
+            if take > 0:
+                move("consume", sku, take, from_id=location_id, order_id=order_id,
+                     user_id=user_id)
+                qty -= take
+            if qty == 0:
+                break

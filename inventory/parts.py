@@ -1,0 +1,96 @@
+"""The parts catalog, which is the parts price list (R1, R19)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, func, or_, select
+
+from dispatch.errors import FieldErrors, NotFound
+from dispatch.extensions import db
+from dispatch.text import boolean, choice, clean_text
+from dispatch.validators import parse_money
+from inventory.models import CATEGORIES, Location, Part, StockBalance
+
+
+def _reorder_point(raw: Any) -> int:
+    try:
+        value = int(str(raw if raw not in (None, "") else 0).strip())
+    except ValueError as exc:
+        raise ValueError(_l("Enter a whole number.")) from exc
+    if not 0 <= value <= 100000:
+        raise ValueError(_l("Between 0 and 100000."))
+    return value
+
+
+def _sku(raw: Any) -> str:
+    sku = clean_text(raw, max_len=40, required=True).upper().replace(" ", "-")
+    if not all(c.isalnum() or c in "-_." for c in sku):
+        raise ValueError(_l("Use letters, digits, dashes, dots and underscores."))
+    return sku
+
+
+def _values(data: Mapping[str, Any], errors: FieldErrors) -> dict[str, Any]:
+    return {
+        "name": errors.check("name", clean_text, data.get("name"), max_len=120, required=True),
+        "category": errors.check("category", choice, data.get("category"), CATEGORIES),
+        "price": errors.check("price", parse_money, data.get("price")),
+        "reorder_point": errors.check("reorder_point", _reorder_point, data.get("reorder_point")),
+    }
+
+
+def create_part(data: Mapping[str, Any]) -> Part:
+    """Add a part to the price list."""
+    errors = FieldErrors()
+    sku = errors.check("sku", _sku, data.get("sku"))
+    if sku and db.session.scalar(select(Part.id).where(Part.sku == sku)):
+        errors.add("sku", _l("This SKU is already in the price list."))
+    values = _values(data, errors)
+    serialized = boolean(data.get("serialized"))
+    if values["category"] in ("terminal", "sim") and not serialized:
+        errors.add("serialized", _l("Terminals and SIM cards are tracked by serial."))
+    errors.raise_if_any()
+    part = Part(sku=sku, serialized=serialized, **values)
+    db.session.add(part)
+    db.session.flush()
+    return part
+
+
+def update_part(part: Part, data: Mapping[str, Any]) -> Part:
+    """Change name, category, price, reorder point, active (the SKU and serial tracking stay)."""
+    errors = FieldErrors()
+    current = {k: getattr(part, k) for k in ("name", "category", "price", "reorder_point")}
+    values = _values({**current, **{k: v for k, v in data.items() if v is not None}}, errors)
+    errors.raise_if_any()
+    for key, value in values.items():
+        setattr(part, key, value)
+    if "active" in data:
+        part.active = boolean(data.get("active"))
+    return part
+
+
+def get_part(part_id: int) -> Part:
+    part = db.session.get(Part, part_id)
+    if part is None:
+        raise NotFound(_l("No such part."))
+    return part
+
+
+def search_parts(q: str = "") -> Select[Any]:
+    query = select(Part).order_by(Part.category, Part.sku)
+    if q:
+        like = f"%{q.strip()}%"
+        query = query.where(or_(Part.sku.ilike(like), Part.name.ilike(like)))
+    return query
+
+
+def warehouse_available(skus: list[str]) -> dict[str, int]:
+    """Available quantity per SKU summed over the warehouses."""
+    rows = db.session.execute(
+        select(StockBalance.sku, func.sum(StockBalance.on_hand - StockBalance.reserved))
+        .join(Location, Location.id == StockBalance.location_id)
+        .where(Location.kind == "warehouse", StockBalance.sku.in_(skus))
+        .group_by(StockBalance.sku))
+    return {sku: int(qty) for sku, qty in rows}

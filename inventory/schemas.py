@@ -1,0 +1,140 @@
+"""API shapes of parts, locations and stock."""
+
+from __future__ import annotations
+
+from apiflask import Schema
+from apiflask.fields import Boolean, Decimal, Integer, List, Nested, Raw, String
+from apiflask.validators import Length, OneOf, Range
+
+from dispatch.schemas import PageQuery
+from inventory.models import CATEGORIES
+
+_SERIALS = List(String(validate=Length(max=40)), load_default=list, validate=Length(max=1000))
+
+
+class CatalogPartIn(Schema):
+    sku = String(required=True, validate=Length(max=40))
+    name = String(required=True, validate=Length(max=120))
+    category = String(required=True, validate=OneOf(CATEGORIES))
+    serialized = Boolean(load_default=False)
+    price = Raw(required=True, metadata={"description": "money, e.g. \"380.00\""})
+    reorder_point = Integer(load_default=0, validate=Range(min=0, max=100000))
+
+
+class CatalogPartPatch(Schema):
+    name = String(validate=Length(max=120))
+    category = String(validate=OneOf(CATEGORIES))
+    price = Raw(metadata={"description": "money, e.g. \"380.00\""})
+    reorder_point = Integer(validate=Range(min=0, max=100000))
+    active = Boolean()
+
+
+class CatalogPartOut(Schema):
+    id = Integer()
+    sku = String()
+    name = String()
+    category = String()
+    serialized = Boolean()
+    price = Decimal(places=2, as_string=True)
+    reorder_point = Integer()
+    active = Boolean()
+    available = Integer(metadata={"description": "available in the warehouses"})
+    low_stock = Boolean(metadata={"description": "available < reorder point"})
+
+
+class CatalogPartPage(Schema):
+    items = List(Nested(CatalogPartOut))
+    total = Integer()
+    page = Integer()
+    per_page = Integer()
+
+
+class WarehouseIn(Schema):
+    code = String(required=True, validate=Length(max=40))
+    name = String(required=True, validate=Length(max=120))
+
+
+class LocationOut(Schema):
+    code = String()
+    name = String()
+    kind = String()
+    default = Boolean(attribute="is_default")
+    technician_id = Integer(allow_none=True)
+
+
+class LocationList(Schema):
+    items = List(Nested(LocationOut))
+
+
+class ReceiptIn(Schema):
+    sku = String(required=True, validate=Length(max=40))
+    qty = Integer(required=True, validate=Range(min=1, max=100000))
+    location = String(validate=Length(max=40))
+    serials = _SERIALS
+
+
+class TransferIn(Schema):
+    sku = String(required=True, validate=Length(max=40))
+    qty = Integer(required=True, validate=Range(min=1, max=100000))
+    from_ = String(required=True, data_key="from", validate=Length(max=40))
+    to = String(required=True, validate=Length(max=40))
+    serials = _SERIALS
+
+
+class MovementOut(Schema):
+    id = Integer()
+    kind = String()
+    sku = String()
+    qty = Integer()
+    serial = String(allow_none=True)
+
+
+class MovementList(Schema):
+    items = List(Nested(MovementOut))
+
+
+class StockQuery(Schema):
+    location = String(load_default=None, validate=Length(max=40))
+    sku = String(load_default=None, validate=Length(max=40))
+
+
+class StockRow(Schema):
+    sku = String()
+    location = String()
+    on_hand = Integer()
+    reserved = Integer()
+    available = Integer()
+
+
+class StockList(Schema):
+    items = List(Nested(StockRow))
+
+
+class LowStockRow(Schema):
+    sku = String()
+    name = String()
+    reorder_point = Integer()
+    available = Integer()
+
+
+class LowStockList(Schema):
+    items = List(Nested(LowStockRow))
+
+
+class SerialsIn(Schema):
+    serials = List(String(validate=Length(max=40)), required=True, validate=Length(min=1, max=200))
+    location = String(validate=Length(max=40))
+    scrapped = Boolean(load_default=False)
+
+
+class RepairTerminalOut(Schema):
+    terminal_id = String()
+    status = String()
+
+
+class RepairTerminalList(Schema):
+    items = List(Nested(RepairTerminalOut))
+
+
+class CatalogPartQuery(PageQuery):
+    pass
