@@ -5,13 +5,24 @@ The one place allowed to import from every domain package.
 
 from dispatch.audit import AuditLog
 from dispatch.auth.models import ApiToken, User, UserRole
+from dispatch.care_log import Handover, Notification
 from dispatch.registry.models import Customer, Installation, Sim, Terminal, Vehicle
 from dispatch.sequences import Sequence
 from dispatch.technicians.models import Technician
 from inventory.models import Part
+from workorders.care_models import (
+    AuditCheck,
+    Callback,
+    Complaint,
+    ComplaintFollowUp,
+    SafetyIncident,
+    ServicePoints,
+)
 from workorders.models import OrderPart, Swap, WorkOrder, WorkOrderEvent
 
 __all__ = [
-    "ApiToken", "AuditLog", "Customer", "Installation", "OrderPart", "Part", "Sequence", "Sim",
-    "Swap", "Technician", "Terminal", "User", "UserRole", "Vehicle", "WorkOrder", "WorkOrderEvent",
+    "ApiToken", "AuditCheck", "AuditLog", "Callback", "Complaint", "ComplaintFollowUp", "Customer",
+    "Handover", "Installation", "Notification", "OrderPart", "Part", "SafetyIncident", "Sequence",
+    "ServicePoints", "Sim", "Swap", "Technician", "Terminal", "User", "UserRole", "Vehicle",
+    "WorkOrder", "WorkOrderEvent",
 ]
