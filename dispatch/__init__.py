@@ -88,17 +88,22 @@ def _register_blueprints(app: APIFlask) -> None:
     from dispatch.audit_views import bp as audit_pages
     from dispatch.auth.api import bp as auth_api
     from dispatch.auth.views import bp as auth_pages
+    from dispatch.care_views import bp as care_log_pages
     from dispatch.registry.api import bp as registry_api
     from dispatch.registry.views import bp as registry_pages
     from dispatch.technicians.api import bp as technicians_api
     from dispatch.technicians.views import bp as technicians_pages
     from dispatch.web import bp as web_pages
     from workorders.api import bp as workorders_api
+    from workorders.care_api import bp as care_api
+    from workorders.care_views import bp as care_pages
+    from workorders.incentive_views import bp as incentive_pages
     from workorders.views import bp as workorders_pages
 
-    for api_blueprint in (auth_api, registry_api, technicians_api, workorders_api):
+    for api_blueprint in (auth_api, registry_api, technicians_api, workorders_api, care_api):
         csrf.exempt(api_blueprint)  # bearer tokens only: no ambient credentials to forge
         app.register_blueprint(api_blueprint)
     for page_blueprint in (web_pages, auth_pages, registry_pages, technicians_pages,
-                           audit_pages, workorders_pages):
+                           audit_pages, workorders_pages, care_pages, incentive_pages,
+                           care_log_pages):
         app.register_blueprint(page_blueprint)

@@ -18,7 +18,7 @@ from dispatch.technicians.services import search_technicians, technician_for_use
 from dispatch.timeutil import utcnow
 from inventory.models import Part
 from workorders import assignment, intake, onsite
-from workorders.access import get_order
+from workorders.access import get_order, order_contact
 from workorders.lifecycle import allowed_actions
 from workorders.models import KINDS, PAYMENT_METHODS, PRIORITIES, STATUSES, WorkOrder
 from workorders.queries import filtered_orders, order_figures, response_figures
@@ -100,6 +100,7 @@ def _render_order(order: WorkOrder, errors: dict | None = None, values: dict | N
         quote=onsite.current_quote(order), figures=order_figures(order), technicians=technicians,
         parts=db.session.scalars(select(Part).where(Part.active.is_(True)).order_by(Part.sku)).all(),
         payment_methods=PAYMENT_METHODS, errors=errors or {}, values=values or {},
+        contact=order_contact(order, current_user),
     ), status
 
 
