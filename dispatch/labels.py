@@ -22,6 +22,15 @@ LABELS: dict[str, Any] = {
     "owner": _l("owner changed"), "install_free": _l("installation is free"),
     "in_warranty": _l("in warranty"), "parts_only": _l("out of warranty: parts only"),
     "no_warranty_on_record": _l("no warranty on record: parts only"),
+    "hotline": _l("hotline"), "mail": _l("mail"), "web": _l("web"), "walk_in": _l("walk-in"),
+    "other": _l("other"), "minor": _l("minor"), "major": _l("major"),
+    "critical": _l("critical"), "open": _l("open"), "escalated": _l("escalated"),
+    "resolved": _l("resolved"), "device": _l("device"), "installation": _l("installation"),
+    "service": _l("service"), "billing": _l("billing"),
+    "customer_service": _l("customer service"), "field_service": _l("field service"),
+    "warehouse": _l("warehouse"), "finance": _l("finance"), "vendor": _l("vendor"),
+    "customer": _l("customer"), "pending": _l("pending"), "ok": _l("in order"),
+    "issue": _l("issue found"),
 }
 
 

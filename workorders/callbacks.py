@@ -15,7 +15,7 @@ from sqlalchemy import and_, exists, func, select
 
 from dispatch import settings
 from dispatch.auth.models import User
-from dispatch.errors import Conflict, FieldErrors, NotFound
+from dispatch.errors import Conflict, FieldErrors, Forbidden, NotFound
 from dispatch.extensions import db
 from dispatch.text import boolean, choice, clean_text
 from dispatch.timeutil import utcnow
@@ -53,6 +53,8 @@ def require_callback(order: WorkOrder) -> None:
 
 def record_callback(data: Mapping[str, Any], user: User) -> Callback:
     """Record one callback attempt on a completed repair order."""
+    if not user.can("callback.record"):
+        raise Forbidden(_l("Your role does not allow this."))
     errors = FieldErrors()
     order: WorkOrder | None = None
     try:
