@@ -56,8 +56,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> APIFlask:
     _register_blueprints(app)
 
     from dispatch.cli import register_commands
+    from workorders.cli import register_care_commands
 
     register_commands(app)
+    register_care_commands(app)
     return app
 
 
