@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+
 import click
 from flask import Flask
 from flask.cli import with_appcontext

@@ -58,7 +58,7 @@ def test_ten_concurrent_registrations_get_gapless_unique_numbers(app, world, mak
                      "description": "并发"}, agent)
                 db.session.commit()
                 numbers.append(complaint.number)
-            except Exception as exc:  # noqa: BLE001 - reported below
+            except Exception as exc:
                 failures.append(repr(exc))
             finally:
                 db.session.remove()
