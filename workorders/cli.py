@@ -34,4 +34,10 @@ def monthly_report_command(month: str) -> None:
 
 
 def register_care_commands(app: Flask) -> None:
+    """Add the care commands and the care demo data (idempotent across app instances)."""
+    from dispatch.demo import DEMO_EXTENSIONS
+    from workorders.demo import load_care_demo
+
     app.cli.add_command(monthly_report_command)
+    if load_care_demo not in DEMO_EXTENSIONS:
+        DEMO_EXTENSIONS.append(load_care_demo)
