@@ -49,6 +49,10 @@ browser-deps:
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
 	  else echo "make test: install Debian's chromium package (sudo apt-get install chromium)" >&2; exit 1; fi; }
+	@test -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null; \
+	  else echo "make: install Debian's fonts-wqy-microhei (the PDF reports embed it)" >&2; exit 1; fi; }
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts
