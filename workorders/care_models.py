@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any, ClassVar
 
 from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -74,7 +75,7 @@ class Complaint(db.Model):
     follow_ups: Mapped[list[ComplaintFollowUp]] = relationship(
         back_populates="complaint", order_by="ComplaintFollowUp.id", cascade="all, delete-orphan")
 
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
 
 
 class ComplaintFollowUp(db.Model):

@@ -178,6 +178,9 @@ def test_confidential_contact_data_is_masked_for_finance(world, api_as, make_use
     assert masked["site_address"] == "浙江省杭州市…"
     listed = api_as("warehouse").get("/api/v1/workorders").get_json()["items"][0]
     assert listed["site_address"] == "浙江省杭州市…"
+    agent_page = login(make_user("agent"), fresh=True).get(
+        f"/workorders/new?customer_id={world.customer.id}").get_data(as_text=True)
+    assert 'id="credit-warning" data-credit-warning>' in agent_page  # shown, not hidden
     login(make_user("finance"))
     page = client.get(f"/workorders/{order_id}").get_data(as_text=True)
     assert "13800138000" not in page and "8000" in page and 'id="credit-warning"' in page
