@@ -1,4 +1,4 @@
-"""Customer-care demo data: a few complaints in their different states."""
+"""Customer-care demo data: a few complaints in their different states, the coefficients."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from dispatch.auth.models import User
 from dispatch.extensions import db
 from dispatch.registry.models import Customer
 from workorders.complaints import register_complaint, resolve_complaint
+from workorders.incentives import DEFAULT_POINTS, coefficients, set_service_points
 
 COMPLAINTS = [
     ("minor", "hotline", "安装师傅迟到一小时，未提前电话通知。", "已致歉，并提醒师傅提前联系客户。"),
@@ -20,9 +21,12 @@ COMPLAINTS = [
 
 
 def load_care_demo(rng: random.Random) -> None:
-    """Register the demo complaints as the demo agent; one escalated one is resolved."""
+    """Register the demo complaints as the demo agent (one escalated one is resolved), and
+    fill the coefficient table if it is empty."""
     agent = db.session.scalars(select(User).where(User.username == "agent")).one()
     manager = db.session.scalars(select(User).where(User.username == "manager")).one()
+    if not coefficients():
+        set_service_points(DEFAULT_POINTS, manager)
     customers = db.session.scalars(select(Customer).where(Customer.confidentiality == "ordinary")
                                    .order_by(Customer.id)).all()
     for index, (severity, channel, text, resolution) in enumerate(COMPLAINTS):

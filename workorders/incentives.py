@@ -33,6 +33,9 @@ from dispatch.validators import parse_date
 from workorders.care_models import SafetyIncident, ServicePoints
 from workorders.models import KINDS, OrderPart, WorkOrder
 
+#: The coefficient table migration 0004 seeds (docs/decisions.md); managers change it later.
+DEFAULT_POINTS = {"install": Decimal("1.00"), "repair": Decimal("1.00"),
+                  "removal": Decimal("0.50"), "inspection": Decimal("0.50")}
 INCIDENT_POINTS = Decimal(2)
 QUARTER_BONUSES = (Decimal(1500),) * 3 + (Decimal(1000),) * 5
 CENT = Decimal("0.01")

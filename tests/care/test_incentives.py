@@ -6,6 +6,7 @@ import io
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+import pytest
 from openpyxl import load_workbook
 
 from dispatch.extensions import db
@@ -14,6 +15,15 @@ from workorders import incentives
 from workorders.care_models import SafetyIncident
 
 SEPT = datetime(2026, 9, 10, 2, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def coefficient_table(app, make_user):
+    """The table of the hand computation (as migration 0004 seeds it; PostgreSQL test runs
+    truncate every table between tests)."""
+    incentives.set_service_points({"install": "1", "repair": "1", "removal": "0.5",
+                                   "inspection": "0.5"}, make_user("manager"))
+    db.session.commit()
 
 
 def _month_fixture(world, make_user, make_technician):
