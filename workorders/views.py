@@ -19,6 +19,7 @@ from dispatch.timeutil import utcnow
 from inventory.models import Part
 from workorders import assignment, intake, onsite
 from workorders.access import get_order, order_contact
+from workorders.care_models import Callback
 from workorders.lifecycle import allowed_actions
 from workorders.models import KINDS, PAYMENT_METHODS, PRIORITIES, STATUSES, WorkOrder
 from workorders.queries import filtered_orders, order_figures, response_figures
@@ -101,6 +102,8 @@ def _render_order(order: WorkOrder, errors: dict | None = None, values: dict | N
         parts=db.session.scalars(select(Part).where(Part.active.is_(True)).order_by(Part.sku)).all(),
         payment_methods=PAYMENT_METHODS, errors=errors or {}, values=values or {},
         contact=order_contact(order, current_user),
+        callbacks=db.session.scalars(select(Callback).where(Callback.workorder_id == order.id)
+                                     .order_by(Callback.at)).all(),
     ), status
 
 

@@ -95,6 +95,18 @@ def test_complaint_pages(world, make_user, login, client):
         assert client.get(f"/care/complaints?view={view}").status_code == 200
 
 
+def test_order_page_shows_callbacks_and_complaint_link(world, make_user, login, client):
+    agent = make_user("agent")
+    order = completed_order(world, agent, "repair", datetime(2026, 5, 1, tzinfo=UTC))
+    db.session.add(Callback(workorder_id=order.id, user_id=agent.id, reached=True,
+                            satisfaction=5, notes="很满意"))
+    db.session.commit()
+    login(agent)
+    page = client.get(f"/workorders/{order.id}").get_data(as_text=True)
+    assert 'id="order-callbacks"' in page and "很满意" in page
+    assert f"workorder_id={order.id}" in page
+
+
 def test_care_pages_refuse_other_roles(world, make_user, login, client):
     login(make_user("warehouse"))
     for url in ("/care/complaints", "/care/callbacks", "/care/stats", "/care/audit",
