@@ -116,7 +116,7 @@ def callback_queue():
 @bp.get("/care/stats")
 @api_requires("care.stats")
 @bp.input(s.MonthQuery, location="query", arg_name="args")
-@bp.output(s.StatsOut)
+@bp.output(s.CareStatsOut)
 def stats(args):
     """R17: a month's complaints and callbacks in figures."""
     return monthly_stats(*_month(args["month"]))

@@ -113,7 +113,7 @@ class MonthQuery(Schema):
     month = String(required=True, validate=MONTH)
 
 
-class StatsOut(Schema):
+class CareStatsOut(Schema):
     month = String()
     complaints = Integer()
     overdue = Integer()
