@@ -27,7 +27,14 @@ from dispatch.sequences import next_value
 from dispatch.text import boolean, choice, clean_text
 from dispatch.timeutil import utcnow
 from workorders.access import get_order
-from workorders.care_models import CAUSES, CHANNELS, DEPARTMENTS, SEVERITIES, Complaint
+from workorders.care_models import (
+    CAUSES,
+    CHANNELS,
+    DEPARTMENTS,
+    SEVERITIES,
+    Complaint,
+    ComplaintFollowUp,
+)
 from workorders.intake import parse_local_datetime
 
 DUE_DAYS, DUE_DAYS_OVERSEAS, DUE_SOON_DAYS, MAX_FOLLOW_UPS = 15, 20, 3, 2
@@ -153,8 +160,6 @@ def resolve_complaint(complaint: Complaint, data: Mapping[str, Any], user: User)
 
 def add_follow_up(complaint: Complaint, data: Mapping[str, Any], user: User) -> Complaint:
     """R16: one or two calls after resolution to check the customer is satisfied."""
-    from workorders.care_models import ComplaintFollowUp
-
     if complaint.status != "resolved":
         raise Conflict(_l("Follow-ups are made after the complaint is resolved."))
     if len(complaint.follow_ups) >= MAX_FOLLOW_UPS:

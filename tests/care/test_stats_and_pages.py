@@ -66,10 +66,11 @@ def test_stats_pages_pdf_download_and_cli(world, make_user, login, client, monke
     pdf = client.get("/care/stats.pdf?month=2026-10")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     assert client.get("/care/stats?month=2026-13").status_code == 404
-    app.config["STORAGE_ROOT"] = str(tmp_path)
+    app.config["FILE_STORAGE"] = str(tmp_path)
     result = runner.invoke(args=["monthly-report", "--month", "2026-10"])
     assert result.exit_code == 0, result.output
-    assert "care-2026-10.pdf" in result.output
+    written = tmp_path / "reports" / "care-2026-10.pdf"
+    assert written.read_bytes().startswith(b"%PDF")
     assert runner.invoke(args=["monthly-report", "--month", "oct"]).exit_code != 0
 
 
