@@ -55,9 +55,6 @@ browser-deps:
 worker: setup   ## an RQ worker (needs REDIS_URL); run as many as you like
 	$(BIN)/flask --app dispatch worker
 
-bench: setup   ## every bench/*_bench.py (speed targets are measured, not asserted)
-	for f in bench/*_bench.py; do $(BIN)/python $$f; done
-
 bench: setup   ## every bench/*_bench.py (speed targets are measured, never asserted)
 	for f in bench/*_bench.py; do $(BIN)/python $$f; done
 

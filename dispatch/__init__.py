@@ -56,8 +56,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> APIFlask:
     _register_blueprints(app)
 
     from dispatch.cli import register_commands
+    from workorders.cli import register_care_commands
 
     register_commands(app)
+    register_care_commands(app)
     return app
 
 
@@ -90,6 +92,7 @@ def _register_blueprints(app: APIFlask) -> None:
     from dispatch.auth.views import bp as auth_pages
     from dispatch.board.api import bp as board_api
     from dispatch.board.views import bp as board_pages
+    from dispatch.care_views import bp as care_log_pages
     from dispatch.registry.api import bp as registry_api
     from dispatch.registry.views import bp as registry_pages
     from dispatch.technicians.api import bp as technicians_api
@@ -98,15 +101,18 @@ def _register_blueprints(app: APIFlask) -> None:
     from inventory.api import bp as inventory_api
     from inventory.views import bp as inventory_pages
     from workorders.api import bp as workorders_api
+    from workorders.care_api import bp as care_api
+    from workorders.care_views import bp as care_pages
     from workorders.documents_api import bp as documents_api
     from workorders.documents_views import bp as documents_pages
+    from workorders.incentive_views import bp as incentive_pages
     from workorders.views import bp as workorders_pages
 
     for api_blueprint in (auth_api, registry_api, technicians_api, workorders_api, board_api,
-                          documents_api, inventory_api):
+                          documents_api, inventory_api, care_api):
         csrf.exempt(api_blueprint)  # bearer tokens only: no ambient credentials to forge
         app.register_blueprint(api_blueprint)
     for page_blueprint in (web_pages, auth_pages, registry_pages, technicians_pages,
                            audit_pages, workorders_pages, board_pages, documents_pages,
-                           inventory_pages):
+                           inventory_pages, care_pages, incentive_pages, care_log_pages):
         app.register_blueprint(page_blueprint)

@@ -30,6 +30,14 @@ LABELS: dict[str, Any] = {
     "warehouse": _l("warehouse"), "van": _l("van"), "workshop": _l("workshop"),
     "vendor": _l("vendor"), "parts_planned": _l("parts planned"),
     "shortage": _l("shortage approved"),
+    "hotline": _l("hotline"), "mail": _l("mail"), "web": _l("web"), "walk_in": _l("walk-in"),
+    "minor": _l("minor"), "major": _l("major"),
+    "critical": _l("critical"), "open": _l("open"), "escalated": _l("escalated"),
+    "resolved": _l("resolved"), "device": _l("device"), "installation": _l("installation"),
+    "service": _l("service"), "billing": _l("billing"),
+    "customer_service": _l("customer service"), "field_service": _l("field service"),
+    "finance": _l("finance"), "customer": _l("customer"), "pending": _l("pending"), "ok": _l("in order"),
+    "issue": _l("issue found"),
 }
 
 

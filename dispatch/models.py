@@ -5,12 +5,21 @@ The one place allowed to import from every domain package.
 
 from dispatch.audit import AuditLog
 from dispatch.auth.models import ApiToken, User, UserRole
+from dispatch.care_log import Handover, Notification
 from dispatch.geo.models import GeocodeCache
 from dispatch.jobs.models import Job
 from dispatch.registry.models import Customer, Installation, Sim, Terminal, Vehicle
 from dispatch.sequences import Sequence
 from dispatch.technicians.models import Technician
 from inventory.models import Location, Part, StockBalance, StockMovement
+from workorders.care_models import (
+    AuditCheck,
+    Callback,
+    Complaint,
+    ComplaintFollowUp,
+    SafetyIncident,
+    ServicePoints,
+)
 from workorders.invoices import Invoice
 from workorders.models import (
     OrderPart,
@@ -22,8 +31,9 @@ from workorders.models import (
 )
 
 __all__ = [
-    "ApiToken", "AuditLog", "Customer", "GeocodeCache", "Installation", "Invoice", "Job",
-    "Location", "OrderPart", "Part", "PlannedPart", "Sequence", "ShortageApproval", "Sim",
-    "StockBalance", "StockMovement", "Swap", "Technician", "Terminal", "User", "UserRole",
-    "Vehicle", "WorkOrder", "WorkOrderEvent",
+    "ApiToken", "AuditCheck", "AuditLog", "Callback", "Complaint", "ComplaintFollowUp",
+    "Customer", "GeocodeCache", "Handover", "Installation", "Invoice", "Job", "Location",
+    "Notification", "OrderPart", "Part", "PlannedPart", "SafetyIncident", "Sequence",
+    "ServicePoints", "ShortageApproval", "Sim", "StockBalance", "StockMovement", "Swap",
+    "Technician", "Terminal", "User", "UserRole", "Vehicle", "WorkOrder", "WorkOrderEvent",
 ]

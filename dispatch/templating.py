@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from dispatch.auth.roles import allowed
+from dispatch.care_log import pending_handovers, unread_notifications
 from dispatch.labels import label
 
 #: Top navigation: (endpoint, label, permission or None for any signed-in user).
@@ -21,11 +22,17 @@ NAVIGATION: list[tuple[str, Any, str | None]] = [
     ("registry.customers", _l("Customers"), "customer.view"),
     ("registry.terminals", _l("Terminals"), "device.view"),
     ("registry.sims", _l("SIM cards"), "device.view"),
+    ("care.complaint_index", _l("Complaints"), "complaint.view"),
+    ("care.callback_queue", _l("Callbacks"), "callback.view"),
+    ("care.stats", _l("Care statistics"), "care.stats"),
+    ("care.audit", _l("Quarterly audit"), "audit_sample.manage"),
+    ("care_log.handovers", _l("Shift handover"), "handover.use"),
     ("technicians.index", _l("Technicians"), "technician.view"),
     ("documents.runs", _l("Document runs"), "documents.invoice_pack"),
     ("inventory.parts_index", _l("Parts"), "part.view"),
     ("inventory.stock_index", _l("Stock"), "stock.view_all"),
     ("inventory.my_van", _l("My van"), "order.field_work"),
+    ("incentives.index", _l("Incentives"), "incentive.view"),
     ("audit.index", _l("Audit log"), "audit.view"),
 ]
 
@@ -65,5 +72,7 @@ def init_templating(app: Any) -> None:
     app.jinja_env.globals["page_url"] = _page_url
     app.jinja_env.globals["navigation"] = _nav
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["pending_handovers"] = lambda: pending_handovers(current_user)
+    app.jinja_env.globals["unread_notifications"] = lambda: unread_notifications(current_user)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

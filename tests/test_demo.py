@@ -3,10 +3,12 @@
 from sqlalchemy import func, select
 
 from dispatch.auth.models import User
+from dispatch.care_log import Handover
 from dispatch.extensions import db
 from dispatch.registry.models import Customer, Sim, Terminal, Vehicle
 from dispatch.technicians.models import Technician
 from dispatch.validators import normalize_iccid, normalize_imei, normalize_phone, normalize_plate
+from workorders.care_models import Complaint
 
 
 def count(model):
@@ -33,6 +35,7 @@ def test_demo_loads_valid_data_once(app, runner):
     assert "RELAY-5P" in [item["sku"] for item in low_stock()]
     first = db.session.scalar(select(Technician.id).order_by(Technician.id))
     assert van_stock(first)["HARNESS-12V"] == 4 and van_stock(first)["TERM-GT06N"] == 2
+    assert count(Complaint) == 4 and count(Handover) == 1
     users = count(User)
     again = runner.invoke(args=["demo"])
     assert again.exit_code == 0 and "already loaded" in again.output

@@ -3,6 +3,8 @@ a technician sees only the orders assigned to them."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
 
@@ -45,3 +47,24 @@ def require_assigned_technician(order: WorkOrder, user: User) -> None:
     technician = technician_for_user(user)
     if technician is None or order.technician_id != technician.id:
         raise Forbidden(_l("Only the technician assigned to this order can do this."))
+
+
+def contact_hidden(order: WorkOrder, user: User | None) -> bool:
+    """R18: a confidential customer's contact data is shown only to roles that need it
+    (agents, managers, dispatchers, the assigned technician), masked for finance/warehouse."""
+    return order.customer.confidentiality != "ordinary" and (
+        user is None or not user.can("order.contact"))
+
+
+def order_contact(order: WorkOrder, user: User | None) -> dict[str, Any]:
+    """Contact name, phone and site (address, position) of ``order`` as ``user`` may see them."""
+    shown: dict[str, Any] = {"contact_name": order.contact_name,
+                             "contact_phone": order.contact_phone,
+                             "site_address": order.site_address,
+                             "site_lat": order.site_lat, "site_lon": order.site_lon}
+    if contact_hidden(order, user):
+        phone = order.contact_phone
+        shown.update(contact_name=order.contact_name[:1] + "**",
+                     contact_phone="*" * max(len(phone) - 4, 0) + phone[-4:],
+                     site_address=order.site_address[:6] + "…", site_lat=None, site_lon=None)
+    return shown

@@ -10,6 +10,7 @@ from dispatch.extensions import db
 from dispatch.technicians.models import Technician
 from dispatch.text import clean_text
 from inventory import orders as order_stock
+from workorders.callbacks import require_callback
 from workorders.lifecycle import check, transition
 from workorders.models import WorkOrder
 
@@ -69,6 +70,8 @@ def cancel(order: WorkOrder, reason: str, user: User) -> WorkOrder:
 
 
 def close(order: WorkOrder, user: User) -> WorkOrder:
+    """Close a completed order; a repair order needs its callback first (R14)."""
     check(order, "close", user)
+    require_callback(order)
     transition(order, "close", user)
     return order

@@ -41,7 +41,8 @@ INTAKE_FIELDS = ("kind", "customer_id", "plate", "address", "lat", "lon", "conta
                  "terminal_id", "imei", "iccid", "priority", "window_start", "window_end")
 
 
-def _parse_datetime(raw: Any) -> datetime:
+def parse_local_datetime(raw: Any) -> datetime:
+    """An ISO date-time; without an offset it is read in the configured zone."""
     if isinstance(raw, datetime):
         value = raw
     else:
@@ -118,8 +119,8 @@ def create_order(data: Mapping[str, Any], user: User) -> tuple[WorkOrder, list[s
         "reported_imei": _optional(errors, "imei", normalize_imei, data.get("imei")),
         "reported_iccid": _optional(errors, "iccid", normalize_iccid, data.get("iccid")),
         "priority": errors.check("priority", choice, data.get("priority"), PRIORITIES, "normal"),
-        "window_start": _optional(errors, "window_start", _parse_datetime, data.get("window_start")),
-        "window_end": _optional(errors, "window_end", _parse_datetime, data.get("window_end")),
+        "window_start": _optional(errors, "window_start", parse_local_datetime, data.get("window_start")),
+        "window_end": _optional(errors, "window_end", parse_local_datetime, data.get("window_end")),
     }
     if fields["window_start"] and fields["window_end"] and \
             fields["window_end"] <= fields["window_start"]:

@@ -18,6 +18,7 @@ from apiflask.fields import (
     String,
 )
 from apiflask.validators import Length, OneOf, Range
+from marshmallow import post_dump
 
 from dispatch.registry.schemas import CustomerIn
 from dispatch.schemas import PageQuery
@@ -121,6 +122,15 @@ class OrderSummary(Schema):
     technician_id = Integer(allow_none=True)
     created_at = DateTime()
     fee = Money(allow_none=True)
+
+    @post_dump(pass_original=True)
+    def _confidential(self, data, order, **kwargs):
+        """R18: mask a confidential customer's contact data for roles that do not need it."""
+        from dispatch.api import current_api_user
+        from workorders.access import order_contact
+
+        shown = order_contact(order, current_api_user())
+        return {**data, **{key: value for key, value in shown.items() if key in data}}
 
 
 class OrderPage(Schema):

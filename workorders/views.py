@@ -18,7 +18,8 @@ from dispatch.technicians.services import search_technicians, technician_for_use
 from dispatch.timeutil import utcnow
 from inventory.models import Part
 from workorders import assignment, intake, onsite, planning
-from workorders.access import get_order
+from workorders.access import get_order, order_contact
+from workorders.care_models import Callback
 from workorders.documents import order_documents
 from workorders.lifecycle import allowed_actions
 from workorders.models import KINDS, PAYMENT_METHODS, PRIORITIES, STATUSES, WorkOrder
@@ -103,6 +104,9 @@ def _render_order(order: WorkOrder, errors: dict | None = None, values: dict | N
         payment_methods=PAYMENT_METHODS, errors=errors or {}, values=values or {},
         documents=order_documents(order.id),
         pick_list=planning.pick_list(order), plannable=order.status in planning.PLANNABLE,
+        contact=order_contact(order, current_user),
+        callbacks=db.session.scalars(select(Callback).where(Callback.workorder_id == order.id)
+                                     .order_by(Callback.at)).all(),
     ), status
 
 

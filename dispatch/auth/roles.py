@@ -46,6 +46,17 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "stock.move": frozenset({WAREHOUSE}),
     "stock.count": frozenset({WAREHOUSE, MANAGER}),
     "location.edit": frozenset({WAREHOUSE, MANAGER}),
+    "order.contact": frozenset({AGENT, MANAGER, DISPATCHER, TECHNICIAN}),
+    "complaint.view": frozenset({AGENT, MANAGER}),
+    "complaint.create": frozenset({AGENT, MANAGER}),
+    "complaint.escalated": frozenset({MANAGER}),
+    "callback.record": frozenset({AGENT}),
+    "callback.view": frozenset({AGENT, MANAGER}),
+    "audit_sample.manage": frozenset({MANAGER}),
+    "care.stats": frozenset({MANAGER, AGENT}),
+    "incentive.view": frozenset({MANAGER, FINANCE}),
+    "incentive.edit": frozenset({MANAGER}),
+    "handover.use": frozenset({AGENT, DISPATCHER}),
     "user.admin": frozenset({ADMIN}),
 }
 

@@ -54,6 +54,8 @@ def test_full_repair_with_terminal_and_sim_swaps(world):
         "intake", "approve", "assign", "en_route", "on_site", "swap", "swap", "part", "complete"]
     assert body["history"][4]["lat"] == 30.26
     assert body["figures"]["call_to_arrival_minutes"] is not None
+    assert world.agent.post("/api/v1/callbacks", json={
+        "workorder_id": order_id, "reached": True, "satisfaction": 5, "notes": ""}).status_code == 201
     assert world.agent.post(f"{base}/close").status_code == 200
     assert world.agent.get(base).get_json()["status"] == "closed"
 

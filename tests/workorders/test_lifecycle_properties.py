@@ -17,19 +17,20 @@ from dispatch.errors import DomainError
 from dispatch.extensions import db
 from dispatch.registry.models import Installation, Sim, Terminal
 from tests.world import signature_png
-from workorders import assignment, intake, onsite
+from workorders import assignment, callbacks, intake, onsite
 from workorders.access import get_order
 from workorders.fees import quote
 from workorders.lifecycle import ALLOWED_EDGES
 from workorders.models import OrderPart, Swap, WorkOrder, WorkOrderEvent
 
 ACTIONS = ["approve", "assign", "reassign", "en_route", "on_site", "swap_terminal", "swap_sim",
-           "part", "complete", "close", "cancel"]
+           "part", "complete", "callback", "close", "cancel"]
 ROLES = ["agent", "manager", "dispatcher", "finance", "technician", "other_technician"]
 SIGNATURE = signature_png()
 HAPPY_PATH = [("approve", "manager"), ("assign", "dispatcher"), ("en_route", "technician"),
               ("on_site", "technician"), ("swap_terminal", "technician"), ("part", "technician"),
-              ("swap_sim", "technician"), ("complete", "technician"), ("close", "agent")]
+              ("swap_sim", "technician"), ("complete", "technician"), ("callback", "agent"),
+              ("close", "agent")]
 
 
 @st.composite
@@ -71,6 +72,9 @@ def _perform(action, order, user, world):
                                       "payment_method": "cash" if total else "none",
                                       "amount_collected": str(total),
                                       "signature_png_base64": SIGNATURE})
+    elif action == "callback":
+        callbacks.record_callback({"workorder_id": order.id, "reached": True, "satisfaction": 5},
+                                  user)
     elif action == "close":
         assignment.close(order, user)
     elif action == "cancel":
