@@ -16,8 +16,10 @@ from dispatch import settings, storage
 from dispatch.extensions import db
 from dispatch.jobs.models import Job
 from dispatch.jobs.outbox import request_job
-from dispatch.jobs.runner import handler, report_progress
+from dispatch.jobs.runner import PERIODIC, handler, report_progress
+from dispatch.timeutil import utcnow
 from workorders import pdfs
+from workorders.care_stats import build_monthly_report_pdf, monthly_stats
 from workorders.documents import invoice_data, sheet_data
 from workorders.invoices import Invoice, issue_invoice, live_invoice
 from workorders.models import WorkOrder
@@ -40,6 +42,27 @@ def request_invoice_pack(month: str, user_id: int) -> Job:
 def request_day_sheets(technician_id: int, day: date, user_id: int) -> Job:
     return request_job("day_sheets", f"day_sheets:{technician_id}:{day}:{uuid4().hex}",
                        {"technician_id": technician_id, "date": day.isoformat()}, user_id=user_id)
+
+
+def request_monthly_report(month: str, user_id: int | None, scheduled: bool = False) -> Job:
+    """R17: last month's customer-care statistics as a PDF. The scheduled run has one key per
+    month (so the periodic check requests it once); an on-demand run is always new."""
+    key = f"monthly_report:{month}" + ("" if scheduled else f":{uuid4().hex}")
+    return request_job("monthly_report", key, {"month": month}, user_id=user_id)
+
+
+def schedule_monthly_report() -> None:
+    """Called by every relay sweep: from the 1st, last month's report is requested once."""
+    today = utcnow().astimezone(settings.timezone()).date()
+    last = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    request_monthly_report(last, None, scheduled=True)
+    db.session.commit()
+
+
+@handler("monthly_report", queue="bulk")
+def _monthly_report(job: Job) -> str:
+    year, month = (int(part) for part in job.params["month"].split("-"))
+    return storage.save("reports", build_monthly_report_pdf(monthly_stats(year, month)), ".pdf")
 
 
 def invoices_owed(month: str) -> list[int]:
@@ -90,3 +113,6 @@ def _day_sheets(job: Job) -> str:
     if not stories:
         stories = [[pdfs.paragraph(f"{day}: —", "title")]]
     return storage.save("runs", pdfs.render(stories), ".pdf")
+
+
+PERIODIC.append(schedule_monthly_report)

@@ -20,7 +20,7 @@ from workorders import bulk
 from workorders.document_access import check_day_sheets, readable_job
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
-RUN_KINDS = ("invoice_pack", "day_sheets")
+RUN_KINDS = ("invoice_pack", "day_sheets", "monthly_report")
 
 
 @bp.get("/<int:job_id>.pdf")
@@ -54,11 +54,16 @@ def runs():
     """Start a month-end invoice pack or a day's sheets; see how far each run is."""
     can_pack, can_sheets = current_user.can("documents.invoice_pack"), \
         current_user.can("documents.day_sheets")
-    if not (can_pack or can_sheets):
+    can_report = current_user.can("care.stats")
+    if not (can_pack or can_sheets or can_report):
         raise NotFound(_("Not found."))
     if request.method == "POST":
         try:
-            if request.form.get("kind") == "invoice_pack" and can_pack:
+            if request.form.get("kind") == "monthly_report" and can_report:
+                month = request.form.get("month", "")
+                date.fromisoformat(f"{month}-01")
+                bulk.request_monthly_report(month, current_user.id)
+            elif request.form.get("kind") == "invoice_pack" and can_pack:
                 month = request.form.get("month", "")
                 date.fromisoformat(f"{month}-01")
                 bulk.request_invoice_pack(month, current_user.id)
@@ -80,7 +85,7 @@ def runs():
     technicians = ([mine] if mine and not current_user.has_role("dispatcher", "manager")
                    else db.session.scalars(search_technicians(active_only=True)).all())
     return render_template("documents/runs.html", jobs=jobs, can_pack=can_pack,
-                           can_sheets=can_sheets, technicians=technicians,
+                           can_sheets=can_sheets, can_report=can_report, technicians=technicians,
                            today=date.today().isoformat(), month=date.today().strftime("%Y-%m"),
                            refresh=any(job.status in ("queued", "running") for job in jobs))
 

@@ -25,7 +25,7 @@ from dispatch.errors import Conflict, NotFound
 from dispatch.extensions import db
 from dispatch.jobs import queues
 from dispatch.jobs.models import Job
-from dispatch.jobs.runner import QUEUE_OF, QUEUES, run_job, stale_after
+from dispatch.jobs.runner import PERIODIC, QUEUE_OF, QUEUES, run_job, stale_after
 from dispatch.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -79,8 +79,10 @@ def relay(job_ids: list[int], queues_of: dict[int, str] | None = None) -> None:
 
 
 def sweep() -> dict[str, int]:
-    """Re-relay jobs Redis never got (queued too long) and jobs whose worker died (running
-    with a stale heartbeat). Safe to run any time: jobs are idempotent."""
+    """Run the periodic checks, then re-relay jobs Redis never got (queued too long) and jobs
+    whose worker died (running with a stale heartbeat). Safe any time: jobs are idempotent."""
+    for periodic in PERIODIC:
+        periodic()
     now = utcnow()
     stale_running = [job for job in db.session.scalars(select(Job).where(Job.status == "running"))
                      if now - job.updated_at > stale_after(job)]

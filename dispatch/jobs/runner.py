@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 HANDLERS: dict[str, Callable[[Job], str | None]] = {}
 #: kind → queue name.
 QUEUE_OF: dict[str, str] = {}
+#: Checks every relay sweep runs (scheduled work such as the monthly report).
+PERIODIC: list[Callable[[], None]] = []
 
 
 def handler(kind: str, queue: str = "documents") -> Callable:

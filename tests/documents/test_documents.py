@@ -118,3 +118,13 @@ def test_month_end_pack_issues_owed_invoices_and_renders_all(world, api_as):
     assert invoice.order_id == order_id and invoice.status == "issued"
     assert invoice.number in pdf_text(finance.get(status["url"]).data)
     assert world.agent.get(status["url"]).status_code == 404
+
+
+def test_monthly_report_is_scheduled_once_per_month_and_built(world, api_as):
+    outbox.sweep()
+    outbox.sweep()
+    outbox.drain()
+    reports = db.session.scalars(select(Job).where(Job.kind == "monthly_report")).all()
+    assert len(reports) == 1 and reports[0].status == "done"
+    text = pdf_text(api_as("manager").get(f"/api/v1/documents/{reports[0].id}/pdf").data)
+    assert reports[0].params["month"] in text
