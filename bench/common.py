@@ -82,3 +82,31 @@ def print_table(title: str) -> None:
     for row in [header, tuple("-" * w for w in widths), *ROWS]:
         print(" | ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)))
     ROWS.clear()
+
+
+@contextmanager
+def private_redis():
+    """A throwaway ``redis-server`` on a free local port; yields its URL."""
+    import shutil
+    import socket
+    import subprocess
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise SystemExit("redis-server is needed for this benchmark")
+    process = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                                "--appendonly", "no"], stdout=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

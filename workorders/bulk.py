@@ -25,6 +25,9 @@ from workorders.invoices import Invoice, issue_invoice, live_invoice
 from workorders.models import WorkOrder
 
 
+ISSUE_BATCH = 50
+
+
 def _month_bounds(month: str) -> tuple[datetime, datetime]:
     first = date.fromisoformat(f"{month}-01")
     following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
@@ -80,8 +83,9 @@ def _invoice_pack(job: Job) -> str:
     owed = invoices_owed(month)
     for index, order_id in enumerate(owed, start=1):
         issue_invoice(db.session.get(WorkOrder, order_id), job.created_by_id)
-        db.session.commit()
-        report_progress(job, int(40 * index / max(1, len(owed))))
+        if index % ISSUE_BATCH == 0 or index == len(owed):  # a batch is one transaction
+            db.session.commit()
+            report_progress(job, int(40 * index / len(owed)))
     start, end = _month_bounds(month)
     invoices = list(db.session.scalars(select(Invoice).where(
         Invoice.issued_at >= start, Invoice.issued_at < end).order_by(Invoice.year, Invoice.seq)))

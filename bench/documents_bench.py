@@ -1,0 +1,130 @@
+"""Document benchmarks (issue 6), against baselines measured in the same run.
+
+- service sheets per second through RQ (real Redis, the app's worker class, fonts preloaded)
+  against raw reportlab building the same sheets with no database, queue or storage;
+- the month-end run for 1,000 on-account invoices (issue numbers, then one PDF), two workers.
+
+Run: ``.venv/bin/python bench/documents_bench.py [--sheets N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import bench_app, print_table, private_redis, record  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _orders(count: int):
+    """``count`` completed on-account repair orders with two parts each (bulk, for speed)."""
+    from dispatch.auth.services import create_user
+    from dispatch.extensions import db
+    from dispatch.registry.models import Customer, Vehicle
+    from dispatch.technicians.models import Technician
+    from dispatch.timeutil import utcnow
+    from inventory.models import Part
+    from workorders.models import OrderPart, WorkOrder
+
+    user = create_user("bench-tech", "bench-password", ["technician"], name="张师傅")
+    technician = Technician(user=user, home_lat=30.2, home_lon=120.1, skills=["repair"])
+    part = Part(sku="RELAY-5P", name="断油断电继电器", category="relay", price=Decimal("45.00"))
+    customer = Customer(name="杭州顺达物流有限公司", contact_name="王伟", phone="+8613800138000",
+                        address="浙江省杭州市西湖区文三路100号")
+    vehicle = Vehicle(plate="浙A12345", customer=customer)
+    db.session.add_all([technician, part, customer, vehicle])
+    db.session.flush()
+    now = utcnow()
+    orders = []
+    for index in range(count):
+        order = WorkOrder(number=f"B-{index:05d}", kind="repair", status="completed",
+                          customer=customer, vehicle=vehicle, site_address=customer.address,
+                          contact_name="王伟", contact_phone="+8613800138000",
+                          product_model="GT06N", fault_description="终端不上线", owner_id=user.id,
+                          created_by_id=user.id, approved_by_id=user.id, technician=technician,
+                          resolution="更换继电器", payment_method="none",
+                          amount_collected=Decimal("0.00"), fee_total=Decimal("90.00"),
+                          created_at=now, completed_at=now)
+        order.parts = [OrderPart(sku="RELAY-5P", name=part.name, qty=2, unit_price=part.price)]
+        orders.append(order)
+    db.session.add_all(orders)
+    db.session.commit()
+    return [order.id for order in orders], user.id
+
+
+def bench_sheets(count: int) -> None:
+    from dispatch.extensions import db
+    from dispatch.jobs.queues import queue, redis_connection
+    from dispatch.jobs.worker import AppWorker
+    from dispatch.pdf import preload
+    from workorders import pdfs
+    from workorders.documents import request_sheet, sheet_data
+    from workorders.models import WorkOrder
+
+    with private_redis() as redis_url, bench_app() as app:
+        app.config["REDIS_URL"] = redis_url
+        ids, _user = _orders(count)
+        preload()
+        data = [sheet_data(db.session.get(WorkOrder, order_id)) for order_id in ids]
+        started = time.perf_counter()
+        for item in data:
+            pdfs.build(pdfs.service_sheet_flowables, item)
+        raw = count / (time.perf_counter() - started)
+        for order_id in ids:
+            request_sheet(db.session.get(WorkOrder, order_id), None)
+        db.session.commit()  # relayed to Redis after the commit
+        connection = redis_connection()
+        worker = AppWorker([queue("documents", connection)], connection=connection)
+        started = time.perf_counter()
+        worker.work(burst=True)
+        through_rq = count / (time.perf_counter() - started)
+        record(f"service sheets through RQ ({count})", through_rq, "sheets/s", "raw reportlab",
+               raw, "≥ 0.70×")
+
+
+def bench_month_end(count: int) -> None:
+    from dispatch.extensions import db
+    from workorders.bulk import request_invoice_pack
+    from workorders.invoices import Invoice
+
+    with private_redis() as redis_url, bench_app() as app:
+        app.config["REDIS_URL"] = redis_url
+        _ids, user_id = _orders(count)
+        job = request_invoice_pack(date.today().strftime("%Y-%m"), user_id)
+        db.session.commit()
+        env = {"DISPATCH_ENV": "testing", "SECRET_KEY": "bench", "REDIS_URL": redis_url,
+               "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+               "FILE_STORAGE": app.config["FILE_STORAGE"], "PATH": "/usr/bin:/bin"}
+        started = time.perf_counter()
+        workers = [subprocess.Popen([sys.executable, "-m", "flask", "--app", "dispatch", "worker",
+                                     "--burst"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL) for _ in range(2)]
+        for worker in workers:
+            worker.wait(timeout=600)
+        elapsed = time.perf_counter() - started
+        db.session.expire_all()
+        issued = db.session.query(Invoice).count()
+        assert issued == count and db.session.get(type(job), job.id).status == "done"
+        record(f"month-end run, {count:,} invoices, 2 workers", elapsed, "s", "target", 30.0, "≤ 30 s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sheets", type=int, default=200)
+    parser.add_argument("--invoices", type=int, default=1000)
+    args = parser.parse_args()
+    bench_sheets(args.sheets)
+    bench_month_end(args.invoices)
+    print_table("Documents")
+
+
+if __name__ == "__main__":
+    main()
