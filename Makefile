@@ -56,7 +56,7 @@ worker: setup   ## an RQ worker (needs REDIS_URL); run as many as you like
 	$(BIN)/flask --app dispatch worker
 
 bench: setup   ## every bench/*_bench.py (speed targets are measured, never asserted)
-	for f in bench/*_bench.py; do $(BIN)/python $$f; done
+	$(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts

@@ -27,14 +27,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import bare_app, bench_app, pct, print_table, record, sample
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--database-url")
     parser.add_argument("--repeat", type=int, default=200)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     bench_candidates_and_board(args.database_url, args.repeat)
     bench_autoassign()
-    print_table("Dispatch")
 
 
 def bench_candidates_and_board(database_url: str | None, repeat: int) -> None:
@@ -123,3 +122,4 @@ def bench_autoassign() -> None:
 
 if __name__ == "__main__":
     main()
+    print_table("Dispatch")

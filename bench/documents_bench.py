@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import bench_app, print_table, private_redis, record  # noqa: E402
+from bench.common import bench_app, print_table, private_redis, record
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -116,15 +116,15 @@ def bench_month_end(count: int) -> None:
         record(f"month-end run, {count:,} invoices, 2 workers", elapsed, "s", "target", 30.0, "≤ 30 s")
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sheets", type=int, default=200)
     parser.add_argument("--invoices", type=int, default=1000)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     bench_sheets(args.sheets)
     bench_month_end(args.invoices)
-    print_table("Documents")
 
 
 if __name__ == "__main__":
     main()
+    print_table("Documents")

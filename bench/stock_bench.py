@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from flask import Flask, jsonify
 from sqlalchemy import create_engine, insert, text
 
+from bench.common import print_table, record
 from dispatch import create_app
 from dispatch.api import api_requires
 from dispatch.auth.models import User, UserRole
@@ -133,12 +134,12 @@ def _p(samples: list[float], q: int) -> float:
     return statistics.quantiles(samples, n=100, method="inclusive")[q - 1]
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--database-url", default=None, help="PostgreSQL server (default: SQLite)")
     parser.add_argument("--movements", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=500)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     url, drop = _database(args.database_url)
     try:
         app = create_app({"DISPATCH_ENV": "testing", "SECRET_KEY": "bench",
@@ -176,13 +177,11 @@ def main() -> int:
                              f"/api/v1/stock?location=VAN-1&sku={skus[3]}")]:
             results.append((label, _time(client, path, auth, args.requests)))
         backend = url.split(":", 1)[0]
-        print(f"\n{args.movements:,} movements on {backend}, loaded in {loaded:.1f}s; "
-              f"{len(sample_body['items'])} rows at MAIN; {args.requests} requests each\n")
         base = _p(results[0][1], 95)
-        print(f"{'endpoint':44} {'p50 ms':>8} {'p95 ms':>8} {'p95 / bare':>11}")
-        for label, samples in results:
-            print(f"{label:44} {_p(samples, 50):8.2f} {_p(samples, 95):8.2f} "
-                  f"{_p(samples, 95) / base:10.2f}x")
+        for label, samples in results[1:]:
+            record(f"{label} p95 ({args.movements:,} movements, {backend})", _p(samples, 95),
+                   "ms", "bare JSON p95", base, "≤ 2×")
+        print(f"stock: {args.movements:,} movements loaded in {loaded:.1f}s", file=sys.stderr)
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
@@ -192,4 +191,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    main()
+    print_table("Stock")

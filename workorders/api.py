@@ -38,8 +38,17 @@ def create_order(body):
 @bp.input(s.OrderQuery, location="query", arg_name="args")
 @bp.output(s.OrderPage)
 def list_orders(args):
-    """Orders the caller may see (a technician: their own), filtered and paginated."""
-    return paginate(filtered_orders(current_api_user(), args), args)
+    """Orders the caller may see (a technician: their own), filtered, newest first. Page by
+    ``page`` (with a total) or, for deep lists, by ``after`` = the last id of the previous page."""
+    query = filtered_orders(current_api_user(), args)
+    if args.get("after"):
+        items = db.session.scalars(query.limit(args["per_page"])).unique().all()
+        result = {"items": items, "total": None, "page": None, "per_page": args["per_page"]}
+    else:
+        result = paginate(query, args)
+    full = len(result["items"]) == args["per_page"]
+    result["next_after"] = result["items"][-1].id if full else None
+    return result
 
 
 @bp.get("/workorders/stats")

@@ -24,7 +24,6 @@ from workorders.documents import invoice_data, sheet_data
 from workorders.invoices import Invoice, issue_invoice, live_invoice
 from workorders.models import WorkOrder
 
-
 ISSUE_BATCH = 50
 
 

@@ -7,7 +7,8 @@ from datetime import date, datetime, time, timedelta
 from statistics import median
 from typing import Any
 
-from sqlalchemy import Select, or_
+from sqlalchemy import Select, or_, tuple_
+from sqlalchemy.orm import joinedload
 
 from dispatch import settings
 from dispatch.auth.models import User
@@ -23,8 +24,10 @@ def _day_start(day: date) -> datetime:
 
 
 def filtered_orders(user: User, filters: Mapping[str, Any]) -> Select[tuple[WorkOrder]]:
-    """Visible orders narrowed by status, kind, technician, plate, dates and free text."""
-    query = visible_orders(user)
+    """Visible orders narrowed by status, kind, technician, plate, dates and free text, newest
+    first; ``after`` (an order id) continues a keyset page after that order."""
+    query = visible_orders(user).options(joinedload(WorkOrder.customer),
+                                         joinedload(WorkOrder.vehicle))
     if filters.get("status") in STATUSES:
         query = query.where(WorkOrder.status == filters["status"])
     if filters.get("kind") in KINDS:
@@ -47,6 +50,11 @@ def filtered_orders(user: User, filters: Mapping[str, Any]) -> Select[tuple[Work
             WorkOrder.customer.has(Customer.name.ilike(like)),
             WorkOrder.vehicle.has(Vehicle.plate.ilike(f"%{fold_identifier(text)}%")),
         ))
+    if filters.get("after"):
+        anchor = db.session.get(WorkOrder, int(filters["after"]))
+        if anchor is not None:
+            query = query.where(tuple_(WorkOrder.created_at, WorkOrder.id)
+                                < tuple_(anchor.created_at, anchor.id))
     return query.order_by(WorkOrder.created_at.desc(), WorkOrder.id.desc())
 
 

@@ -57,6 +57,8 @@ class OrderQuery(PageQuery):
     plate = String(load_default="", validate=Length(max=30))
     date_from = Date(load_default=None)
     date_to = Date(load_default=None)
+    after = Integer(load_default=None, validate=Range(min=1), metadata={
+        "description": "keyset pagination: the orders after this order id (no total counted)"})
 
 
 class EventOut(Schema):
@@ -135,9 +137,10 @@ class OrderSummary(Schema):
 
 class OrderPage(Schema):
     items = List(Nested(OrderSummary))
-    total = Integer()
-    page = Integer()
+    total = Integer(allow_none=True)
+    page = Integer(allow_none=True)
     per_page = Integer()
+    next_after = Integer(allow_none=True)
 
 
 class OrderOut(OrderSummary):

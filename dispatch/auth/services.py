@@ -10,6 +10,7 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from dispatch.auth.models import ApiToken, User, UserRole
@@ -106,7 +107,9 @@ def user_for_token(token: str) -> User | None:
     """The active user holding an unexpired ``token``."""
     if not token or len(token) > 200:
         return None
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
-    if row is None or row.expires_at < utcnow() or not row.user.active:
-        return None
-    return row.user
+    # One query: the user, their roles, and the token's validity.
+    return db.session.scalar(
+        select(User).join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == _digest(token), ApiToken.expires_at > utcnow(),
+               User.active.is_(True))
+        .options(joinedload(User.role_rows)))

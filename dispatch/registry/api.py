@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from apiflask import APIBlueprint
 from flask import url_for
+from sqlalchemy.orm import selectinload
 
 from dispatch.api import api_requires, current_api_user
 from dispatch.extensions import db
 from dispatch.registry import schemas as s
 from dispatch.registry import services
-from dispatch.registry.models import Sim, Terminal
+from dispatch.registry.models import Customer, Sim, Terminal, Vehicle
 from dispatch.schemas import PageQuery, paginate
 
 bp = APIBlueprint("registry_api", __name__, url_prefix="/api/v1", tag="Registry")
@@ -36,7 +37,8 @@ def create_customer(body):
 @bp.output(s.CustomerPage)
 def list_customers(args):
     """Search customers by name, contact, phone, plate, terminal ID, IMEI or ICCID."""
-    query = services.search_customers(current_api_user(), args["q"])
+    query = services.search_customers(current_api_user(), args["q"]).options(
+        selectinload(Customer.vehicles).selectinload(Vehicle.terminals))
     return paginate(query, args)
 
 

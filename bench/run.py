@@ -1,0 +1,25 @@
+"""``make bench``: every benchmark, one table (each figure with its same-run baseline)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import dispatch_bench, documents_bench, stock_bench
+from bench.common import print_table
+
+
+def main() -> None:
+    quick = "--quick" in sys.argv
+    dispatch_bench.main(["--repeat", "50" if quick else "200"])
+    documents_bench.main(["--sheets", "50" if quick else "200",
+                          "--invoices", "200" if quick else "1000"])
+    stock_bench.main(["--movements", "100000" if quick else "1000000",
+                      "--requests", "100" if quick else "500"])
+    print_table("GPS Dispatch benchmarks")
+
+
+if __name__ == "__main__":
+    main()
