@@ -78,6 +78,7 @@ def api_requires(permission: str | None = None, *, roles: tuple[str, ...] = ()) 
                 raise Forbidden(_("Your role does not allow this."))
             return view(*args, **kwargs)
 
+        guarded.required = (permission, roles)  # type: ignore[attr-defined]  # for the access matrix
         # Tell APIFlask's OpenAPI generator that the view needs the bearer token.
         guarded._spec = {**getattr(view, "_spec", {}), "auth": token_auth, "roles": []}  # type: ignore[attr-defined]
         with_token = token_auth.login_required(guarded)

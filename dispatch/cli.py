@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask import Flask
 from flask.cli import with_appcontext
@@ -66,6 +68,35 @@ def synth_command(orders: int, technicians: int, open_orders: int, seed: int) ->
     click.echo(", ".join(f"{value:,} {key}" for key, value in summary.items()))
 
 
+@click.command("backup")
+@click.option("--output", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for the archive (default: instance/backups).")
+@with_appcontext
+def backup_command(output: Path | None) -> None:
+    """Back up the database and the stored files into one archive."""
+    from flask import current_app
+
+    from dispatch.backup import backup
+
+    folder = output or Path(current_app.instance_path) / "backups"
+    click.echo(f"Wrote {backup(folder)}")
+
+
+@click.command("restore")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace a database that already has data.")
+@with_appcontext
+def restore_command(archive: Path, force: bool) -> None:
+    """Restore a backup archive (database and files)."""
+    from dispatch.backup import restore
+
+    try:
+        restore(archive, force=force)
+    except (FileExistsError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Restored {archive.name}")
+
+
 PRELOAD.append(preload_pdf)
 
 
@@ -75,3 +106,5 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(synth_command)
     app.cli.add_command(worker_command)
     app.cli.add_command(sweep_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)

@@ -49,7 +49,9 @@ def page_requires(permission: str | None = None, *, roles: tuple[str, ...] = ())
                 abort(403)
             return view(*args, **kwargs)
 
-        return login_required(guarded)  # type: ignore[return-value]
+        protected = login_required(guarded)
+        protected.required = (permission, roles)  # type: ignore[attr-defined]  # access matrix
+        return protected  # type: ignore[return-value]
 
     return decorate
 

@@ -96,7 +96,7 @@ class WorkOrder(db.Model):
     assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     en_route_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     on_site_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(default=1)
