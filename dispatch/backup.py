@@ -31,8 +31,14 @@ def _url():
 
 
 def _pg_args(url) -> list[str]:
-    args = ["--dbname", url.set(drivername="postgresql").render_as_string(hide_password=False)]
-    return args
+    return ["--dbname", url.set(drivername="postgresql").render_as_string(hide_password=False)]
+
+
+def _tool(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        raise ValueError(f"{name} is not installed (Debian package postgresql-client)")
+    return path
 
 
 def backup(target_dir: Path) -> Path:
@@ -47,7 +53,7 @@ def backup(target_dir: Path) -> Path:
             with sqlite3.connect(url.database) as source, sqlite3.connect(dump) as copy:
                 source.backup(copy)
         else:
-            subprocess.run(["pg_dump", "--format=custom", "--file", str(dump), *_pg_args(url)],
+            subprocess.run([_tool("pg_dump"), "--format=custom", "--file", str(dump), *_pg_args(url)],
                            check=True)
         with tarfile.open(archive, "w:gz") as tar:
             tar.add(dump, arcname=dump.name)
@@ -75,7 +81,7 @@ def restore(archive: Path, force: bool = False) -> None:
                 raise FileExistsError(f"{url.database} already has tables; use --force to replace")
             db.session.remove()  # our own open transactions would block pg_restore's locks
             db.engine.dispose()
-            subprocess.run(["pg_restore", "--clean", "--if-exists", "--no-owner",
+            subprocess.run([_tool("pg_restore"), "--clean", "--if-exists", "--no-owner",
                             *_pg_args(url), str(dump)], check=True)
         files = Path(work) / "files"
         if files.exists():
