@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 from apiflask import APIBlueprint
 from flask import jsonify
 
@@ -28,7 +26,7 @@ def candidates(order_id: int, args):
     order = get_order(order_id, current_api_user())
     ranked = planning.rank_candidates(order, bool(args["available_only"]))
     # Hundreds of flat rows: serialised directly (the schema above documents the shape).
-    return jsonify({"items": [asdict(candidate) for candidate in ranked]})
+    return jsonify({"items": [vars(candidate) for candidate in ranked]})
 
 
 @bp.post("/workorders/<int:order_id>/location")

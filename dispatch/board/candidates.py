@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from dispatch import settings
 from dispatch.board.positions import jobs_in_hand, loads_today, on_shift, position_of
 from dispatch.board.roster import Member, active_members
 from dispatch.geo.distance import distance_matrix, eta_minutes
@@ -75,11 +76,13 @@ def rank(order: WorkOrder, now: datetime, van_stock: VanStock | None = None,
     speed = current_app.config["DISPATCH_AVERAGE_SPEED_KMH"]
     needed = _parts_needed(order)
     text = {key: str(message) for key, message in MESSAGES.items()}  # translate once per call
+    local_time = now.astimezone(settings.timezone()).time()
     where = {key: str(message) for key, message in WHERE.items()}
     result = []
     for technician, position, distance in zip(pool, positions, km, strict=True):
         candidate = _score(order, technician, where[position.source], position.source,
-                           float(distance), loads[technician.id], now, needed, van_stock, text)
+                           float(distance), loads[technician.id], local_time, needed, van_stock,
+                           text)
         candidate.eta_minutes = int(eta_minutes(float(distance), speed))
         result.append(candidate)
     result.sort(key=lambda c: (-c.score, c.distance_km, c.technician_id))
@@ -87,7 +90,7 @@ def rank(order: WorkOrder, now: datetime, van_stock: VanStock | None = None,
 
 
 def _score(order: WorkOrder, technician: Member, where: str, source: str, distance: float,
-           load: int, now: datetime, needed: dict[str, int], van_stock: VanStock | None,
+           load: int, now: time, needed: dict[str, int], van_stock: VanStock | None,
            text: dict[str, str]) -> Candidate:
     reasons = [text["distance"] % {"km": distance, "where": where}]
     score = 100.0 - distance - PENALTY["per_job"] * load

@@ -82,6 +82,7 @@ def loads_today(now: datetime) -> Counter[int]:
     return loads
 
 
-def on_shift(technician: Member, now: datetime) -> bool:
-    local = now.astimezone(settings.timezone()).time()
+def on_shift(technician: Member, now: datetime | time) -> bool:
+    """Within working hours at ``now`` (a moment, or a local time of day already converted)."""
+    local = now if isinstance(now, time) else now.astimezone(settings.timezone()).time()
     return technician.work_start <= local < technician.work_end
