@@ -12,7 +12,8 @@ from dispatch.jobs.models import Job
 from dispatch.technicians.services import technician_for_user
 from workorders.access import get_order
 
-RUN_PERMISSIONS = {"invoice_pack": "documents.invoice_pack", "day_sheets": "documents.day_sheets"}
+RUN_PERMISSIONS = {"invoice_pack": "documents.invoice_pack", "day_sheets": "documents.day_sheets",
+                   "handover_receipt": "finance.view"}
 
 
 def readable_job(job_id: int, user: User) -> Job:

@@ -55,6 +55,11 @@ def _table(rows: list[list[Any]], widths: list[float], header: bool = True) -> T
     return table
 
 
+def table(rows: list[list[Any]], widths: list[float], header: bool = True) -> Table:
+    """A gridded table of escaped cells (the first row a header unless ``header`` is false)."""
+    return _table(rows, widths, header)
+
+
 def _qr(url: str, size: float = 26 * mm) -> Drawing:
     widget = QrCodeWidget(url)
     left, bottom, right, top = widget.getBounds()
