@@ -128,4 +128,4 @@ def to_xlsx(title: str, header: list[str], rows: list[list[Any]]) -> bytes:
 
 
 def technician_choices() -> list[Technician]:
-    return list(db.session.scalars(select(Technician).order_by(Technician.name)))
+    return sorted(db.session.scalars(select(Technician)), key=lambda t: t.name)

@@ -57,6 +57,12 @@ def _sums(column, technician_column, *where) -> dict[int, Decimal]:  # type: ign
             if tid is not None}
 
 
+def _names(ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return {t.id: t.name for t in db.session.scalars(select(Technician).where(Technician.id.in_(ids)))}
+
+
 def reconcile(day: date, technician_id: int | None = None) -> Totals:
     """The day's rows, one per technician with any money on that day (or the one asked for)."""
     cash = _sums(Collection.amount, Collection.technician_id, Collection.day == day,
@@ -72,8 +78,7 @@ def reconcile(day: date, technician_id: int | None = None) -> Totals:
     ids = set(cash) | set(transfers) | set(adjustments) | set(handed) | set(invoiced)
     if technician_id is not None:
         ids = {technician_id}
-    names = dict(db.session.execute(select(Technician.id, Technician.name)
-                                    .where(Technician.id.in_(ids))).all()) if ids else {}
+    names = _names(ids)
     rows = [Row(tid, names.get(tid, str(tid)), collected=cash.get(tid, ZERO) + adjustments.get(tid, ZERO),
                 adjustments=adjustments.get(tid, ZERO), transfers=transfers.get(tid, ZERO),
                 invoiced=invoiced.get(tid, ZERO), handed_over=handed.get(tid, ZERO))
@@ -97,6 +102,7 @@ def _invoices_of_day(day: date) -> list[Invoice]:
 
 @dataclass
 class Ageing:
+    technician_id: int
     technician: str
     outstanding: Decimal
     oldest_day: date
@@ -121,7 +127,7 @@ def ageing() -> list[Ageing]:
     """Cash not yet handed in per technician, with the oldest day not covered (handovers pay
     off the oldest collections first)."""
     incoming, handed = _cash_events()
-    names = dict(db.session.execute(select(Technician.id, Technician.name)).all())
+    names = _names(set(incoming))
     now, out = today(), []
     for tid, days in incoming.items():
         paid, outstanding = handed.get(tid, ZERO), sum((a for _, a in days), ZERO) - handed.get(tid, ZERO)
@@ -131,7 +137,7 @@ def ageing() -> list[Ageing]:
         for day, amount in days:
             running += amount
             if running > paid:
-                out.append(Ageing(names.get(tid, str(tid)), outstanding, day, (now - day).days))
+                out.append(Ageing(tid, names.get(tid, str(tid)), outstanding, day, (now - day).days))
                 break
     return sorted(out, key=lambda a: a.oldest_day)
 
