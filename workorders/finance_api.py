@@ -6,9 +6,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from apiflask import APIBlueprint, Schema
-from apiflask.fields import Date, DateTime, Integer, List, Nested, String
+from apiflask.fields import Boolean, Date, DateTime, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
-from flask import Response, url_for
+from flask import url_for
 
 from dispatch.api import api_requires, current_api_user
 from dispatch.extensions import db
@@ -19,7 +19,6 @@ from workorders.invoices import INVOICE_STATUSES, Invoice
 from workorders.reconciliation import reconcile
 
 bp = APIBlueprint("finance_api", __name__, url_prefix="/api/v1", tag="Finance")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class ReconciliationQuery(Schema):
@@ -41,7 +40,7 @@ class ReconciliationItem(Schema):
 
 class ReconciliationOut(Schema):
     date = Date()
-    locked = String()
+    locked = Boolean()
     items = List(Nested(ReconciliationItem))
     totals = Nested(ReconciliationItem)
 
@@ -138,14 +137,6 @@ def _row(row) -> dict:  # type: ignore[no-untyped-def]
                 "collected", "adjustments", "transfers", "invoiced", "handed_over", "difference")}}
 
 
-def _download(name: str, header: list[str], rows: list[list], fmt: str) -> Response:
-    if fmt == "xlsx":
-        return Response(finance_exports.to_xlsx(name, header, rows), mimetype=XLSX, headers={
-            "Content-Disposition": f'attachment; filename="{name}.xlsx"'})
-    return Response(finance_exports.to_csv(header, rows), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="{name}.csv"'})
-
-
 @bp.get("/finance/reconciliation")
 @api_requires("finance.view")
 @bp.input(ReconciliationQuery, location="query", arg_name="args")
@@ -156,10 +147,10 @@ def reconciliation(args):
     totals = reconcile(args["date"], args.get("technician_id"))
     if args["format"] != "json":
         header, rows = finance_exports.reconciliation_rows(totals)
-        return _download(f"reconciliation-{args['date']}", header, rows, args["format"])
+        return finance_exports.export_response(f"reconciliation-{args['date']}", header, rows, args["format"])
     sums = {name: _money(totals.total(name)) for name in (
         "collected", "adjustments", "transfers", "invoiced", "handed_over", "difference")}
-    return {"date": args["date"], "locked": str(collections.is_locked(args["date"])).lower(),
+    return {"date": args["date"], "locked": collections.is_locked(args["date"]),
             "items": [_row(r) for r in totals.rows], "totals": sums}
 
 
@@ -225,7 +216,7 @@ def invoice_register(args):
     query = finance_exports.register_query(args)
     if args["format"] != "json":
         header, rows = finance_exports.register_rows(list(db.session.scalars(query)))
-        return _download("invoices", header, rows, args["format"])
+        return finance_exports.export_response("invoices", header, rows, args["format"])
     page = paginate(query, args)
     return {**page, "items": [_invoice(i) for i in page["items"]]}
 

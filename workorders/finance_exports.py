@@ -10,6 +10,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from flask import Response
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from sqlalchemy import Select, select
@@ -24,6 +25,7 @@ from workorders.invoices import INVOICE_STATUSES, Invoice
 from workorders.reconciliation import Totals, day_window
 
 ZERO = Decimal("0.00")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _optional_day(raw: Any) -> date | None:
@@ -103,12 +105,13 @@ def reconciliation_rows(totals: Totals) -> tuple[list[str], list[list[Any]]]:
     return header, rows
 
 
-def to_csv(header: list[str], rows: list[list[Any]]) -> str:
+def to_csv(header: list[str], rows: list[list[Any]]) -> bytes:
+    """UTF-8 with a BOM so spreadsheet programs read Chinese; amounts with two decimals."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(header)
     writer.writerows([[f"{c:.2f}" if isinstance(c, Decimal) else c for c in row] for row in rows])
-    return buffer.getvalue()
+    return ("\ufeff" + buffer.getvalue()).encode()
 
 
 def to_xlsx(title: str, header: list[str], rows: list[list[Any]]) -> bytes:
@@ -125,6 +128,17 @@ def to_xlsx(title: str, header: list[str], rows: list[list[Any]]) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def export_response(name: str, header: list[str], rows: list[list[Any]], fmt: str) -> Response | None:
+    """The table as a ``csv`` or ``xlsx`` download (None for another format)."""
+    if fmt == "xlsx":
+        return Response(to_xlsx(name, header, rows), mimetype=XLSX, headers={
+            "Content-Disposition": f'attachment; filename="{name}.xlsx"'})
+    if fmt == "csv":
+        return Response(to_csv(header, rows), mimetype="text/csv", headers={
+            "Content-Disposition": f'attachment; filename="{name}.csv"'})
+    return None
 
 
 def technician_choices() -> list[Technician]:

@@ -19,7 +19,6 @@ from workorders import collections, finance_exports, reconciliation
 from workorders.invoices import INVOICE_STATUSES
 
 bp = Blueprint("finance", __name__, url_prefix="/finance")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHART = {"width": 600, "height": 160, "pad": 30}
 
 
@@ -79,13 +78,10 @@ def reconciliation_export(fmt: str):
 
 
 def _download(name: str, header: list[str], rows: list[list[Any]], fmt: str) -> Response:
-    if fmt == "xlsx":
-        return Response(finance_exports.to_xlsx(name, header, rows), mimetype=XLSX, headers={
-            "Content-Disposition": f'attachment; filename="{name}.xlsx"'})
-    if fmt == "csv":
-        return Response(finance_exports.to_csv(header, rows), mimetype="text/csv", headers={
-            "Content-Disposition": f'attachment; filename="{name}.csv"'})
-    abort(404)
+    response = finance_exports.export_response(name, header, rows, fmt)
+    if response is None:
+        abort(404)
+    return response
 
 
 def _save(run, fields: tuple[str, ...], message: str):  # type: ignore[no-untyped-def]

@@ -131,7 +131,7 @@ def test_locking_a_day(world, finance):
     today = collections.today().isoformat()
     assert finance.post("/api/v1/finance/locked-days", json={"date": today}).status_code == 409
     body = finance.get(f"/api/v1/finance/reconciliation?date={yesterday}").get_json()
-    assert body["locked"] == "true"
+    assert body["locked"] is True
 
 
 def test_exports_carry_the_api_totals(world, finance):
