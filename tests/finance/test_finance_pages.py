@@ -15,6 +15,7 @@ from tests.finance.conftest import complete_order
 from workorders import collections
 from workorders.finance_models import CashHandover, LockedDay
 from workorders.invoices import Invoice
+from workorders.reconciliation import reconcile
 
 
 def test_finance_page_records_a_handover_and_shows_the_day(world, login, make_user, client):
@@ -78,3 +79,13 @@ def test_finance_page_in_chinese(world, login, make_user, client):
     login(make_user("finance"))
     html = client.get("/finance/", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
     assert "每日对账" in html and "登记现金交款" in html
+
+
+def test_adjustment_form_books_a_signed_correction_today(world, login, make_user, client):
+    login(make_user("finance"))
+    response = post_form(client, "/finance/", {"technician_id": world.technician.id,
+                                               "amount": "-12.30", "reason": "上日多记"},
+                         post_url="/finance/adjustments")
+    assert response.status_code == 302
+    row = reconcile(collections.today(), world.technician.id).rows[0]
+    assert row.adjustments == Decimal("-12.30") and row.collected == Decimal("-12.30")
