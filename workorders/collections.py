@@ -27,7 +27,7 @@ from dispatch.validators import parse_money
 from workorders import finance_receipt  # noqa: F401  (registers the receipt job)
 from workorders.documents import request_invoice_pdf
 from workorders.finance_models import Adjustment, CashHandover, Collection, LockedDay
-from workorders.invoices import Invoice, void_invoice
+from workorders.invoices import Invoice, issue_invoice, void_invoice
 from workorders.models import WorkOrder
 
 
@@ -170,6 +170,17 @@ def void(invoice_id: int, reason: Any, user: User) -> Invoice:
     invoice = get_invoice(invoice_id)
     require_open(day_of(invoice.issued_at))
     void_invoice(invoice, reason, user)
+    request_invoice_pdf(invoice, user.id)
+    return invoice
+
+
+def issue_now(order_id: int, user: User) -> Invoice:
+    """Finance issues the invoice of a completed order that has none (e.g. on account)."""
+    order = db.session.get(WorkOrder, order_id)
+    if order is None:
+        raise NotFound(_l("No such work order."))
+    require_open(today())
+    invoice = issue_invoice(order, user.id)
     request_invoice_pdf(invoice, user.id)
     return invoice
 

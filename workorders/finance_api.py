@@ -232,6 +232,16 @@ def void_invoice(invoice_id: int, body):
     return _invoice(invoice)
 
 
+@bp.post("/workorders/<int:order_id>/invoice")
+@api_requires("finance.write")
+@bp.output(InvoiceOut, status_code=201)
+def issue_invoice(order_id: int):
+    """Issue the invoice of a completed order with a fee that has none yet (on account)."""
+    invoice = collections.issue_now(order_id, current_api_user())
+    db.session.commit()
+    return _invoice(invoice), 201
+
+
 @bp.post("/finance/invoices/<int:invoice_id>/received")
 @api_requires("finance.write")
 @bp.output(InvoiceOut)

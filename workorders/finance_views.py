@@ -163,6 +163,13 @@ def void(invoice_id: int):
                                                     current_user))
 
 
+@bp.post("/orders/<int:order_id>/invoice")
+@page_requires("finance.write")
+def issue(order_id: int):
+    _invoice_action(lambda: collections.issue_now(order_id, current_user))
+    return redirect(url_for("finance.index", date=request.values.get("date", "")))
+
+
 @bp.post("/invoices/<int:invoice_id>/received")
 @page_requires("finance.write")
 def received(invoice_id: int):

@@ -21,6 +21,7 @@ from workorders import collections
 from workorders.finance_models import Adjustment, CashHandover, Collection, LockedDay
 from workorders.invoices import Invoice
 from workorders.models import WorkOrder
+from workorders.reconciliation import uninvoiced_orders
 
 
 def _count(model) -> int:
@@ -186,3 +187,20 @@ def test_permissions_and_validation(world, api_as, finance):
         "technician_id": world.technician.id, "amount": "0", "reason": ""}).status_code == 422
     assert finance.post("/api/v1/finance/invoices/999/void", json={"reason": "x"}).status_code == 404
     assert _count(CashHandover) == 0 and _count(Adjustment) == 0
+
+
+def test_finance_issues_the_invoice_of_an_on_account_order(world, finance):
+    order = complete_order(world, world.technician.id, Decimal("75.00"), "none")
+    day = collections.today()
+    assert [o.id for o in uninvoiced_orders(day)] == [order.id]
+    issued = finance.post(f"/api/v1/workorders/{order.id}/invoice")
+    assert issued.status_code == 201 and issued.get_json()["total"] == "75.00"
+    assert issued.get_json()["status"] == "issued" and uninvoiced_orders(day) == []
+    again = finance.post(f"/api/v1/workorders/{order.id}/invoice")
+    assert again.status_code == 201 and again.get_json()["id"] == issued.get_json()["id"]
+    assert world.agent.post(f"/api/v1/workorders/{order.id}/invoice").status_code == 403
+    assert finance.post("/api/v1/workorders/99999/invoice").status_code == 404
+    other = complete_order(world, world.technician.id, Decimal("10.00"), "none")
+    _lock_today(world)
+    assert finance.post(f"/api/v1/workorders/{other.id}/invoice").status_code == 409
+    assert _invoice_id(other) is None

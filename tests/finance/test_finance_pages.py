@@ -89,3 +89,12 @@ def test_adjustment_form_books_a_signed_correction_today(world, login, make_user
     assert response.status_code == 302
     row = reconcile(collections.today(), world.technician.id).rows[0]
     assert row.adjustments == Decimal("-12.30") and row.collected == Decimal("-12.30")
+
+
+def test_page_issues_the_invoice_of_an_uninvoiced_order(world, login, make_user, client):
+    order = complete_order(world, world.technician.id, Decimal("66.00"), "none")
+    login(make_user("finance"))
+    assert order.number in client.get("/finance/").get_data(as_text=True)
+    response = post_form(client, "/finance/", {}, post_url=f"/finance/orders/{order.id}/invoice")
+    assert response.status_code == 302
+    assert db.session.scalar(select(Invoice).where(Invoice.order_id == order.id)).total == Decimal("66.00")
