@@ -37,6 +37,8 @@ LABELS: dict[str, Any] = {
     "resolved": _l("resolved"), "device": _l("device"), "installation": _l("installation"),
     "service": _l("service"), "billing": _l("billing"),
     "customer_service": _l("customer service"), "field_service": _l("field service"),
+    "issued": _l("issued"), "paid": _l("paid"), "void": _l("void"),
+    "handover_receipt": _l("cash handover receipt"),
     "finance": _l("finance"), "customer": _l("customer"), "pending": _l("pending"), "ok": _l("in order"),
     "issue": _l("issue found"),
 }

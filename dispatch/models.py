@@ -20,6 +20,7 @@ from workorders.care_models import (
     SafetyIncident,
     ServicePoints,
 )
+from workorders.finance_models import Adjustment, CashHandover, Collection, LockedDay
 from workorders.invoices import Invoice
 from workorders.models import (
     OrderPart,
@@ -31,9 +32,10 @@ from workorders.models import (
 )
 
 __all__ = [
-    "ApiToken", "AuditCheck", "AuditLog", "Callback", "Complaint", "ComplaintFollowUp",
-    "Customer", "GeocodeCache", "Handover", "Installation", "Invoice", "Job", "Location",
-    "Notification", "OrderPart", "Part", "PlannedPart", "SafetyIncident", "Sequence",
-    "ServicePoints", "ShortageApproval", "Sim", "StockBalance", "StockMovement", "Swap",
-    "Technician", "Terminal", "User", "UserRole", "Vehicle", "WorkOrder", "WorkOrderEvent",
+    "Adjustment", "ApiToken", "AuditCheck", "AuditLog", "Callback", "CashHandover",
+    "Collection", "Complaint", "ComplaintFollowUp", "Customer", "GeocodeCache", "Handover",
+    "Installation", "Invoice", "Job", "Location", "LockedDay", "Notification", "OrderPart",
+    "Part", "PlannedPart", "SafetyIncident", "Sequence", "ServicePoints", "ShortageApproval",
+    "Sim", "StockBalance", "StockMovement", "Swap", "Technician", "Terminal", "User",
+    "UserRole", "Vehicle", "WorkOrder", "WorkOrderEvent",
 ]

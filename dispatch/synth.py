@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 from werkzeug.security import generate_password_hash
 
 from dispatch.auth.models import User, UserRole
@@ -107,8 +107,19 @@ def generate(orders: int, technicians: int, open_orders: int, customers: int | N
             say("orders", i + 1, orders)
     _batches(rows, WorkOrder)
     say("orders", orders, orders)
+    _advance_sequences(("users", "technicians", "customers", "vehicles", "work_orders"))
     db.session.commit()
     return {"technicians": technicians, "customers": customer_count, "orders": orders}
+
+
+def _advance_sequences(tables: tuple[str, ...]) -> None:
+    """Rows were inserted with explicit ids: move PostgreSQL's id sequences past them."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    for table in tables:
+        db.session.execute(text(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608 - fixed names
+            f"(SELECT coalesce(max(id), 1) FROM {table}))"))
 
 
 def _plate(number: int) -> str:

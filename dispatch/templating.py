@@ -32,6 +32,8 @@ NAVIGATION: list[tuple[str, Any, str | None]] = [
     ("inventory.parts_index", _l("Parts"), "part.view"),
     ("inventory.stock_index", _l("Stock"), "stock.view_all"),
     ("inventory.my_van", _l("My van"), "order.field_work"),
+    ("finance.index", _l("Finance"), "finance.view"),
+    ("finance.invoices", _l("Invoice register"), "finance.view"),
     ("incentives.index", _l("Incentives"), "incentive.view"),
     ("audit.index", _l("Audit log"), "audit.view"),
 ]

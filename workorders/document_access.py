@@ -13,7 +13,7 @@ from dispatch.technicians.services import technician_for_user
 from workorders.access import get_order
 
 RUN_PERMISSIONS = {"invoice_pack": "documents.invoice_pack", "day_sheets": "documents.day_sheets",
-                   "monthly_report": "care.stats"}
+                   "monthly_report": "care.stats", "handover_receipt": "finance.view"}
 
 
 def readable_job(job_id: int, user: User) -> Job:

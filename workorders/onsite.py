@@ -30,6 +30,7 @@ from inventory import workshop
 from inventory.models import Part
 from workorders import fees
 from workorders.access import require_assigned_technician
+from workorders.collections import record_collection
 from workorders.documents import request_completion_documents
 from workorders.kinds import kind_of
 from workorders.lifecycle import check, record, transition
@@ -196,6 +197,7 @@ def complete(order: WorkOrder, user: User, data: Mapping[str, Any]) -> WorkOrder
     order.fee_total, order.in_warranty = quote.total, quote.in_warranty
     transition(order, "complete", user, note=f"fee {fee}")
     db.session.flush()
+    record_collection(order)
     request_completion_documents(order, user.id)
     return order
 

@@ -54,6 +54,11 @@ def _table(rows: list[list[Any]], widths: list[float], header: bool = True) -> T
     return table
 
 
+def table(rows: list[list[Any]], widths: list[float], header: bool = True) -> Table:
+    """A gridded table of escaped cells (the first row a header unless ``header`` is false)."""
+    return _table(rows, widths, header)
+
+
 class QrCode(Flowable):
     """A QR code drawn as one filled path (reportlab's widget draws one shape per module and
     tries eight masks, which made it most of an invoice's rendering time)."""

@@ -57,6 +57,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "incentive.view": frozenset({MANAGER, FINANCE}),
     "incentive.edit": frozenset({MANAGER}),
     "handover.use": frozenset({AGENT, DISPATCHER}),
+    "finance.view": frozenset({FINANCE, MANAGER}),
+    "finance.write": frozenset({FINANCE}),
     "user.admin": frozenset({ADMIN}),
 }
 
