@@ -18,7 +18,7 @@ LABELS: dict[str, Any] = {
     "transfer": _l("transfer"), "none": _l("none"), "terminal": _l("terminal"), "sim": _l("SIM"),
     "intake": _l("registered"), "approve": _l("approved"), "assign": _l("assigned"),
     "complete": _l("completed"), "close": _l("closed"), "cancel": _l("cancelled"),
-    "swap": _l("device change"), "part": _l("part used"), "fee_override": _l("fee override"),
+    "swap": _l("device change"), "part": _l("part used"), "photo": _l("photo"), "fee_override": _l("fee override"),
     "owner": _l("owner changed"), "install_free": _l("installation is free"),
     "in_warranty": _l("in warranty"), "parts_only": _l("out of warranty: parts only"),
     "no_warranty_on_record": _l("no warranty on record: parts only"),

@@ -7,6 +7,7 @@ from dispatch.audit import AuditLog
 from dispatch.auth.models import ApiToken, User, UserRole
 from dispatch.care_log import Handover, Notification
 from dispatch.geo.models import GeocodeCache
+from dispatch.idempotency import IdempotencyKey
 from dispatch.jobs.models import Job
 from dispatch.registry.models import Customer, Installation, Sim, Terminal, Vehicle
 from dispatch.sequences import Sequence
@@ -21,6 +22,7 @@ from workorders.care_models import (
     ServicePoints,
 )
 from workorders.invoices import Invoice
+from workorders.photos import OrderPhoto
 from workorders.models import (
     OrderPart,
     PlannedPart,
@@ -32,8 +34,8 @@ from workorders.models import (
 
 __all__ = [
     "ApiToken", "AuditCheck", "AuditLog", "Callback", "Complaint", "ComplaintFollowUp",
-    "Customer", "GeocodeCache", "Handover", "Installation", "Invoice", "Job", "Location",
-    "Notification", "OrderPart", "Part", "PlannedPart", "SafetyIncident", "Sequence",
+    "Customer", "GeocodeCache", "Handover", "IdempotencyKey", "Installation", "Invoice", "Job", "Location",
+    "Notification", "OrderPart", "OrderPhoto", "Part", "PlannedPart", "SafetyIncident", "Sequence",
     "ServicePoints", "ShortageApproval", "Sim", "StockBalance", "StockMovement", "Swap",
     "Technician", "Terminal", "User", "UserRole", "Vehicle", "WorkOrder", "WorkOrderEvent",
 ]
