@@ -204,7 +204,7 @@
           list.appendChild(el("li", { text: (T[doc.kind] || doc.kind) + ": " + T.doc_wait }));
         }
       });
-      if (waiting && currentJob() === job) { docTimer = setTimeout(function () { pollDocuments(job); }, 3000); }
+      if (waiting && currentJob() && currentJob().id === job.id) { docTimer = setTimeout(function () { pollDocuments(job); }, 3000); }
     }, function () { docTimer = setTimeout(function () { pollDocuments(job); }, 5000); });
   }
   function currentJob() {
