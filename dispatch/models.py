@@ -22,7 +22,6 @@ from workorders.care_models import (
     ServicePoints,
 )
 from workorders.invoices import Invoice
-from workorders.photos import OrderPhoto
 from workorders.models import (
     OrderPart,
     PlannedPart,
@@ -31,6 +30,7 @@ from workorders.models import (
     WorkOrder,
     WorkOrderEvent,
 )
+from workorders.photos import OrderPhoto
 
 __all__ = [
     "ApiToken", "AuditCheck", "AuditLog", "Callback", "Complaint", "ComplaintFollowUp",

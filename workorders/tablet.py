@@ -3,7 +3,9 @@ its service worker and manifest. Data comes from the API and is kept on the devi
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, send_from_directory
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, jsonify, render_template
 from flask_wtf.csrf import generate_csrf
 
 from dispatch.security import page_requires
@@ -27,11 +29,9 @@ def csrf():
 @bp.get("/sw.js")
 def service_worker() -> Response:
     """The service worker, served from /tablet/ so its scope covers the tablet page."""
-    response = send_from_directory(current_app.static_folder, "js/tablet-sw.js",  # type: ignore[arg-type]
-                                   mimetype="text/javascript", max_age=0)
-    response.headers["Service-Worker-Allowed"] = "/tablet/"
-    response.headers["Cache-Control"] = "no-cache"
-    return response
+    script = Path(current_app.static_folder, "js", "tablet-sw.js").read_bytes()  # type: ignore[arg-type]
+    return Response(script, mimetype="text/javascript",
+                    headers={"Service-Worker-Allowed": "/tablet/", "Cache-Control": "no-cache"})
 
 
 @bp.get("/manifest.webmanifest")

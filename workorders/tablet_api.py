@@ -19,9 +19,9 @@ from dispatch.extensions import db
 from dispatch.idempotency import idempotent
 from dispatch.technicians.services import technician_for_user
 from dispatch.timeutil import utcnow
+from inventory.locations import van_for
 from inventory.models import Part
 from inventory.stock import serials_at, van_stock
-from inventory.locations import van_for
 from workorders import onsite, planning
 from workorders.access import get_order, order_contact
 from workorders.models import WorkOrder

@@ -168,5 +168,6 @@ def test_technician_closes_a_repair_on_the_tablet(browser, live_server, world, s
     assert db.session.scalar(one.select_from(Invoice).where(Invoice.order_id == order_id)) == 1
     new_terminal = db.session.scalar(select(Terminal).where(Terminal.terminal_id == "HZ00000002"))
     assert new_terminal.status == "installed" and new_terminal.vehicle_id == world.truck.id
-    assert db.session.scalar(select(Sim).where(Sim.iccid == "89860012345678901238")).status == "installed"
-    assert db.session.scalar(select(Terminal).where(Terminal.terminal_id == "HZ00000001")).status != "installed"
+    new_sim = db.session.scalar(select(Sim).where(Sim.iccid == "89860012345678901238"))
+    old_terminal = db.session.scalar(select(Terminal).where(Terminal.terminal_id == "HZ00000001"))
+    assert new_sim.status == "installed" and old_terminal.status != "installed"
