@@ -171,3 +171,24 @@ def test_technician_closes_a_repair_on_the_tablet(browser, live_server, world, s
     new_sim = db.session.scalar(select(Sim).where(Sim.iccid == "89860012345678901238"))
     old_terminal = db.session.scalar(select(Terminal).where(Terminal.terminal_id == "HZ00000001"))
     assert new_sim.status == "installed" and old_terminal.status != "installed"
+
+
+def test_a_reassignment_made_while_offline_is_shown_not_dropped(browser, live_server, world):
+    order_id = assigned_order(world)
+    context, page = sign_in(browser, live_server, world.technician.user, VIEWPORTS["phone"])
+    page.goto(f"{live_server}/tablet/#job-{order_id}")
+    page.locator("button[data-status=en_route]:not([disabled])").wait_for()
+    context.set_offline(True)
+    page.click("button[data-status=en_route]")
+    page.wait_for_selector("#sync-status[data-waiting='1']")
+    assert world.dispatcher.post(f"/api/v1/workorders/{order_id}/assign", json={
+        "technician_id": world.other_technician.id}).status_code == 200
+    context.set_offline(False)
+    page.wait_for_selector("#sync-status[data-failed='1']")
+    refused = page.locator("#job-queue li.queue-failed")
+    assert "refused" in refused.inner_text()
+    screenshot(page, "tablet-conflict-phone")
+    refused.locator("button").click()
+    page.wait_for_selector("#sync-status[data-failed='0'][data-waiting='0']")
+    context.close()
+    assert db.session.get(WorkOrder, order_id).status == "assigned"

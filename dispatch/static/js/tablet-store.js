@@ -3,7 +3,7 @@
 // and a retry reuses the ID, so the server applies each once.
 (function () {
   "use strict";
-  var DB_NAME = "dispatch-tablet", db = null, listeners = [], sending = false;
+  var DB_NAME = "dispatch-tablet", db = null, listeners = [], sending = false, again = false;
 
   function open() {
     if (db) { return Promise.resolve(db); }
@@ -67,7 +67,7 @@
   // the item refused and holds the later items of the same order until the technician decides.
   function sync(csrfUrl) {
     csrfUrl = csrfUrl || TabletStore.csrfUrl;
-    if (sending) { return Promise.resolve(); }
+    if (sending) { again = true; return Promise.resolve(); }
     sending = true;
     return items().then(function (all) {
       var waiting = all.filter(function (i) { return i.state !== "failed"; });
@@ -86,7 +86,11 @@
         }, Promise.resolve(false));
       });
     }).catch(function () { TabletStore.online = false; })
-      .then(function () { sending = false; return changed(); });
+      .then(function () {
+        sending = false;
+        if (again && TabletStore.online) { again = false; sync(csrfUrl); }
+        return changed();
+      });
   }
 
   function send(item, token) {

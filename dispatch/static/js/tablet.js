@@ -81,6 +81,7 @@
     var list = $("jobs"); list.textContent = "";
     if (!day) { return; }
     $("loaded-at").textContent = text("loaded", { t: time(day.generated_at) });
+    renderQueue($("refused-list"), queue.filter(function (i) { return i.state === "failed"; }));
     if (!day.jobs.length) { list.appendChild(el("li", { text: T.no_jobs })); }
     day.jobs.forEach(function (job, index) {
       var view = effective(job), facts = [text(view.status)];
@@ -125,18 +126,20 @@
       b.classList.toggle("primary", !b.disabled);
     });
     $("job-state").textContent = pendingFor(job.id).length ? T.queued : (view.status === job.status ? T.all_saved : "");
-    renderQueue(job);
+    renderQueue($("job-queue"), pendingFor(job.id));
     $("onsite").hidden = view.status !== "on_site";
     $("done").hidden = view.status !== "completed";
     if (view.status === "on_site") { renderOnSite(job, view); }
     if (view.status === "completed") { renderDone(job, view); }
   }
-  function renderQueue(job) {
-    var list = $("job-queue"); list.textContent = "";
+  function renderQueue(list, items) {
+    list.textContent = "";
     var held = false;
-    pendingFor(job.id).forEach(function (item) {
+    items.forEach(function (item) {
       var state = item.state === "failed" ? T.failed : held ? T.held : T.pending;
-      var li = el("li", { class: "queue-" + item.state }, [el("span", { text: T[item.kind] + ": " + state + (item.error ? " — " + item.error : "") })]);
+      var known = day.jobs.filter(function (j) { return j.id === item.order_id; })[0];
+      var what = T[item.kind] + " (" + (known ? known.number : "#" + item.order_id) + "): " + state + (item.error ? " — " + item.error : "");
+      var li = el("li", { class: "queue-" + item.state }, [el("span", { text: what })]);
       if (item.state === "failed") {
         held = true;
         var discard = el("button", { type: "button", class: "button", text: T.discard });
@@ -227,9 +230,8 @@
       return TabletStore.loadDay().then(function (saved) { day = day || saved; });
     }).then(render);
   }
-  window.TabletApp = { text: text, effective: effective, render: render, refresh: refresh,
-    get day() { return day; }, get queue() { return queue; }, plateOk: plateOk,
-    setPosition: function (p) { position = p; } };
+  window.TabletApp = { text: text, render: render, plateOk: plateOk,
+    get day() { return day; }, setPosition: function (p) { position = p; } };
 
   document.addEventListener("DOMContentLoaded", function () {
     root = $("tablet");
