@@ -15,13 +15,13 @@ bp = Blueprint("tablet", __name__, url_prefix="/tablet")
 
 @bp.get("/")
 @page_requires("order.field_work")
-def index():
+def index() -> str:
     return render_template("tablet/index.html")
 
 
 @bp.get("/csrf")
 @page_requires("order.field_work")
-def csrf():
+def csrf() -> Response:
     """A fresh CSRF token before a replayed queue is sent (the cached page's may be old)."""
     return jsonify(token=generate_csrf())
 

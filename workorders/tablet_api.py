@@ -88,7 +88,7 @@ def _job(order: WorkOrder, user: Any) -> dict[str, Any]:
 
 @bp.get("/tablet/today")
 @api_requires("order.field_work")
-def today():
+def today() -> dict[str, Any]:
     """The technician's open jobs (and those completed today) in route order, with the van."""
     user = current_api_user()
     technician = technician_for_user(user)
@@ -131,7 +131,7 @@ def _photo(photo: OrderPhoto) -> dict[str, Any]:
 @idempotent
 @bp.input(PhotoIn, arg_name="body")
 @bp.output(PhotoOut, status_code=201)
-def upload_photo(order_id: int, body):
+def upload_photo(order_id: int, body: dict[str, Any]) -> dict[str, Any]:
     """A before/after photo (JPEG or PNG, base64; at most 4 MiB and 16 megapixels)."""
     user = current_api_user()
     return _photo(add_photo(get_order(order_id, user, for_update=True), user, body))
@@ -139,7 +139,7 @@ def upload_photo(order_id: int, body):
 
 @bp.get("/workorders/<int:order_id>/photos")
 @api_requires("order.view")
-def list_photos(order_id: int):
+def list_photos(order_id: int) -> dict[str, Any]:
     """The order's photos, for those who may see the order."""
     order = get_order(order_id, current_api_user())
     return {"items": [PhotoOut().dump(_photo(p)) for p in photos_of(order)]}
@@ -147,7 +147,8 @@ def list_photos(order_id: int):
 
 @bp.get("/photos/<int:photo_id>")
 @api_requires("order.view")
-def photo_file(photo_id: int):
+def photo_file(photo_id: int) -> Response:
+    """The photo's image, for those who may see its order (404 otherwise)."""
     photo = db.session.get(OrderPhoto, photo_id)
     if photo is None:
         raise NotFound("No such photo.")

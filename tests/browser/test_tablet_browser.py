@@ -187,6 +187,8 @@ def test_a_reassignment_made_while_offline_is_shown_not_dropped(browser, live_se
     page.wait_for_selector("#sync-status[data-failed='1']")
     refused = page.locator("#job-queue li.queue-failed")
     assert "refused" in refused.inner_text()
+    assert "assigned" in page.locator("#job-title").inner_text()
+    assert "Refused by the server" in page.locator("#job-state").inner_text()
     screenshot(page, "tablet-conflict-phone")
     refused.locator("button").click()
     page.wait_for_selector("#sync-status[data-failed='0'][data-waiting='0']")

@@ -37,7 +37,7 @@
   function pendingFor(id) { return queue.filter(function (i) { return i.order_id === id; }); }
   function effective(job) {
     var view = Object.assign({}, job, { swaps: job.swaps.slice(), parts: job.parts.slice(), photos: 0 });
-    pendingFor(job.id).forEach(function (item) {
+    pendingFor(job.id).filter(function (i) { return i.state !== "failed"; }).forEach(function (item) {
       if (item.kind === "status") { view.status = item.body.status; }
       if (item.kind === "swap") { view.swaps.push(Object.assign({ pending: true }, item.body)); }
       if (item.kind === "part") { view.parts.push(Object.assign({ pending: true }, item.body)); }
@@ -125,7 +125,9 @@
                      (next === "on_site" && (view.status === "assigned" || view.status === "en_route")));
       b.classList.toggle("primary", !b.disabled);
     });
-    $("job-state").textContent = pendingFor(job.id).length ? T.queued : (view.status === job.status ? T.all_saved : "");
+    var mine = pendingFor(job.id), refused = mine.some(function (i) { return i.state === "failed"; });
+    $("job-state").textContent = refused ? text("refused", { n: 1 }) : mine.length ? T.queued : T.all_saved;
+    $("job-state").className = "state" + (refused ? " field-error" : "");
     renderQueue($("job-queue"), pendingFor(job.id));
     $("onsite").hidden = view.status !== "on_site";
     $("done").hidden = view.status !== "completed";
@@ -250,6 +252,11 @@
     $("back").addEventListener("click", function (e) { e.preventDefault(); location.hash = ""; });
     if ("serviceWorker" in navigator) { navigator.serviceWorker.register(root.dataset.swUrl, { scope: "/tablet/" }).catch(function () {}); }
     TabletStore.changed().then(refresh).then(function () { TabletStore.sync(); });
+    if (navigator.geolocation) {
+      navigator.geolocation.getCurrentPosition(function (p) {
+        position = { lat: p.coords.latitude, lon: p.coords.longitude }; render();
+      }, function () {}, { timeout: 10000, maximumAge: 300000 });
+    }
     window.TabletForms.setup(root, T);
   });
 })();
