@@ -108,14 +108,16 @@ def _register_blueprints(app: APIFlask) -> None:
     from workorders.finance_api import bp as finance_api
     from workorders.finance_views import bp as finance_pages
     from workorders.incentive_views import bp as incentive_pages
+    from workorders.tablet import bp as tablet_pages
+    from workorders.tablet_api import bp as tablet_api
     from workorders.views import bp as workorders_pages
 
     for api_blueprint in (auth_api, registry_api, technicians_api, workorders_api, board_api,
-                          documents_api, inventory_api, care_api, finance_api):
+                          documents_api, inventory_api, care_api, finance_api, tablet_api):
         csrf.exempt(api_blueprint)  # bearer tokens only: no ambient credentials to forge
         app.register_blueprint(api_blueprint)
     for page_blueprint in (web_pages, auth_pages, registry_pages, technicians_pages,
                            audit_pages, workorders_pages, board_pages, documents_pages,
                            inventory_pages, care_pages, incentive_pages, care_log_pages,
-                           finance_pages):
+                           finance_pages, tablet_pages):
         app.register_blueprint(page_blueprint)

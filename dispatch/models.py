@@ -7,6 +7,7 @@ from dispatch.audit import AuditLog
 from dispatch.auth.models import ApiToken, User, UserRole
 from dispatch.care_log import Handover, Notification
 from dispatch.geo.models import GeocodeCache
+from dispatch.idempotency import IdempotencyKey
 from dispatch.jobs.models import Job
 from dispatch.registry.models import Customer, Installation, Sim, Terminal, Vehicle
 from dispatch.sequences import Sequence
@@ -30,12 +31,13 @@ from workorders.models import (
     WorkOrder,
     WorkOrderEvent,
 )
+from workorders.photos import OrderPhoto
 
 __all__ = [
     "Adjustment", "ApiToken", "AuditCheck", "AuditLog", "Callback", "CashHandover",
     "Collection", "Complaint", "ComplaintFollowUp", "Customer", "GeocodeCache", "Handover",
-    "Installation", "Invoice", "Job", "Location", "LockedDay", "Notification", "OrderPart",
-    "Part", "PlannedPart", "SafetyIncident", "Sequence", "ServicePoints", "ShortageApproval",
-    "Sim", "StockBalance", "StockMovement", "Swap", "Technician", "Terminal", "User",
-    "UserRole", "Vehicle", "WorkOrder", "WorkOrderEvent",
+    "IdempotencyKey", "Installation", "Invoice", "Job", "Location", "LockedDay", "Notification",
+    "OrderPart", "OrderPhoto", "Part", "PlannedPart", "SafetyIncident", "Sequence",
+    "ServicePoints", "ShortageApproval", "Sim", "StockBalance", "StockMovement", "Swap",
+    "Technician", "Terminal", "User", "UserRole", "Vehicle", "WorkOrder", "WorkOrderEvent",
 ]

@@ -22,7 +22,8 @@ def content_security_policy(tile_url: str) -> str:
         tiles = f" {parts.scheme}://{parts.netloc.replace('{s}', '*')}"
     return (
         f"default-src 'self'; img-src 'self' data: blob:{tiles}; style-src 'self'; "
-        "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; "
+        "script-src 'self'; connect-src 'self'; worker-src 'self'; manifest-src 'self'; "
+        "frame-ancestors 'none'; base-uri 'self'; "
         "form-action 'self'; object-src 'none'"
     )
 

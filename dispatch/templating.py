@@ -31,6 +31,7 @@ NAVIGATION: list[tuple[str, Any, str | None]] = [
     ("documents.runs", _l("Document runs"), "documents.invoice_pack"),
     ("inventory.parts_index", _l("Parts"), "part.view"),
     ("inventory.stock_index", _l("Stock"), "stock.view_all"),
+    ("tablet.index", _l("Today's jobs"), "order.field_work"),
     ("inventory.my_van", _l("My van"), "order.field_work"),
     ("finance.index", _l("Finance"), "finance.view"),
     ("finance.invoices", _l("Invoice register"), "finance.view"),

@@ -7,6 +7,7 @@ from flask import url_for
 
 from dispatch.api import api_requires, current_api_user
 from dispatch.extensions import db
+from dispatch.idempotency import idempotent
 from dispatch.schemas import paginate
 from workorders import assignment, intake, onsite, planning
 from workorders import schemas as s
@@ -92,6 +93,7 @@ def assign(order_id: int, body):
 
 @bp.post("/workorders/<int:order_id>/status")
 @api_requires("order.field_work")
+@idempotent
 @bp.input(s.StatusIn, arg_name="body")
 @bp.output(s.StatusOut)
 def field_status(order_id: int, body):
@@ -99,30 +101,29 @@ def field_status(order_id: int, body):
     user = current_api_user()
     order = onsite.report_status(get_order(order_id, user, for_update=True), user,
                                  body["status"], body.get("lat"), body.get("lon"))
-    db.session.commit()
     return _status(order)
 
 
 @bp.post("/workorders/<int:order_id>/swaps")
 @api_requires("order.field_work")
+@idempotent
 @bp.input(s.SwapIn, arg_name="body")
 @bp.output(s.SwapOut, status_code=201)
 def add_swap(order_id: int, body):
     """R5/R6: record a terminal or SIM change, old → new."""
     user = current_api_user()
     swap = onsite.add_swap(get_order(order_id, user, for_update=True), user, body)
-    db.session.commit()
     return swap
 
 
 @bp.post("/workorders/<int:order_id>/parts")
 @api_requires("order.field_work")
+@idempotent
 @bp.input(s.PartIn, arg_name="body")
 @bp.output(s.PartOut, status_code=201)
 def add_part(order_id: int, body):
     user = current_api_user()
     line = onsite.add_part(get_order(order_id, user, for_update=True), user, body)
-    db.session.commit()
     return line
 
 
@@ -151,6 +152,7 @@ def fee_override(order_id: int, body):
 
 @bp.post("/workorders/<int:order_id>/complete")
 @api_requires("order.field_work")
+@idempotent
 @bp.input(s.CompleteIn, arg_name="body")
 @bp.output(s.CompleteOut)
 def complete(order_id: int, body):
@@ -158,7 +160,6 @@ def complete(order_id: int, body):
     user = current_api_user()
     order = onsite.complete(get_order(order_id, user, for_update=True), user, body)
     invoice = live_invoice(order.id)
-    db.session.commit()
     return {"status": order.status, "fee": order.fee,
             "invoice_number": invoice.number if invoice else None}
 

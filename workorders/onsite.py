@@ -52,7 +52,8 @@ def report_status(order: WorkOrder, user: User, status: str, lat: Any, lon: Any)
     return order
 
 
-def _require_on_site(order: WorkOrder, user: User) -> None:
+def require_on_site(order: WorkOrder, user: User) -> None:
+    """Field work is recorded by the assigned technician once on site (else 403/409)."""
     require_assigned_technician(order, user)
     if order.status != "on_site":
         raise Conflict(_l("Record work once you are on site."), fields={"status": order.status},
@@ -70,7 +71,7 @@ def _pending(order: WorkOrder, kind: str) -> Swap | None:
 
 def add_swap(order: WorkOrder, user: User, data: Mapping[str, Any]) -> Swap:
     """Record a terminal or SIM change (old → new); an install has no old, a removal no new."""
-    _require_on_site(order, user)
+    require_on_site(order, user)
     errors = FieldErrors()
     kind = errors.check("kind", choice, data.get("kind"), SWAP_KINDS)
     reason = errors.check("reason", clean_text, data.get("reason"), max_len=300)
@@ -141,7 +142,7 @@ def _add_part_line(order: WorkOrder, sku: str, qty: int, serial: str | None,
 
 def add_part(order: WorkOrder, user: User, data: Mapping[str, Any]) -> OrderPart:
     """Record a part used (priced from the parts list at this moment)."""
-    _require_on_site(order, user)
+    require_on_site(order, user)
     errors = FieldErrors()
     sku = errors.check("sku", clean_text, data.get("sku"), max_len=40, required=True)
     qty = errors.check("qty", _positive_int, data.get("qty", 1))

@@ -1,0 +1,262 @@
+// The technician tablet: today's jobs, the job, on-site recording. Works from the copy of the
+// day kept in IndexedDB; every change goes through TabletStore's queue (sent when possible).
+(function () {
+  "use strict";
+  var T, root, day = null, queue = [], position = null, plateOk = {}, docTimer = null;
+  var $ = function (id) { return document.getElementById(id); };
+  function text(key, values) {
+    var s = T[key] || key;
+    Object.keys(values || {}).forEach(function (k) { s = s.replace("{" + k + "}", values[k]); });
+    return s;
+  }
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === "text") { node.textContent = attrs[k]; } else { node.setAttribute(k, attrs[k]); }
+    });
+    (children || []).forEach(function (c) { if (c) { node.appendChild(c); } });
+    return node;
+  }
+  function cents(s) { return Math.round(parseFloat(s || "0") * 100); }
+  function money(c) { return (c / 100).toFixed(2); }
+  function time(iso) {
+    return iso ? new Date(iso).toLocaleTimeString(document.documentElement.lang, { hour: "2-digit", minute: "2-digit" }) : "";
+  }
+  function km(a, b) {
+    var r = Math.PI / 180, dLat = (b.lat - a.lat) * r, dLon = (b.lon - a.lon) * r;
+    var h = Math.pow(Math.sin(dLat / 2), 2) + Math.cos(a.lat * r) * Math.cos(b.lat * r) * Math.pow(Math.sin(dLon / 2), 2);
+    return 12742 * Math.asin(Math.sqrt(h));
+  }
+  function csrf() { return document.querySelector("meta[name=csrf-token]").content; }
+  function getJSON(url) {
+    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : Promise.reject(r); });
+  }
+
+  // ---- the job as the technician sees it: the server's copy plus what is still queued ----
+  function pendingFor(id) { return queue.filter(function (i) { return i.order_id === id; }); }
+  function effective(job) {
+    var view = Object.assign({}, job, { swaps: job.swaps.slice(), parts: job.parts.slice(), photos: 0 });
+    pendingFor(job.id).filter(function (i) { return i.state !== "failed"; }).forEach(function (item) {
+      if (item.kind === "status") { view.status = item.body.status; }
+      if (item.kind === "swap") { view.swaps.push(Object.assign({ pending: true }, item.body)); }
+      if (item.kind === "part") { view.parts.push(Object.assign({ pending: true }, item.body)); }
+      if (item.kind === "photo") { view.photos += 1; }
+      if (item.kind === "complete") { view.status = "completed"; view.payment = item.body; }
+    });
+    return view;
+  }
+  function priceOf(sku) {
+    var part = (day.van || []).filter(function (p) { return p.sku === sku; })[0];
+    return part ? cents(part.price) : 0;
+  }
+  function skuOfDevice(id) {
+    var d = (day.devices || []).filter(function (x) { return x.id === id; })[0];
+    return d ? d.sku : null;
+  }
+  // The server's fee rule (R1) applied to what is queued: free, or the parts at list price.
+  function estimateFee(job, view) {
+    if (job.fee.override !== null) { return cents(job.fee.override); }
+    if (!job.fee.charged) { return 0; }
+    var total = cents(job.fee.fee);
+    view.swaps.forEach(function (s) { if (s.pending && s.new) { total += priceOf(skuOfDevice(s.new)); } });
+    view.parts.forEach(function (p) { if (p.pending) { total += priceOf(p.sku) * p.qty; } });
+    return total;
+  }
+
+  // ---- rendering ----
+  function renderStatus() {
+    var failed = queue.filter(function (i) { return i.state === "failed"; }).length;
+    var waiting = queue.length - failed, bar = $("sync-status");
+    var parts = [];
+    if (failed) { parts.push(text("refused", { n: failed })); }
+    if (waiting) { parts.push(text("waiting", { n: waiting })); }
+    if (!TabletStore.online || !navigator.onLine) { parts.push(T.offline); }
+    if (TabletStore.lastProblem) { parts.push(T[TabletStore.lastProblem]); }
+    bar.textContent = parts.length ? parts.join(" · ") : T.all_saved;
+    bar.className = "sync " + (failed ? "bad" : waiting ? "warn" : "ok");
+    bar.dataset.waiting = waiting; bar.dataset.failed = failed;
+  }
+  function renderList() {
+    var list = $("jobs"); list.textContent = "";
+    if (!day) { return; }
+    $("loaded-at").textContent = text("loaded", { t: time(day.generated_at) });
+    renderQueue($("refused-list"), queue.filter(function (i) { return i.state === "failed"; }));
+    if (!day.jobs.length) { list.appendChild(el("li", { text: T.no_jobs })); }
+    day.jobs.forEach(function (job, index) {
+      var view = effective(job), facts = [text(view.status)];
+      if (job.priority === "urgent") { facts.push(T.urgent); }
+      if (job.window_start) { facts.push(text("window", { a: time(job.window_start), b: time(job.window_end) })); }
+      var from = position || day.position;
+      if (from && job.site_lat !== null) { facts.push(text("km", { d: km(from, { lat: job.site_lat, lon: job.site_lon }).toFixed(1) })); }
+      var waiting = pendingFor(job.id).length;
+      if (waiting) { facts.push(text("waiting", { n: waiting })); }
+      list.appendChild(el("li", { class: "job status-" + view.status }, [
+        el("a", { href: "#job-" + job.id, class: "job-link", "data-order": job.id }, [
+          el("span", { class: "job-no", text: (index + 1) + ". " + job.number + " · " + job.plate }),
+          el("span", { class: "job-customer", text: job.customer_name + " — " + job.site_address }),
+          el("span", { class: "job-facts", text: facts.join(" · ") })])]));
+    });
+  }
+  function renderJob(job) {
+    var view = effective(job);
+    $("job-title").textContent = job.number + " · " + text(view.status);
+    $("job-customer").textContent = job.customer_name;
+    $("job-plate").textContent = job.plate;
+    $("job-fault").textContent = job.fault_description;
+    $("job-window").textContent = job.window_start ? text("window", { a: time(job.window_start), b: time(job.window_end) }) : "";
+    $("job-address").textContent = job.site_address;
+    var call = $("job-call");
+    call.textContent = T.call + " " + job.contact_name + " " + job.contact_phone;
+    call.href = "tel:" + job.contact_phone.replace(/[^+\d]/g, "");
+    var hasPoint = job.site_lat !== null;
+    $("job-geo").hidden = $("job-map").hidden = !hasPoint;
+    if (hasPoint) {
+      $("job-geo").href = "geo:" + job.site_lat + "," + job.site_lon + "?q=" + job.site_lat + "," + job.site_lon;
+      $("job-map").href = "https://www.openstreetmap.org/?mlat=" + job.site_lat + "&mlon=" + job.site_lon + "#map=17/" + job.site_lat + "/" + job.site_lon;
+    }
+    var pick = $("pick-list"); pick.textContent = "";
+    job.pick_list.forEach(function (line) {
+      pick.appendChild(el("li", { text: line.sku + " × " + line.qty + " — " + (line.location || "—") }));
+    });
+    root.querySelectorAll("[data-status]").forEach(function (b) {
+      var next = b.dataset.status;
+      b.disabled = !((next === "en_route" && view.status === "assigned") ||
+                     (next === "on_site" && (view.status === "assigned" || view.status === "en_route")));
+      b.classList.toggle("primary", !b.disabled);
+    });
+    var mine = pendingFor(job.id), refused = mine.some(function (i) { return i.state === "failed"; });
+    $("job-state").textContent = refused ? text("refused", { n: 1 }) : mine.length ? T.queued : T.all_saved;
+    $("job-state").className = "state" + (refused ? " field-error" : "");
+    renderQueue($("job-queue"), pendingFor(job.id));
+    $("onsite").hidden = view.status !== "on_site";
+    $("done").hidden = view.status !== "completed";
+    if (view.status === "on_site") { renderOnSite(job, view); }
+    if (view.status === "completed") { renderDone(job, view); }
+  }
+  function renderQueue(list, items) {
+    list.textContent = "";
+    var held = false;
+    items.forEach(function (item) {
+      var state = item.state === "failed" ? T.failed : held ? T.held : T.pending;
+      var known = day.jobs.filter(function (j) { return j.id === item.order_id; })[0];
+      var what = T[item.kind] + " (" + (known ? known.number : "#" + item.order_id) + "): " + state + (item.error ? " — " + item.error : "");
+      var li = el("li", { class: "queue-" + item.state }, [el("span", { text: what })]);
+      if (item.state === "failed") {
+        held = true;
+        var discard = el("button", { type: "button", class: "button", text: T.discard });
+        discard.addEventListener("click", function () { TabletStore.discard(item.seq); });
+        li.appendChild(discard);
+      }
+      list.appendChild(li);
+    });
+  }
+  function renderOnSite(job, view) {
+    var devices = $("van-devices"); devices.textContent = "";
+    var kind = $("swap-kind").value;
+    (day.devices || []).forEach(function (d) { if (d.kind === kind) { devices.appendChild(el("option", { value: d.id })); } });
+    var installed = job.installed[0];
+    if (!$("swap-old").value && installed) { $("swap-old").value = kind === "sim" ? (installed.sims[0] || "") : installed.terminal_id; }
+    $("swap-list").textContent = "";
+    view.swaps.forEach(function (s) {
+      $("swap-list").appendChild(el("li", { text: s.kind + ": " + (s.old || "—") + " → " + (s.new || "—") + " (" + (s.pending ? T.pending : T.saved) + ")" }));
+    });
+    var select = $("part-sku");
+    if (!select.options.length) {
+      (day.van || []).forEach(function (p) { if (!p.serialized) { select.appendChild(el("option", { value: p.sku, text: p.sku + " " + p.name + " (" + p.available + ")" })); } });
+    }
+    $("part-list").textContent = "";
+    view.parts.forEach(function (p) {
+      $("part-list").appendChild(el("li", { text: p.sku + " × " + p.qty + " (" + (p.pending ? T.pending : T.saved) + ")" }));
+    });
+    $("photo-list").textContent = "";
+    var saved = (day.photo_count || {})[job.id] || 0;
+    if (saved) { $("photo-list").appendChild(el("li", { text: T.photo + " × " + saved + " (" + T.saved + ")" })); }
+    if (view.photos) { $("photo-list").appendChild(el("li", { text: T.photo + " × " + view.photos + " (" + T.pending + ")" })); }
+    showFee(job, view);
+  }
+  function showFee(job, view) {
+    var estimate = estimateFee(job, view), onServer = !pendingFor(job.id).length && TabletStore.online;
+    setFee(estimate, onServer ? T.server_fee : T.estimate);
+    if (onServer) {
+      getJSON("/api/v1/workorders/" + job.id + "/fee").then(function (fee) { setFee(cents(fee.fee), T.server_fee); }, function () {});
+    }
+  }
+  function setFee(c, basis) {
+    $("fee-amount").textContent = money(c) + " " + root.dataset.currency;
+    $("fee-basis").textContent = "(" + basis + ")";
+    $("fee-amount").dataset.cents = c;
+    var method = $("payment-method");
+    if (c === 0) { method.value = "none"; }
+    $("amount").value = method.value === "none" ? "0.00" : money(c);
+  }
+  function renderDone(job, view) {
+    var paid = view.payment || { payment_method: job.payment_method, amount_collected: job.amount_collected };
+    $("done-money").textContent = text(paid.payment_method || "none") + " " + (paid.amount_collected || "0.00") + " " + root.dataset.currency;
+    if (pendingFor(job.id).length || job.status !== "completed") { $("documents").textContent = T.doc_wait; return; }
+    pollDocuments(job);
+  }
+  function pollDocuments(job) {
+    clearTimeout(docTimer);
+    getJSON("/api/v1/workorders/" + job.id + "/documents").then(function (data) {
+      var list = $("documents"), waiting = !data.items.length;
+      list.textContent = "";
+      data.items.forEach(function (doc) {
+        if (doc.url) {
+          list.appendChild(el("li", {}, [el("a", { class: "button", href: doc.url, target: "_blank", "data-doc": doc.kind, text: T[doc.kind] || doc.kind })]));
+        } else {
+          waiting = true;
+          list.appendChild(el("li", { text: (T[doc.kind] || doc.kind) + ": " + T.doc_wait }));
+        }
+      });
+      if (waiting && currentJob() && currentJob().id === job.id) { docTimer = setTimeout(function () { pollDocuments(job); }, 3000); }
+    }, function () { docTimer = setTimeout(function () { pollDocuments(job); }, 5000); });
+  }
+  function currentJob() {
+    var m = /^#job-(\d+)$/.exec(location.hash);
+    return m && day ? day.jobs.filter(function (j) { return j.id === +m[1]; })[0] || null : null;
+  }
+  function render() {
+    renderStatus();
+    var job = currentJob();
+    $("job-list-view").hidden = !!job;
+    $("job-view").hidden = !job;
+    if (job) { renderJob(job); } else { renderList(); }
+  }
+
+  // ---- loading ----
+  function refresh() {
+    return getJSON(root.dataset.todayUrl).then(function (data) {
+      day = data; TabletStore.online = true; return TabletStore.saveDay(data);
+    }, function () {
+      return TabletStore.loadDay().then(function (saved) { day = day || saved; });
+    }).then(render);
+  }
+  window.TabletApp = { text: text, render: render, plateOk: plateOk,
+    get day() { return day; }, setPosition: function (p) { position = p; } };
+
+  document.addEventListener("DOMContentLoaded", function () {
+    root = $("tablet");
+    if (!root) { return; }
+    T = JSON.parse($("tablet-text").textContent);
+    TabletStore.csrfUrl = root.dataset.csrfUrl;
+    TabletStore.subscribe(function (items) {
+      var had = queue.length; queue = items;
+      if (had && !items.length) { refresh(); } else { render(); }
+    });
+    window.addEventListener("hashchange", render);
+    window.addEventListener("online", function () { TabletStore.online = true; TabletStore.sync(); });
+    window.addEventListener("offline", function () { TabletStore.online = false; renderStatus(); });
+    setInterval(function () { if (queue.some(function (i) { return i.state !== "failed"; })) { TabletStore.sync(); } }, 5000);
+    $("refresh").addEventListener("click", refresh);
+    $("back").addEventListener("click", function (e) { e.preventDefault(); location.hash = ""; });
+    if ("serviceWorker" in navigator) { navigator.serviceWorker.register(root.dataset.swUrl, { scope: "/tablet/" }).catch(function () {}); }
+    TabletStore.changed().then(refresh).then(function () { TabletStore.sync(); });
+    if (navigator.geolocation) {
+      navigator.geolocation.getCurrentPosition(function (p) {
+        position = { lat: p.coords.latitude, lon: p.coords.longitude }; render();
+      }, function () {}, { timeout: 10000, maximumAge: 300000 });
+    }
+    window.TabletForms.setup(root, T);
+  });
+})();
