@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from dispatch import settings, storage
 from dispatch.extensions import db
@@ -24,7 +25,7 @@ from dispatch.labels import label
 from dispatch.pdf import money
 from workorders import pdfs, planning
 from workorders.invoices import Invoice, issue_invoice
-from workorders.models import Swap, WorkOrder
+from workorders.models import Swap, WorkOrder, WorkOrderEvent
 
 DOCUMENT_KINDS = ("service_sheet", "invoice_pdf", "return_tag")
 L = {
@@ -134,9 +135,15 @@ def request_invoice_pdf(invoice: Invoice, user_id: int | None) -> Job:
                        {"invoice_id": invoice.id}, order_id=invoice.order_id, user_id=user_id)
 
 
+SHEET_LOADING = (joinedload(WorkOrder.customer), joinedload(WorkOrder.vehicle),
+                 joinedload(WorkOrder.technician),
+                 selectinload(WorkOrder.events).joinedload(WorkOrderEvent.user),
+                 selectinload(WorkOrder.swaps), selectinload(WorkOrder.parts))
+
+
 @handler("service_sheet")
 def _build_sheet(job: Job) -> str:
-    order = db.session.get(WorkOrder, job.params["order_id"])
+    order = db.session.get(WorkOrder, job.params["order_id"], options=SHEET_LOADING)
     return storage.save("documents", pdfs.build(pdfs.service_sheet_flowables, sheet_data(order)), ".pdf")
 
 

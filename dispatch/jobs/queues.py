@@ -18,7 +18,7 @@ class QueueSpec:
 
 
 QUEUES = {
-    "documents": QueueSpec("documents", 120, 3600, 7 * 86400),
+    "documents": QueueSpec("documents", 120, 0, 7 * 86400),  # results live in the jobs table
     "bulk": QueueSpec("bulk", 1800, 3600, 7 * 86400),
     "default": QueueSpec("default", 300, 3600, 7 * 86400),
 }
