@@ -17,12 +17,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from dispatch import settings, storage
+from dispatch.auth.models import User
 from dispatch.extensions import db
 from dispatch.jobs.models import Job
 from dispatch.jobs.outbox import request_job
 from dispatch.jobs.runner import handler
 from dispatch.labels import label
 from dispatch.pdf import money
+from dispatch.technicians.models import Technician
 from workorders import pdfs, planning
 from workorders.invoices import Invoice, issue_invoice
 from workorders.models import Swap, WorkOrder, WorkOrderEvent
@@ -136,8 +138,10 @@ def request_invoice_pdf(invoice: Invoice, user_id: int | None) -> Job:
 
 
 SHEET_LOADING = (joinedload(WorkOrder.customer), joinedload(WorkOrder.vehicle),
-                 joinedload(WorkOrder.technician),
-                 selectinload(WorkOrder.events).joinedload(WorkOrderEvent.user),
+                 joinedload(WorkOrder.technician).joinedload(Technician.user)
+                 .lazyload(User.role_rows),
+                 selectinload(WorkOrder.events).joinedload(WorkOrderEvent.user)
+                 .lazyload(User.role_rows),
                  selectinload(WorkOrder.swaps), selectinload(WorkOrder.parts))
 
 

@@ -83,6 +83,21 @@ def run_job(job_id: int) -> str | None:
     return path
 
 
+def run_jobs(job_ids: list[int]) -> None:
+    """A batch of jobs (RQ entry point): each runs on its own; if any failed, raise at the end
+    so RQ records the batch as failed too (each job's own row says which and why)."""
+    failed = []
+    for job_id in job_ids:
+        try:
+            run_job(job_id)
+        except Exception:
+            failed.append(job_id)
+        finally:
+            db.session.remove()
+    if failed:
+        raise RuntimeError(f"jobs failed: {failed}")
+
+
 def report_progress(job: Job, percent: int) -> None:
     """Bulk jobs tell the user how far they are (committed, so pages see it)."""
     job.progress = max(0, min(99, percent))

@@ -27,6 +27,11 @@ PRELOAD: list[Callable[[], None]] = []
 class AppWorker(SimpleWorker):
     """Runs each job in the worker's app context with a clean session."""
 
+    def work(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        for preload in PRELOAD:  # fonts and the like, once per worker rather than per job
+            preload()
+        return super().work(*args, **kwargs)
+
     def perform_job(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         try:
             return super().perform_job(*args, **kwargs)
@@ -59,8 +64,6 @@ def worker_command(names: tuple[str, ...], burst: bool, sweep_interval: float) -
     connection = queues.redis_connection()
     if connection is None:
         raise click.UsageError("REDIS_URL is not set: without it jobs run inside the web process.")
-    for preload in PRELOAD:
-        preload()
     stop = threading.Event()
     if sweep_interval > 0 and not burst:
         app = current_app._get_current_object()  # type: ignore[attr-defined]
