@@ -9,6 +9,7 @@ from dispatch.registry.models import Customer, Sim, Terminal, Vehicle
 from dispatch.technicians.models import Technician
 from dispatch.validators import normalize_iccid, normalize_imei, normalize_phone, normalize_plate
 from workorders.care_models import Complaint
+from workorders.models import WorkOrder
 
 
 def count(model):
@@ -36,6 +37,8 @@ def test_demo_loads_valid_data_once(app, runner):
     first = db.session.scalar(select(Technician.id).order_by(Technician.id))
     assert van_stock(first)["HARNESS-12V"] == 4 and van_stock(first)["TERM-GT06N"] == 2
     assert count(Complaint) == 4 and count(Handover) == 1
+    statuses = [order.status for order in db.session.scalars(select(WorkOrder))]
+    assert sorted(statuses) == ["approved"] * 5 + ["assigned"] * 3 + ["new"] * 4
     users = count(User)
     again = runner.invoke(args=["demo"])
     assert again.exit_code == 0 and "already loaded" in again.output

@@ -37,7 +37,9 @@ def register_care_commands(app: Flask) -> None:
     """Add the care commands and the care demo data (idempotent across app instances)."""
     from dispatch.demo import DEMO_EXTENSIONS
     from workorders.demo import load_care_demo
+    from workorders.demo_orders import load_order_demo
 
     app.cli.add_command(monthly_report_command)
-    if load_care_demo not in DEMO_EXTENSIONS:
-        DEMO_EXTENSIONS.append(load_care_demo)
+    for extension in (load_order_demo, load_care_demo):
+        if extension not in DEMO_EXTENSIONS:
+            DEMO_EXTENSIONS.append(extension)
