@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from dispatch.extensions import db
+from dispatch.extensions import db, in_values
 from dispatch.timeutil import UTCDateTime, utcnow
 
 CATEGORIES = ("terminal", "sim", "harness", "relay", "antenna", "other")
@@ -17,7 +17,7 @@ CATEGORIES = ("terminal", "sim", "harness", "relay", "antenna", "other")
 class Part(db.Model):
     __tablename__ = "parts"
     __table_args__ = (
-        CheckConstraint(f"category IN ({', '.join(repr(c) for c in CATEGORIES)})",
+        CheckConstraint(in_values("category", CATEGORIES),
                         name="category_known"),
         CheckConstraint("price >= 0", name="price_not_negative"),
         CheckConstraint("reorder_point >= 0", name="reorder_point_not_negative"),
@@ -41,9 +41,6 @@ MOVEMENT_KINDS = ("receive", "transfer", "reserve", "release", "consume", "retur
 RESERVATION_KINDS = ("reserve", "release")
 
 
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
 
 class Location(db.Model):
     """A stock location: a warehouse (one is the default), a technician's van, the workshop
@@ -51,7 +48,7 @@ class Location(db.Model):
 
     __tablename__ = "stock_locations"
     __table_args__ = (
-        CheckConstraint(_in("kind", LOCATION_KINDS), name="kind_known"),
+        CheckConstraint(in_values("kind", LOCATION_KINDS), name="kind_known"),
         CheckConstraint("(kind = 'van') = (technician_id IS NOT NULL)", name="van_iff_technician"),
         CheckConstraint("NOT is_default OR kind = 'warehouse'", name="default_is_warehouse"),
         Index("uq_stock_locations_default", "is_default", unique=True,
@@ -96,7 +93,7 @@ class StockMovement(db.Model):
 
     __tablename__ = "stock_movements"
     __table_args__ = (
-        CheckConstraint(_in("kind", MOVEMENT_KINDS), name="kind_known"),
+        CheckConstraint(in_values("kind", MOVEMENT_KINDS), name="kind_known"),
         CheckConstraint("qty > 0", name="qty_positive"),
         CheckConstraint("from_location_id IS NOT NULL OR to_location_id IS NOT NULL",
                         name="has_location"),

@@ -11,7 +11,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dispatch.auth.models import User
-from dispatch.extensions import db
+from dispatch.extensions import db, in_values
 from dispatch.registry.models import Customer
 from dispatch.technicians.models import Technician
 from dispatch.timeutil import UTCDateTime, utcnow
@@ -25,21 +25,18 @@ DEPARTMENTS = ("customer_service", "field_service", "warehouse", "finance", "ven
 AUDIT_RESULTS = ("pending", "ok", "issue")
 
 
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
 
 class Complaint(db.Model):
     """R15–R17: a registered complaint, its flow by severity, reply promise and responsibility."""
 
     __tablename__ = "complaints"
     __table_args__ = (
-        CheckConstraint(_in("channel", CHANNELS), name="channel_known"),
-        CheckConstraint(_in("severity", SEVERITIES), name="severity_known"),
-        CheckConstraint(_in("status", COMPLAINT_STATUSES), name="status_known"),
-        CheckConstraint(f"cause IS NULL OR {_in('cause', CAUSES)}", name="cause_known"),
+        CheckConstraint(in_values("channel", CHANNELS), name="channel_known"),
+        CheckConstraint(in_values("severity", SEVERITIES), name="severity_known"),
+        CheckConstraint(in_values("status", COMPLAINT_STATUSES), name="status_known"),
+        CheckConstraint(f"cause IS NULL OR {in_values('cause', CAUSES)}", name="cause_known"),
         CheckConstraint(f"responsible_department IS NULL OR "
-                        f"{_in('responsible_department', DEPARTMENTS)}", name="department_known"),
+                        f"{in_values('responsible_department', DEPARTMENTS)}", name="department_known"),
         CheckConstraint("status NOT IN ('resolved', 'closed') OR resolved_at IS NOT NULL",
                         name="resolved_has_time"),
         CheckConstraint("due_at > received_at", name="due_after_received"),
@@ -121,7 +118,7 @@ class AuditCheck(db.Model):
     """R14: one repair order drawn into a quarter's audit sample and its re-check result."""
 
     __tablename__ = "audit_checks"
-    __table_args__ = (CheckConstraint(_in("result", AUDIT_RESULTS), name="result_known"),)
+    __table_args__ = (CheckConstraint(in_values("result", AUDIT_RESULTS), name="result_known"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     quarter: Mapped[str] = mapped_column(String(7), index=True)
@@ -141,7 +138,7 @@ class ServicePoints(db.Model):
 
     __tablename__ = "service_points"
     __table_args__ = (
-        CheckConstraint(_in("kind", KINDS), name="kind_known"),
+        CheckConstraint(in_values("kind", KINDS), name="kind_known"),
         CheckConstraint("points >= 0", name="points_not_negative"),
     )
 

@@ -3,8 +3,10 @@ a bulk run is readable by whoever started it and by the roles that may start suc
 
 from __future__ import annotations
 
+from flask import Response
 from flask_babel import lazy_gettext as _l
 
+from dispatch import storage
 from dispatch.auth.models import User
 from dispatch.errors import Forbidden, NotFound
 from dispatch.extensions import db
@@ -39,3 +41,12 @@ def check_day_sheets(user: User, technician_id: int) -> None:
     mine = technician_for_user(user)
     if mine is None or mine.id != technician_id:
         raise Forbidden(_l("You can only print your own day sheets."))
+
+
+def pdf_response(job_id: int, user: User) -> Response:
+    """The job's PDF for a user allowed to read it; 404 while it is not built."""
+    job = readable_job(job_id, user)
+    if job.status != "done" or not job.result_path:
+        raise NotFound(_l("The document is not ready."))
+    return Response(storage.load(job.result_path), mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{job.kind}-{job.id}.pdf"'})

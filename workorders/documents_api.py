@@ -7,17 +7,15 @@ from datetime import date
 from apiflask import APIBlueprint, Schema
 from apiflask.fields import Date, DateTime, Integer, List, Nested, String
 from apiflask.validators import Range, Regexp
-from flask import Response, url_for
+from flask import url_for
 
-from dispatch import storage
 from dispatch.api import api_requires, current_api_user
-from dispatch.errors import NotFound
 from dispatch.extensions import db
 from dispatch.jobs.models import Job
 from dispatch.jobs.outbox import retry
 from workorders import bulk
 from workorders.access import get_order
-from workorders.document_access import check_day_sheets, readable_job
+from workorders.document_access import check_day_sheets, pdf_response, readable_job
 from workorders.documents import order_documents as documents_of
 
 bp = APIBlueprint("documents_api", __name__, url_prefix="/api/v1", tag="Documents")
@@ -74,11 +72,7 @@ def status(job_id: int):
 @bp.doc(responses={200: {"description": "the PDF", "content": {"application/pdf": {}}}})
 def download(job_id: int):
     """The PDF, for users allowed to see the order (or the run)."""
-    job = readable_job(job_id, current_api_user())
-    if job.status != "done" or not job.result_path:
-        raise NotFound("The document is not ready.")
-    return Response(storage.load(job.result_path), mimetype="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="{job.kind}-{job.id}.pdf"'})
+    return pdf_response(job_id, current_api_user())
 
 
 @bp.post("/documents/<int:job_id>/retry")

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from dispatch import storage
 from dispatch.errors import DomainError, NotFound
 from dispatch.extensions import db
 from dispatch.jobs.models import Job
@@ -17,7 +16,7 @@ from dispatch.jobs.outbox import retry
 from dispatch.security import page_requires
 from dispatch.technicians.services import search_technicians, technician_for_user
 from workorders import bulk
-from workorders.document_access import check_day_sheets, readable_job
+from workorders.document_access import check_day_sheets, pdf_response, readable_job
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 RUN_KINDS = ("invoice_pack", "day_sheets", "monthly_report")
@@ -26,10 +25,7 @@ RUN_KINDS = ("invoice_pack", "day_sheets", "monthly_report")
 @bp.get("/<int:job_id>.pdf")
 @page_requires()
 def download(job_id: int):
-    job = readable_job(job_id, current_user)
-    if job.status != "done" or not job.result_path:
-        raise NotFound(_("The document is not ready."))
-    return Response(storage.load(job.result_path), mimetype="application/pdf")
+    return pdf_response(job_id, current_user)
 
 
 @bp.post("/<int:job_id>/retry")

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from dispatch import settings
 from dispatch.auth.models import User
 from dispatch.errors import Conflict, FieldErrors
-from dispatch.extensions import db
+from dispatch.extensions import db, in_values
 from dispatch.sequences import next_value
 from dispatch.text import clean_text
 from dispatch.timeutil import UTCDateTime, utcnow
@@ -32,7 +32,7 @@ INVOICE_STATUSES = ("issued", "paid", "void")
 class Invoice(db.Model):
     __tablename__ = "invoices"
     __table_args__ = (
-        CheckConstraint(f"status IN ({', '.join(repr(s) for s in INVOICE_STATUSES)})",
+        CheckConstraint(in_values("status", INVOICE_STATUSES),
                         name="status_known"),
         CheckConstraint("total >= 0 AND tax >= 0 AND net >= 0", name="amounts_not_negative"),
         CheckConstraint("seq > 0", name="seq_positive"),

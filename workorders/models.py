@@ -10,7 +10,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dispatch.auth.models import User
-from dispatch.extensions import db
+from dispatch.extensions import db, in_values
 from dispatch.registry.models import Customer, Vehicle
 from dispatch.technicians.models import Technician
 from dispatch.timeutil import UTCDateTime, utcnow
@@ -24,17 +24,14 @@ PAYMENT_METHODS = ("cash", "transfer", "none")
 SWAP_KINDS = ("terminal", "sim")
 
 
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
 
 class WorkOrder(db.Model):
     __tablename__ = "work_orders"
     __table_args__ = (
-        CheckConstraint(_in("kind", KINDS), name="kind_known"),
-        CheckConstraint(_in("status", STATUSES), name="status_known"),
-        CheckConstraint(_in("priority", PRIORITIES), name="priority_known"),
-        CheckConstraint(f"payment_method IS NULL OR {_in('payment_method', PAYMENT_METHODS)}",
+        CheckConstraint(in_values("kind", KINDS), name="kind_known"),
+        CheckConstraint(in_values("status", STATUSES), name="status_known"),
+        CheckConstraint(in_values("priority", PRIORITIES), name="priority_known"),
+        CheckConstraint(f"payment_method IS NULL OR {in_values('payment_method', PAYMENT_METHODS)}",
                         name="payment_method_known"),
         CheckConstraint("amount_collected IS NULL OR amount_collected >= 0",
                         name="collected_not_negative"),
@@ -150,7 +147,7 @@ class Swap(db.Model):
 
     __tablename__ = "swaps"
     __table_args__ = (
-        CheckConstraint(_in("kind", SWAP_KINDS), name="kind_known"),
+        CheckConstraint(in_values("kind", SWAP_KINDS), name="kind_known"),
         CheckConstraint("old_identifier IS NOT NULL OR new_identifier IS NOT NULL",
                         name="old_or_new"),
     )

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from dispatch.extensions import db
+from dispatch.extensions import db, in_values
 from dispatch.timeutil import UTCDateTime, utcnow
 
 JOB_STATUSES = ("queued", "running", "done", "failed")
@@ -17,7 +17,7 @@ JOB_STATUSES = ("queued", "running", "done", "failed")
 class Job(db.Model):
     __tablename__ = "jobs"
     __table_args__ = (
-        CheckConstraint(f"status IN ({', '.join(repr(s) for s in JOB_STATUSES)})",
+        CheckConstraint(in_values("status", JOB_STATUSES),
                         name="status_known"),
         CheckConstraint("progress BETWEEN 0 AND 100", name="progress_range"),
         Index("ix_jobs_status_updated", "status", "updated_at"),

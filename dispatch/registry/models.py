@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from dispatch.extensions import db
+from dispatch.extensions import db, in_values
 from dispatch.timeutil import UTCDateTime, utcnow
 
 CONFIDENTIALITY = ("ordinary", "confidential", "secret")
@@ -16,15 +16,12 @@ TERMINAL_STATUSES = ("in_stock", "installed", "faulty", "at_vendor", "scrapped")
 SIM_STATUSES = ("in_stock", "installed", "faulty", "deactivated")
 
 
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
 
 class Customer(db.Model):
     __tablename__ = "customers"
     __table_args__ = (
-        CheckConstraint(_in("confidentiality", CONFIDENTIALITY), name="confidentiality_known"),
-        CheckConstraint(_in("credit_class", CREDIT_CLASSES), name="credit_class_known"),
+        CheckConstraint(in_values("confidentiality", CONFIDENTIALITY), name="confidentiality_known"),
+        CheckConstraint(in_values("credit_class", CREDIT_CLASSES), name="credit_class_known"),
         CheckConstraint("lat IS NULL OR (lat BETWEEN -90 AND 90)", name="lat_range"),
         CheckConstraint("lon IS NULL OR (lon BETWEEN -180 AND 180)", name="lon_range"),
     )
@@ -67,7 +64,7 @@ class Terminal(db.Model):
 
     __tablename__ = "terminals"
     __table_args__ = (
-        CheckConstraint(_in("status", TERMINAL_STATUSES), name="status_known"),
+        CheckConstraint(in_values("status", TERMINAL_STATUSES), name="status_known"),
         CheckConstraint(
             "(status = 'installed') = (vehicle_id IS NOT NULL)", name="installed_iff_vehicle"
         ),
@@ -97,7 +94,7 @@ class Sim(db.Model):
 
     __tablename__ = "sims"
     __table_args__ = (
-        CheckConstraint(_in("status", SIM_STATUSES), name="status_known"),
+        CheckConstraint(in_values("status", SIM_STATUSES), name="status_known"),
         Index("ix_sims_terminal", "terminal_ref"),
     )
 
