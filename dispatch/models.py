@@ -5,6 +5,7 @@ The one place allowed to import from every domain package.
 
 from dispatch.audit import AuditLog
 from dispatch.auth.models import ApiToken, User, UserRole
+from dispatch.cache import CacheVersion
 from dispatch.care_log import Handover, Notification
 from dispatch.geo.models import GeocodeCache
 from dispatch.idempotency import IdempotencyKey
@@ -34,7 +35,7 @@ from workorders.models import (
 from workorders.photos import OrderPhoto
 
 __all__ = [
-    "Adjustment", "ApiToken", "AuditCheck", "AuditLog", "Callback", "CashHandover",
+    "Adjustment", "ApiToken", "AuditCheck", "AuditLog", "CacheVersion", "Callback", "CashHandover",
     "Collection", "Complaint", "ComplaintFollowUp", "Customer", "GeocodeCache", "Handover",
     "IdempotencyKey", "Installation", "Invoice", "Job", "Location", "LockedDay", "Notification",
     "OrderPart", "OrderPhoto", "Part", "PlannedPart", "SafetyIncident", "Sequence",

@@ -210,6 +210,19 @@ def van_stock(technician_id: int) -> dict[str, int]:
     return {sku: available for sku, available in rows if available > 0}
 
 
+def vans_stock(technician_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Available quantity per SKU in each technician's van, in one query (candidate ranking)."""
+    found: dict[int, dict[str, int]] = {}
+    rows = db.session.execute(
+        select(Location.technician_id, StockBalance.sku, StockBalance.on_hand - StockBalance.reserved)
+        .join(Location, Location.id == StockBalance.location_id)
+        .where(Location.technician_id.in_(technician_ids),
+               StockBalance.on_hand > StockBalance.reserved))
+    for technician_id, sku, available in rows:
+        found.setdefault(technician_id, {})[sku] = available
+    return found
+
+
 def low_stock() -> list[dict[str, Any]]:
     """Parts whose available quantity in warehouses is below their reorder point."""
     available = (select(StockBalance.sku,

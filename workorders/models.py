@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dispatch.auth.models import User
@@ -120,6 +120,13 @@ class WorkOrder(db.Model):
     def fee(self) -> Decimal | None:
         """What the customer pays: the manager's override when there is one."""
         return self.fee_override if self.fee_override is not None else self.fee_total
+
+
+# The dispatcher's unassigned queue in board order (urgent first, then oldest), read without
+# sorting every open order.
+OPEN_QUEUE = text("technician_id IS NULL AND status IN ('new', 'approved')")
+Index("ix_work_orders_open_queue", WorkOrder.priority.desc(), WorkOrder.created_at,
+      sqlite_where=OPEN_QUEUE, postgresql_where=OPEN_QUEUE)
 
 
 class WorkOrderEvent(db.Model):

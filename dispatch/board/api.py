@@ -12,7 +12,7 @@ from dispatch.errors import FieldErrors
 from dispatch.extensions import db
 from workorders.access import get_order
 from workorders.intake import set_site_point
-from workorders.schemas import StatusOut
+from workorders.schemas import OrderSummary, StatusOut
 
 bp = APIBlueprint("board_api", __name__, url_prefix="/api/v1", tag="Dispatch")
 
@@ -24,7 +24,7 @@ bp = APIBlueprint("board_api", __name__, url_prefix="/api/v1", tag="Dispatch")
 def candidates(order_id: int, args):
     """Every active technician for this order, best first, with distance, ETA and reasons."""
     order = get_order(order_id, current_api_user())
-    ranked = planning.rank_candidates(order, bool(args["available_only"]))
+    ranked = planning.rank_candidates(order, bool(args["available_only"]), args.get("limit"))
     # Hundreds of flat rows: serialised directly (the schema above documents the shape).
     return jsonify({"items": [vars(candidate) for candidate in ranked]})
 
@@ -89,4 +89,7 @@ def board(args):
         except ValueError:
             errors.add("bbox", "south,west,north,east")
         errors.raise_if_any()
-    return planning.board_data(current_api_user(), bbox)
+    data = planning.board_data(current_api_user(), bbox)
+    # Hundreds of map points and technicians: serialised directly (the schema above documents
+    # the shape); the 50 queued orders go through their schema.
+    return jsonify({**data, "queue": OrderSummary(many=True).dump(data["queue"])})

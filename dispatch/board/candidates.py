@@ -15,8 +15,8 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from dispatch import settings
-from dispatch.board.positions import jobs_in_hand, loads_today, on_shift, position_of
-from dispatch.board.roster import Member, active_members
+from dispatch.board.positions import fresh_since, jobs_in_hand, loads_today, on_shift, position_of
+from dispatch.board.roster import Member, active_members, reported_positions
 from dispatch.geo.distance import distance_matrix, eta_minutes
 from workorders.models import WorkOrder
 
@@ -24,7 +24,8 @@ from workorders.models import WorkOrder
 PENALTY = {"no_skill": 1000.0, "off_shift": 200.0, "at_capacity": 300.0, "model": 15.0,
            "parts": 10.0, "per_job": 2.0}
 
-VanStock = Callable[[int], Mapping[str, int]]
+#: Technician ids → available quantity per SKU in each one's van.
+VanStock = Callable[[list[int]], Mapping[int, Mapping[str, int]]]
 
 #: Reason templates, translated once per ranking and filled with ``%`` for each technician.
 MESSAGES = {
@@ -63,64 +64,80 @@ def _parts_needed(order: WorkOrder) -> dict[str, int]:
 
 
 def rank(order: WorkOrder, now: datetime, van_stock: VanStock | None = None,
-         technicians: list[Member] | None = None) -> list[Candidate]:
-    """All active technicians for ``order``, best first (highest score)."""
+         technicians: list[Member] | None = None, limit: int | None = None) -> list[Candidate]:
+    """All active technicians for ``order`` (the best ``limit`` when given), best first."""
     if order.site_lat is None or order.site_lon is None:
         return []
     pool = technicians if technicians is not None else active_members()
     if not pool:
         return []
     in_hand, loads = jobs_in_hand(), loads_today(now)
-    positions = [position_of(t, now, in_hand) for t in pool]
+    reported = reported_positions(fresh_since(now))
+    positions = [position_of(t, now, in_hand, reported) for t in pool]
     km = distance_matrix([(p.lat, p.lon) for p in positions], [(order.site_lat, order.site_lon)])[:, 0]
-    speed = current_app.config["DISPATCH_AVERAGE_SPEED_KMH"]
-    needed = _parts_needed(order)
-    text = {key: str(message) for key, message in MESSAGES.items()}  # translate once per call
     local_time = now.astimezone(settings.timezone()).time()
+    needed = _parts_needed(order)
+    stock = van_stock([t.id for t in pool]) if needed and van_stock is not None else None
+    scored = []
+    for index, technician in enumerate(pool):
+        problems = _problems(order, technician, loads[technician.id], local_time, needed, stock)
+        score = 100.0 - float(km[index]) - PENALTY["per_job"] * loads[technician.id] \
+            - sum(PENALTY[p] for p in problems)
+        scored.append((-round(score, 2), round(float(km[index]), 3), technician.id, index, problems))
+    scored.sort()
+    text = {key: str(message) for key, message in MESSAGES.items()}  # translate once per call
     where = {key: str(message) for key, message in WHERE.items()}
+    speed = current_app.config["DISPATCH_AVERAGE_SPEED_KMH"]
     result = []
-    for technician, position, distance in zip(pool, positions, km, strict=True):
-        candidate = _score(order, technician, where[position.source], position.source,
-                           float(distance), loads[technician.id], local_time, needed, van_stock,
-                           text)
-        candidate.eta_minutes = int(eta_minutes(float(distance), speed))
-        result.append(candidate)
-    result.sort(key=lambda c: (-c.score, c.distance_km, c.technician_id))
+    for negative_score, distance, _id, index, problems in scored[:limit]:
+        technician, position = pool[index], positions[index]
+        result.append(Candidate(
+            technician.id, technician.name, distance, int(eta_minutes(distance, speed)),
+            -negative_score, not (problems & UNAVAILABLE), position.source,
+            loads[technician.id], technician.daily_capacity,
+            _reasons(order, technician, where[position.source], distance, loads[technician.id],
+                     needed, stock, problems, text)))
     return result
 
 
-def _score(order: WorkOrder, technician: Member, where: str, source: str, distance: float,
-           load: int, now: time, needed: dict[str, int], van_stock: VanStock | None,
-           text: dict[str, str]) -> Candidate:
-    reasons = [text["distance"] % {"km": distance, "where": where}]
-    score = 100.0 - distance - PENALTY["per_job"] * load
-    available = True
+#: Problems that make a technician unavailable (the others only lower the score).
+UNAVAILABLE = frozenset({"no_skill", "off_shift", "at_capacity"})
+
+
+def _problems(order: WorkOrder, technician: Member, load: int, now: time, needed: dict[str, int],
+              stock: Mapping[int, Mapping[str, int]] | None) -> frozenset[str]:
+    found = set()
     if order.kind not in technician.skills:
-        score -= PENALTY["no_skill"]
-        available = False
-        reasons.append(text["no_skill"] % {"kind": order.kind})
-    models = [s[6:] for s in technician.skills if s.startswith("model:")]
-    if models and order.product_model not in models:
-        score -= PENALTY["model"]
-        reasons.append(text["model"] % {"model": order.product_model})
+        found.add("no_skill")
+    if technician.models and order.product_model not in technician.models:
+        found.add("model")
     if not on_shift(technician, now):
-        score -= PENALTY["off_shift"]
-        available = False
+        found.add("off_shift")
+    if load >= technician.daily_capacity:
+        found.add("at_capacity")
+    if stock is not None and _missing(needed, stock.get(technician.id, {})):
+        found.add("parts")
+    return frozenset(found)
+
+
+def _missing(needed: dict[str, int], van: Mapping[str, int]) -> list[str]:
+    return [sku for sku, qty in needed.items() if van.get(sku, 0) < qty]
+
+
+def _reasons(order: WorkOrder, technician: Member, where: str, distance: float, load: int,
+             needed: dict[str, int], stock: Mapping[int, Mapping[str, int]] | None,
+             problems: frozenset[str], text: dict[str, str]) -> list[str]:
+    reasons = [text["distance"] % {"km": distance, "where": where}]
+    if "no_skill" in problems:
+        reasons.append(text["no_skill"] % {"kind": order.kind})
+    if "model" in problems:
+        reasons.append(text["model"] % {"model": order.product_model})
+    if "off_shift" in problems:
         reasons.append(text["off_shift"])
     capacity = {"load": load, "cap": technician.daily_capacity}
-    if load >= technician.daily_capacity:
-        score -= PENALTY["at_capacity"]
-        available = False
-        reasons.append(text["at_capacity"] % capacity)
-    else:
-        reasons.append(text["load"] % capacity)
-    if needed and van_stock is not None:
-        stock = van_stock(technician.id)
-        missing = [sku for sku, qty in needed.items() if stock.get(sku, 0) < qty]
-        if missing:
-            score -= PENALTY["parts"]
-            reasons.append(text["van_lacks"] % {"skus": ", ".join(missing)})
-        else:
-            reasons.append(text["van_has"])
-    return Candidate(technician.id, technician.name, round(distance, 3), 0, round(score, 2),
-                     available, source, load, technician.daily_capacity, reasons)
+    reasons.append(text["at_capacity" if "at_capacity" in problems else "load"] % capacity)
+    if stock is not None:
+        missing = _missing(needed, stock.get(technician.id, {}))
+        reasons.append(text["van_lacks"] % {"skus": ", ".join(missing)} if missing
+                       else text["van_has"])
+    return reasons

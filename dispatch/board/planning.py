@@ -18,12 +18,13 @@ from dispatch.board import autoassign, candidates
 from dispatch.board.positions import (
     BUSY,
     JobInHand,
+    fresh_since,
     jobs_in_hand,
     loads_today,
     on_shift,
     position_of,
 )
-from dispatch.board.roster import Member, active_members
+from dispatch.board.roster import Member, Reported, active_members, reported_positions
 from dispatch.errors import DomainError, FieldErrors
 from dispatch.extensions import db
 from dispatch.timeutil import utcnow
@@ -38,15 +39,18 @@ MAP_LIMIT = 500
 def van_stock_lookup() -> candidates.VanStock | None:
     """The inventory's van stock, when the inventory module provides it."""
     try:
-        from inventory.stock import van_stock
+        from inventory.stock import vans_stock
     except ImportError:
         return None
-    return van_stock
+    return vans_stock
 
 
-def rank_candidates(order: WorkOrder, available_only: bool = False) -> list[candidates.Candidate]:
-    ranked = candidates.rank(order, utcnow(), van_stock_lookup())
-    return [c for c in ranked if c.available] if available_only else ranked
+def rank_candidates(order: WorkOrder, available_only: bool = False,
+                    limit: int | None = None) -> list[candidates.Candidate]:
+    if not available_only:
+        return candidates.rank(order, utcnow(), van_stock_lookup(), limit=limit)
+    available = [c for c in candidates.rank(order, utcnow(), van_stock_lookup()) if c.available]
+    return available[:limit]
 
 
 def _loads(day: date, now: datetime) -> dict[int, int]:
@@ -82,10 +86,11 @@ def plan_day(day: date, user: User, order_ids: Iterable[int] | None = None) -> D
               if o.window_start is None or o.window_start.astimezone(settings.timezone()).date() == day]
     technicians = active_members(include_contractors=False)
     loads, in_hand = _loads(day, now), jobs_in_hand()
+    reported = reported_positions(fresh_since(now))
     today = day == now.astimezone(settings.timezone()).date()
     workers = []
     for technician in technicians:
-        start = position_of(technician, now, in_hand) if today else None
+        start = position_of(technician, now, in_hand, reported) if today else None
         workers.append(autoassign.Worker(
             technician.id, start.lat if start else technician.home_lat,
             start.lon if start else technician.home_lon, frozenset(technician.skills),
@@ -148,7 +153,7 @@ def board_data(user: User, bbox: tuple[float, float, float, float] | None = None
         .limit(MAP_LIMIT)).all()
     total_open = db.session.scalar(open_query.with_only_columns(func.count()).order_by(None))
     technicians = active_members()
-    loads, in_hand = loads_today(now), jobs_in_hand()
+    loads, in_hand, reported = loads_today(now), jobs_in_hand(), reported_positions()
     busy = db.session.execute(select(
         WorkOrder.technician_id, WorkOrder.id, WorkOrder.number, WorkOrder.site_lat,
         WorkOrder.site_lon, WorkOrder.status).where(WorkOrder.status.in_(BUSY))
@@ -163,19 +168,21 @@ def board_data(user: User, bbox: tuple[float, float, float, float] | None = None
         "open_total": total_open,
         "queue": queue,
         "points": [dict(row._mapping) for row in points],
-        "technicians": [_technician_row(t, now, in_hand, loads, routes) for t in technicians],
+        "technicians": [_technician_row(t, now, in_hand, reported, loads, routes)
+                        for t in technicians],
     }
 
 
 def _technician_row(technician: Member, now: datetime, in_hand: dict[int, JobInHand],
-                    loads: Mapping[int, int], routes: Mapping[int, list]) -> dict[str, Any]:
-    position = position_of(technician, now, in_hand)
-    age = None
-    if technician.last_seen_at is not None:
-        age = round((now - technician.last_seen_at).total_seconds() / 60, 1)
+                    reported: Mapping[int, Reported], loads: Mapping[int, int],
+                    routes: Mapping[int, list]) -> dict[str, Any]:
+    position = position_of(technician, now, in_hand, reported)
+    last = reported.get(technician.id)
     return {"id": technician.id, "name": technician.name, "lat": position.lat,
             "lon": position.lon, "position_source": position.source,
-            "last_seen_at": technician.last_seen_at, "position_age_minutes": age,
+            "last_seen_at": last.seen_at.isoformat() if last else None,
+            "position_age_minutes": round((now - last.seen_at).total_seconds() / 60, 1)
+            if last else None,
             "load": loads.get(technician.id, 0), "capacity": technician.daily_capacity,
             "on_shift": on_shift(technician, now), "contractor": technician.contractor,
             "route": routes.get(technician.id, [])}

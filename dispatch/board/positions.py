@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
@@ -10,7 +11,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from dispatch import settings
-from dispatch.board.roster import Member
+from dispatch.board.roster import Member, Reported
 from dispatch.extensions import db
 from workorders.models import WorkOrder
 
@@ -25,18 +26,22 @@ class Position:
     age_minutes: float | None
 
 
-def position_of(technician: Member, now: datetime, jobs_in_hand: dict[int, JobInHand]) -> Position:
+def fresh_since(now: datetime) -> datetime:
+    """Reported positions older than this are not trusted (home base is used instead)."""
+    return now - timedelta(minutes=current_app.config["DISPATCH_POSITION_FRESH_MINUTES"])
+
+
+def position_of(technician: Member, now: datetime, jobs_in_hand: dict[int, JobInHand],
+                reported: Mapping[int, Reported]) -> Position:
     """The site of the job in hand (en route / on site), else a fresh reported position, else
     home base."""
     job = jobs_in_hand.get(technician.id)
     if job is not None:
         return Position(job.lat, job.lon, "job", None)
-    fresh = timedelta(minutes=current_app.config["DISPATCH_POSITION_FRESH_MINUTES"])
-    if technician.last_seen_at is not None and technician.last_lat is not None:
-        age = now - technician.last_seen_at
-        if age <= fresh:
-            return Position(technician.last_lat, technician.last_lon,  # type: ignore[arg-type]
-                            "reported", round(age.total_seconds() / 60, 1))
+    last = reported.get(technician.id)
+    if last is not None and last.seen_at >= fresh_since(now):
+        return Position(last.lat, last.lon, "reported",
+                        round((now - last.seen_at).total_seconds() / 60, 1))
     return Position(technician.home_lat, technician.home_lon, "home", None)
 
 

@@ -11,6 +11,8 @@ from workorders.schemas import OrderSummary
 
 class CandidateQuery(Schema):
     available_only = Integer(load_default=0, validate=Range(min=0, max=1))
+    limit = Integer(validate=Range(min=1, max=10_000),
+                    metadata={"description": "only the best N (default: every active technician)"})
 
 
 class CandidateOut(Schema):

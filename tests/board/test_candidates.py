@@ -82,3 +82,22 @@ def test_candidates_need_dispatch_rights(world, crew):
     order_id = _order(world)
     assert world.tech.get(f"/api/v1/workorders/{order_id}/candidates").status_code == 403
     assert world.agent.get(f"/api/v1/workorders/{order_id}/candidates").status_code == 403
+
+
+def test_van_stock_and_limit(world):
+    """The technician whose van holds the order's parts says so; ``limit`` keeps the best N."""
+    for technician in (world.technician, world.other_technician):
+        technician.work_start, technician.work_end = time(0, 0), time(23, 59)
+    db.session.commit()
+    order_id = _order(world)
+    response = world.dispatcher.post(f"/api/v1/workorders/{order_id}/planned-parts",
+                                     json={"items": [{"sku": "RELAY-5P", "qty": 2}]})
+    assert response.status_code == 200, response.get_json()
+    items = world.dispatcher.get(f"/api/v1/workorders/{order_id}/candidates").get_json()["items"]
+    by_id = {c["technician_id"]: c for c in items}
+    assert "all parts in the van" in by_id[world.technician.id]["reasons"]
+    assert any("van lacks RELAY-5P" in r for r in by_id[world.other_technician.id]["reasons"])
+    best = world.dispatcher.get(f"/api/v1/workorders/{order_id}/candidates?limit=1").get_json()
+    assert best["items"] == items[:1]
+    assert world.dispatcher.get(
+        f"/api/v1/workorders/{order_id}/candidates?limit=0").status_code == 422

@@ -2,6 +2,7 @@
 (function () {
   "use strict";
   var REFRESH_MS = 15000;
+  var CANDIDATES_SHOWN = 20;  // the best twenty; the API gives every technician without a limit
   var T = JSON.parse(document.getElementById("board-text").textContent);
   var root = document.querySelector(".board");
   var csrf = document.querySelector("meta[name=csrf-token]").content;
@@ -117,7 +118,7 @@
     var list = document.getElementById("candidate-list");
     list.replaceChildren();
     if (order.status !== "approved") { return; }
-    api("GET", "/api/v1/workorders/" + order.id + "/candidates").then(function (data) {
+    api("GET", "/api/v1/workorders/" + order.id + "/candidates?limit=" + CANDIDATES_SHOWN).then(function (data) {
       data.items.forEach(function (c) {
         var button = el("button", { type: "button", "class": "button" + (c.available ? " primary" : ""),
                                     "data-technician": c.technician_id, text: T.assign });
