@@ -8,6 +8,7 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
+from dispatch import planner_stats
 from dispatch.auth.roles import ROLES
 from dispatch.errors import ValidationFailed
 from dispatch.extensions import db
@@ -47,6 +48,7 @@ def demo_command(password: str) -> None:
 
     summary = load_demo(password)
     db.session.commit()
+    planner_stats.refresh()
     click.echo(summary)
 
 
@@ -65,6 +67,7 @@ def synth_command(orders: int, technicians: int, open_orders: int, seed: int) ->
         click.echo(f"\r{what}: {done:,}/{total:,}", nl=done == total)
 
     summary = generate(orders, technicians, min(open_orders, orders), seed=seed, progress=progress)
+    planner_stats.refresh()
     click.echo(", ".join(f"{value:,} {key}" for key, value in summary.items()))
 
 

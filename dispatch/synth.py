@@ -34,9 +34,13 @@ def _batches(rows: list[dict], table) -> None:
 
 
 def generate(orders: int, technicians: int, open_orders: int, customers: int | None = None,
-             seed: int = 7, progress: Callable[[str, int, int], None] | None = None) -> dict[str, int]:
+             seed: int = 7, progress: Callable[[str, int, int], None] | None = None,
+             in_hand: int | None = None) -> dict[str, int]:
     """Add ``technicians`` technicians and ``orders`` orders, ``open_orders`` of them still
-    open (new or approved, unassigned); the rest completed or closed over the past year."""
+    open (new or approved, unassigned), ``in_hand`` (default: two per technician) assigned,
+    en route or on site today; the rest completed or closed over the past year."""
+    busy = min(orders - open_orders, technicians * 2 if in_hand is None else in_hand) \
+        if technicians else 0
     rng = random.Random(seed)
     say = progress or (lambda what, done, total: None)
     base = (db.session.scalar(select(func.max(User.id))) or 0) + 1
@@ -80,6 +84,7 @@ def generate(orders: int, technicians: int, open_orders: int, customers: int | N
         oid = first_order + i
         customer = rng.randrange(customer_count)
         is_open = i >= orders - open_orders
+        is_busy = not is_open and i >= orders - open_orders - busy
         created = now - timedelta(minutes=rng.randrange(60, 60 * 24 * 365)) if not is_open \
             else now - timedelta(minutes=rng.randrange(1, 60 * 24 * 3))
         row = {
@@ -96,7 +101,13 @@ def generate(orders: int, technicians: int, open_orders: int, customers: int | N
         }
         if row["status"] != "new":
             row.update(approved_by_id=owner, approved_at=created + timedelta(minutes=10))
-        if not is_open:
+        if is_busy:
+            status = rng.choice(("assigned", "assigned", "en_route", "on_site"))
+            row.update(status=status, technician_id=tech_ids[i % len(tech_ids)],
+                       created_at=now - timedelta(hours=5), assigned_at=now - timedelta(hours=4),
+                       on_site_at=now - timedelta(minutes=30) if status == "on_site" else None,
+                       resolution="")
+        elif not is_open:
             on_site = created + timedelta(minutes=rng.randrange(30, 600))
             row.update(technician_id=rng.choice(tech_ids), assigned_at=created + timedelta(minutes=20),
                        on_site_at=on_site, completed_at=on_site + timedelta(minutes=rng.randrange(15, 120)),
@@ -111,7 +122,8 @@ def generate(orders: int, technicians: int, open_orders: int, customers: int | N
     say("orders", orders, orders)
     _advance_sequences(("users", "technicians", "customers", "vehicles", "work_orders"))
     db.session.commit()
-    return {"technicians": technicians, "customers": customer_count, "orders": orders}
+    return {"technicians": technicians, "customers": customer_count, "orders": orders,
+            "in_hand": busy}
 
 
 def _advance_sequences(tables: tuple[str, ...]) -> None:

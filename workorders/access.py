@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select, text
 
 from dispatch.auth.models import User
 from dispatch.auth.roles import STAFF
@@ -29,6 +29,21 @@ def visible_orders(user: User) -> Select[tuple[WorkOrder]]:
     if technician is None or not user.can("order.view"):
         return query.where(False)  # type: ignore[arg-type]
     return query.where(WorkOrder.technician_id == technician.id)
+
+
+def count_visible(user: User, *criteria: Any) -> int:
+    """How many orders matching ``criteria`` ``user`` may see.
+
+    For staff kept from secret customers: all matching orders less the secret customers' ones,
+    two narrow counts that use the indexes, rather than a join over every matching order.
+    """
+    if user.roles & STAFF and not user.can("customer.view_secret"):
+        matching = select(func.count()).select_from(WorkOrder).where(*criteria)
+        secret_customers = select(Customer.id).where(text("customers.confidentiality = 'secret'"))
+        secret = matching.where(WorkOrder.customer_id.in_(secret_customers))
+        return (db.session.scalar(matching) or 0) - (db.session.scalar(secret) or 0)
+    return db.session.scalar(visible_orders(user).where(*criteria).with_only_columns(
+        func.count(), maintain_column_froms=True).order_by(None)) or 0
 
 
 def get_order(order_id: int, user: User, *, for_update: bool = False) -> WorkOrder:

@@ -79,8 +79,9 @@ def rank(order: WorkOrder, now: datetime, van_stock: VanStock | None = None,
     needed = _parts_needed(order)
     stock = van_stock([t.id for t in pool]) if needed and van_stock is not None else None
     scored = []
+    kind, model = order.kind, order.product_model  # read once: ORM attributes are not free
     for index, technician in enumerate(pool):
-        problems = _problems(order, technician, loads[technician.id], local_time, needed, stock)
+        problems = _problems(kind, model, technician, loads[technician.id], local_time, needed, stock)
         score = 100.0 - float(km[index]) - PENALTY["per_job"] * loads[technician.id] \
             - sum(PENALTY[p] for p in problems)
         scored.append((-round(score, 2), round(float(km[index]), 3), technician.id, index, problems))
@@ -104,12 +105,12 @@ def rank(order: WorkOrder, now: datetime, van_stock: VanStock | None = None,
 UNAVAILABLE = frozenset({"no_skill", "off_shift", "at_capacity"})
 
 
-def _problems(order: WorkOrder, technician: Member, load: int, now: time, needed: dict[str, int],
-              stock: Mapping[int, Mapping[str, int]] | None) -> frozenset[str]:
+def _problems(kind: str, model: str | None, technician: Member, load: int, now: time,
+              needed: dict[str, int], stock: Mapping[int, Mapping[str, int]] | None) -> frozenset[str]:
     found = set()
-    if order.kind not in technician.skills:
+    if kind not in technician.skills:
         found.add("no_skill")
-    if technician.models and order.product_model not in technician.models:
+    if technician.models and model not in technician.models:
         found.add("model")
     if not on_shift(technician, now):
         found.add("off_shift")

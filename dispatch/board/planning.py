@@ -16,7 +16,6 @@ from dispatch import settings
 from dispatch.auth.models import User
 from dispatch.board import autoassign, candidates
 from dispatch.board.positions import (
-    BUSY,
     JobInHand,
     fresh_since,
     jobs_in_hand,
@@ -29,8 +28,8 @@ from dispatch.errors import DomainError, FieldErrors
 from dispatch.extensions import db
 from dispatch.timeutil import utcnow
 from workorders import assignment
-from workorders.access import get_order, visible_orders
-from workorders.models import WorkOrder
+from workorders.access import count_visible, get_order, visible_orders
+from workorders.models import WorkOrder, in_hands, unassigned_open
 
 QUEUE_SIZE = 50
 MAP_LIMIT = 500
@@ -137,8 +136,7 @@ def board_data(user: User, bbox: tuple[float, float, float, float] | None = None
     points on the map (within ``bbox`` when given), technicians with position, load and the
     route of their jobs in hand."""
     now = utcnow()
-    open_query = visible_orders(user).where(WorkOrder.status.in_(("new", "approved")),
-                                            WorkOrder.technician_id.is_(None))
+    open_query = visible_orders(user).where(unassigned_open())
     queue = db.session.scalars(open_query.options(
         joinedload(WorkOrder.customer), joinedload(WorkOrder.vehicle)).order_by(
         WorkOrder.priority.desc(), WorkOrder.created_at).limit(QUEUE_SIZE)).all()
@@ -151,12 +149,12 @@ def board_data(user: User, bbox: tuple[float, float, float, float] | None = None
         WorkOrder.id, WorkOrder.number, WorkOrder.site_lat, WorkOrder.site_lon, WorkOrder.priority,
         WorkOrder.status).order_by(WorkOrder.priority.desc(), WorkOrder.created_at)
         .limit(MAP_LIMIT)).all()
-    total_open = db.session.scalar(open_query.with_only_columns(func.count()).order_by(None))
+    total_open = count_visible(user, unassigned_open())
     technicians = active_members()
     loads, in_hand, reported = loads_today(now), jobs_in_hand(), reported_positions()
     busy = db.session.execute(select(
         WorkOrder.technician_id, WorkOrder.id, WorkOrder.number, WorkOrder.site_lat,
-        WorkOrder.site_lon, WorkOrder.status).where(WorkOrder.status.in_(BUSY))
+        WorkOrder.site_lon, WorkOrder.status).where(in_hands())
         .order_by(WorkOrder.technician_id, WorkOrder.route_position.nullslast(), WorkOrder.id)).all()
     routes: dict[int, list[dict[str, Any]]] = {}
     for row in busy:

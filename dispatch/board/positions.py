@@ -13,9 +13,7 @@ from sqlalchemy import func, select
 from dispatch import settings
 from dispatch.board.roster import Member, Reported
 from dispatch.extensions import db
-from workorders.models import WorkOrder
-
-BUSY = ("assigned", "en_route", "on_site")
+from workorders.models import WorkOrder, in_hands
 
 
 @dataclass(frozen=True)
@@ -56,7 +54,7 @@ def jobs_in_hand() -> dict[int, JobInHand]:
     """Per technician, the site of the order they are driving to or working on."""
     rows = db.session.execute(
         select(WorkOrder.technician_id, WorkOrder.id, WorkOrder.site_lat, WorkOrder.site_lon)
-        .where(WorkOrder.status.in_(("en_route", "on_site")), WorkOrder.site_lat.is_not(None))
+        .where(in_hands(), WorkOrder.status.in_(("en_route", "on_site")), WorkOrder.site_lat.is_not(None))
         .order_by(WorkOrder.on_site_at.desc().nullslast()))
     found: dict[int, JobInHand] = {}
     for technician_id, order_id, lat, lon in rows:
@@ -74,8 +72,8 @@ def loads_today(now: datetime) -> Counter[int]:
     """Orders per technician today: in hand or assigned, plus those completed today (two
     indexed counts rather than one OR that scans every order)."""
     start, end = day_bounds(now)
-    busy = select(WorkOrder.technician_id, func.count()).where(
-        WorkOrder.status.in_(BUSY)).group_by(WorkOrder.technician_id)
+    busy = select(WorkOrder.technician_id, func.count()).where(in_hands()).group_by(
+        WorkOrder.technician_id)
     done = select(WorkOrder.technician_id, func.count()).where(
         WorkOrder.completed_at >= start, WorkOrder.completed_at < end,
         WorkOrder.technician_id.is_not(None)).group_by(WorkOrder.technician_id)

@@ -21,6 +21,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import event, or_, select
 from sqlalchemy.orm import Session
 
+from dispatch import planner_stats
 from dispatch.errors import Conflict, NotFound
 from dispatch.extensions import db
 from dispatch.jobs import queues
@@ -92,6 +93,7 @@ def sweep() -> dict[str, int]:
     whose worker died (running with a stale heartbeat). Safe any time: jobs are idempotent."""
     for periodic in PERIODIC:
         periodic()
+    planner_stats.refresh_when_due()
     now = utcnow()
     stale_running = [job for job in db.session.scalars(select(Job).where(Job.status == "running"))
                      if now - job.updated_at > stale_after(job)]

@@ -1,4 +1,5 @@
-"""Board: cache versions (roster), the unassigned-queue index
+"""Board: cache versions (roster), partial indexes for the unassigned queue, orders in hand and
+secret customers
 
 Revision ID: 0009
 Revises: 0008
@@ -16,6 +17,8 @@ branch_labels = None
 depends_on = None
 
 OPEN_QUEUE = sa.text("technician_id IS NULL AND status IN ('new', 'approved')")
+BUSY = sa.text("status IN ('assigned', 'en_route', 'on_site')")
+SECRET = sa.text("confidentiality = 'secret'")
 
 
 def upgrade():
@@ -28,8 +31,14 @@ def upgrade():
     op.create_index('ix_work_orders_open_queue', 'work_orders',
                     [sa.text('priority DESC'), 'created_at'], unique=False,
                     sqlite_where=OPEN_QUEUE, postgresql_where=OPEN_QUEUE)
+    op.create_index('ix_work_orders_in_hands', 'work_orders', ['technician_id'], unique=False,
+                    sqlite_where=BUSY, postgresql_where=BUSY)
+    op.create_index('ix_customers_secret', 'customers', ['id'], unique=False,
+                    sqlite_where=SECRET, postgresql_where=SECRET)
 
 
 def downgrade():
+    op.drop_index('ix_customers_secret', table_name='customers')
+    op.drop_index('ix_work_orders_in_hands', table_name='work_orders')
     op.drop_index('ix_work_orders_open_queue', table_name='work_orders')
     op.drop_table('cache_versions')

@@ -14,6 +14,7 @@ from dispatch.board import autoassign
 from dispatch.board.routes import Stop, nearest_neighbour, route_km, solve_route
 from dispatch.extensions import db
 from dispatch.geo.distance import distance_matrix
+from dispatch.registry.models import Customer
 from tests.world import repair_request
 from workorders.models import WorkOrder
 
@@ -135,3 +136,20 @@ def test_board_data_lists_queue_urgent_first(world):
     assert data["open_total"] == 2 and len(data["technicians"]) == 2
     assert world.dispatcher.get("/api/v1/dispatch/board?bbox=1,2,3").status_code == 422
     assert world.agent.get("/api/v1/dispatch/board").status_code == 403
+
+
+def test_board_counts_and_shows_only_what_the_user_may_see(world, make_user, api_as):
+    """A secret customer's orders (R18) are in a manager's board count, not a dispatcher's."""
+    world.agent.post("/api/v1/workorders", json=repair_request(world))
+    secret = Customer(name="保密客户", contact_name="赵", phone="+8613900139000", address="杭州",
+                      confidentiality="secret")
+    db.session.add(secret)
+    db.session.commit()
+    hidden = world.manager.post("/api/v1/workorders", json={
+        **repair_request(world), "customer_id": secret.id, "plate": "浙B54321"}).get_json()
+    dispatcher = world.dispatcher.get("/api/v1/dispatch/board").get_json()
+    assert dispatcher["open_total"] == 1
+    assert hidden["id"] not in [o["id"] for o in dispatcher["queue"]]
+    assert hidden["id"] not in [p["id"] for p in dispatcher["points"]]
+    boss = api_as(make_user("manager", "dispatcher")).get("/api/v1/dispatch/board").get_json()
+    assert boss["open_total"] == 2 and hidden["id"] in [o["id"] for o in boss["queue"]]
