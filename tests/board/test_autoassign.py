@@ -153,3 +153,16 @@ def test_board_counts_and_shows_only_what_the_user_may_see(world, make_user, api
     assert hidden["id"] not in [p["id"] for p in dispatcher["points"]]
     boss = api_as(make_user("manager", "dispatcher")).get("/api/v1/dispatch/board").get_json()
     assert boss["open_total"] == 2 and hidden["id"] in [o["id"] for o in boss["queue"]]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_routes_reach_the_shortest_tour(app, seed):
+    """On random 7-stop days the solver's tour is the shortest of all 5,040 orders."""
+    rng = np.random.default_rng(seed)
+    start = (30.27 + rng.uniform(-.2, .2), 120.16 + rng.uniform(-.2, .2))
+    stops = [Stop(i, 30.27 + rng.uniform(-.2, .2), 120.16 + rng.uniform(-.2, .2)) for i in range(7)]
+    km = distance_matrix([start, *[(s.lat, s.lon) for s in stops]],
+                         [start, *[(s.lat, s.lon) for s in stops]])
+    shortest = min(km[0, tour[0]] + sum(km[a, b] for a, b in itertools.pairwise(tour)) + km[tour[-1], 0]
+                   for tour in itertools.permutations(range(1, 8)))
+    assert solve_route(start, stops, (0, 86_399), 30, 10, 2).km == pytest.approx(shortest, rel=1e-9)
