@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -99,6 +100,7 @@ class Submission:
     replayed: bool = False
     answer: dict | None = None
     errors: list[str] = field(default_factory=list)
+    error_times: list[float] = field(default_factory=list)  # time.monotonic() of each
 
     @property
     def acknowledged(self) -> bool:
@@ -111,9 +113,11 @@ class Submission:
             status, answer, replayed = post(base_url, self.path, self.body, token, self.key)
         except TRANSIENT as exc:
             self.errors.append(type(exc).__name__)
+            self.error_times.append(time.monotonic())
             return False
         if status >= 500:
             self.errors.append(str(status))
+            self.error_times.append(time.monotonic())
             return False
         self.status, self.answer, self.replayed = status, answer, replayed
         return True
