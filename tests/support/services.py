@@ -58,6 +58,12 @@ class RedisServer:
             self.process.wait(timeout=10)
             self.process = None
 
+    def restart(self, down_for: float = 0.0) -> None:
+        """Stop (everything in it is lost: nothing is kept on disk), wait, start on the same port."""
+        self.stop()
+        time.sleep(down_for)
+        self.start()
+
 
 def worker_env(database_url: str, redis_url: str, files: str, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
@@ -66,26 +72,36 @@ def worker_env(database_url: str, redis_url: str, files: str, **extra: str) -> d
     return env
 
 
-def start_worker(env: dict[str, str], *args: str, script: str | None = None) -> subprocess.Popen:
-    """``flask --app dispatch worker`` (or a test script) as a separate process."""
+def start_worker(env: dict[str, str], *args: str, script: str | None = None,
+                 new_session: bool = False) -> subprocess.Popen:
+    """``flask --app dispatch worker`` (or a test script) as a separate process (with
+    ``new_session``, in its own process group: stop it with :func:`kill_group`)."""
     command = [sys.executable, script] if script else [
         sys.executable, "-m", "flask", "--app", "dispatch", "worker"]
     return subprocess.Popen([*command, *args], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+                            stderr=subprocess.STDOUT, text=True, start_new_session=new_session)
 
 
 def kill_group(process: subprocess.Popen | None, sig: int = signal.SIGKILL, timeout: float = 10) -> None:
-    """Signal a process started with ``start_new_session=True`` and everything it started."""
+    """Signal a process and, when it leads its own group (``start_new_session=True``),
+    everything it started; wait for it and close its pipes."""
     if process is None:
         return
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, sig)
-    try:
-        process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
+
+    def send(signum: int) -> None:
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=timeout)
+            if os.getpgid(process.pid) == process.pid:
+                os.killpg(process.pid, signum)
+            else:
+                process.send_signal(signum)
+
+    if process.poll() is None:
+        send(sig)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            send(signal.SIGKILL)
+            process.wait(timeout=timeout)
     for stream in (process.stdin, process.stdout, process.stderr):
         if stream is not None:
             with contextlib.suppress(OSError):
