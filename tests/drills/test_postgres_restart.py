@@ -34,7 +34,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 TABLETS = 6
 UPLOADS = 12  # per tablet
 RESTARTS = 2
-RECOVERY_S = 2.0  # an error later than this after PostgreSQL is back means no recovery
+RECOVERY_S = 3.0  # an error later than this after PostgreSQL is back means no recovery
 
 
 @pytest.fixture
