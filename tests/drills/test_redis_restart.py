@@ -45,7 +45,8 @@ def rq_workers(tmp_path):
 
     def make(env: dict[str, str], count: int) -> list:
         for _ in range(count):
-            started.append(start_worker(env, "--sweep-interval", "0", new_session=True))
+            started.append(start_worker(env, "--sweep-interval", "0", new_session=True,
+                                        log_path=tmp_path / f"worker-{len(started)}.log"))
         return started
 
     yield make
@@ -63,6 +64,17 @@ def _wait_for_workers(url: str, count: int, processes: list, timeout: float = 60
             time.sleep(0.1)
     finally:
         connection.close()
+
+
+def _wait_for_a_running_job(order_ids: list[int], timeout: float = 30) -> int:
+    """Wait until a worker is building one of these orders' documents; how many are running."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        running = sum(job.status == "running" for job in _documents(order_ids))
+        if running:
+            return running
+        time.sleep(0.02)
+    pytest.fail("no worker started on the first order's documents")
 
 
 def _settled(order_ids: list[int], url: str, timeout: float = 20) -> int:
@@ -97,7 +109,7 @@ def _documents(order_ids: list[int]) -> list[Job]:
 
 
 def test_redis_restart_during_completions_documents_once_each(
-        postgresql_only, app, world, redis_server, servers, rq_workers, monkeypatch):
+        postgresql_only, app, world, redis_server, servers, rq_workers, monkeypatch, tmp_path):
     env = app_env(app, redis_server.url)
     workers = rq_workers(env, WORKERS)
     server = servers(env)
@@ -116,18 +128,27 @@ def test_redis_restart_during_completions_documents_once_each(
         submissions[index].send(server.url, token)  # one attempt: Redis must not make it fail
         windows[index] = (began, time.monotonic())
 
-    # one completion every 0.25 s; Redis goes away at 0.5 s for DOWN_S
-    clients = [threading.Thread(target=tablet, args=(i, i * 0.25)) for i in range(ORDERS)]
-    for client in clients:
+    # The first completion's documents go to the workers; as soon as one is being built, Redis
+    # goes away for DOWN_S (the worker finishes it without Redis) while the other completions
+    # arrive, 0.25 s apart.
+    first = threading.Thread(target=tablet, args=(0, 0.0))
+    first.start()
+    first.join(timeout=30)
+    busy_at_restart = _wait_for_a_running_job(order_ids[:1])
+    clients = [first] + [threading.Thread(target=tablet, args=(i, (i - 1) * 0.25))
+                         for i in range(1, ORDERS)]
+    for client in clients[1:]:
         client.start()
-    time.sleep(0.5)
     down_at = time.monotonic()
     redis_server.restart(down_for=DOWN_S)
     back_at = time.monotonic()
     for client in clients:
         client.join(timeout=30)
 
-    assert all(worker.poll() is None for worker in workers), "an RQ worker died with Redis"
+    logs = sorted(tmp_path.glob("worker-*.log"))
+    dead = [log.read_text()[-3000:] for worker, log in zip(workers, logs, strict=True)
+            if worker.poll() is not None]
+    assert not dead, f"an RQ worker died with Redis:\n{dead[0] if dead else ''}"
     stranded = _settled(order_ids, redis_server.url)  # queued in the database, unknown to Redis
     app.config["REDIS_URL"] = redis_server.url
     app.extensions.pop("dispatch_redis", None)
@@ -158,7 +179,9 @@ def test_redis_restart_during_completions_documents_once_each(
     during = sum(1 for began, ended in windows.values() if began < back_at and ended > down_at)
     drill_figure("redis-restart", attempts=sum(s.attempts for s in submissions),
                  applied=completed, lost=lost, doubled=doubled, documents=len(done),
-                 completions_during_outage=during, stranded_by_restart=stranded,
+                 completions_during_outage=during, jobs_running_at_restart=busy_at_restart,
+                 stranded_by_restart=stranded, worker_restarts=sum(
+                     log.read_text().count("starting it again") for log in logs),
                  relayed_by_sweep=relayed,
                  slowest_completion_s=round(max(end - began for began, end in windows.values()), 2))
     refused = [(s.status, s.errors, s.answer) for s in submissions if s.status != 200]

@@ -73,13 +73,19 @@ def worker_env(database_url: str, redis_url: str, files: str, **extra: str) -> d
 
 
 def start_worker(env: dict[str, str], *args: str, script: str | None = None,
-                 new_session: bool = False) -> subprocess.Popen:
-    """``flask --app dispatch worker`` (or a test script) as a separate process (with
-    ``new_session``, in its own process group: stop it with :func:`kill_group`)."""
+                 new_session: bool = False, log_path: Path | None = None) -> subprocess.Popen:
+    """``flask --app dispatch worker`` (or a test script) as a separate process; its output is
+    piped, or written to ``log_path`` (for a long-running worker nobody reads). With
+    ``new_session`` it gets its own process group: stop it with :func:`kill_group`."""
     command = [sys.executable, script] if script else [
         sys.executable, "-m", "flask", "--app", "dispatch", "worker"]
-    return subprocess.Popen([*command, *args], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=new_session)
+    log = open(log_path, "a") if log_path else subprocess.PIPE  # noqa: SIM115
+    try:
+        return subprocess.Popen([*command, *args], cwd=ROOT, env=env, stdout=log,
+                                stderr=subprocess.STDOUT, text=True, start_new_session=new_session)
+    finally:
+        if log_path:
+            log.close()  # type: ignore[union-attr]
 
 
 def kill_group(process: subprocess.Popen | None, sig: int = signal.SIGKILL, timeout: float = 10) -> None:
@@ -216,9 +222,10 @@ class Gunicorn:
         """SIGKILL the master and its workers (no graceful anything); returns once all are gone."""
         self._signal(signal.SIGKILL, 10)
 
-    def stop(self) -> None:
-        """Stop the serving gunicorn (SIGTERM, then SIGKILL) and the standby."""
-        self._signal(signal.SIGTERM, 10)
+    def stop(self, graceful: bool = True) -> None:
+        """Stop the serving gunicorn (SIGTERM, then SIGKILL; at once unless ``graceful``) and
+        the standby."""
+        self._signal(signal.SIGTERM if graceful else signal.SIGKILL, 10)
         kill_group(self.standby)
         self.standby = None
 
