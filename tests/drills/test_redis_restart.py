@@ -1,10 +1,12 @@
 """Drill: Redis restarted (everything in it lost) while completions are in flight, with real RQ
 workers (``flask --app dispatch worker``) building the documents.
 
-Completions must never fail because of Redis: the outbox rows commit with the completion and an
-enqueue that fails leaves them ``queued``. Once Redis is back, the relay sweep hands RQ what it
-lost and the workers build every document exactly once (one job row per document, one attempt,
-one invoice per order).
+Redis goes away while a worker is building a document (it finishes without Redis: RQ's worker
+quits then, and ``flask --app dispatch worker`` must start it again) and while further
+completions arrive. Completions must never fail because of Redis: the outbox rows commit with
+the completion and an enqueue that fails leaves them ``queued``. Once Redis is back, the relay
+sweep hands RQ what it lost and the workers build every document exactly once (one job row per
+document, one attempt, one invoice per order).
 """
 
 from __future__ import annotations
