@@ -3,18 +3,28 @@
 It runs jobs in its own process without forking per job (RQ's ``SimpleWorker``), so what is
 expensive to set up — fonts, templates, the database pool — is loaded once; each job still gets
 a fresh database session. Run several of these (on as many machines) to scale out.
+
+RQ waits for Redis while it blocks on the queue, but quits when Redis goes away at any other
+moment (e.g. while it finishes a job: found by the Redis-restart drill). The job's own row is
+already settled then (or the sweep requeues it), so the command simply starts a new RQ worker
+once Redis answers again, until it is asked to stop.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from redis import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from rq import SimpleWorker
+from rq.exceptions import StopRequested
 
 from dispatch.extensions import db
 from dispatch.jobs import outbox, queues
@@ -22,10 +32,18 @@ from dispatch.jobs import outbox, queues
 log = logging.getLogger(__name__)
 #: Functions run once when a worker starts (e.g. registering PDF fonts).
 PRELOAD: list[Callable[[], None]] = []
+#: Seconds between attempts to reach Redis again after RQ's worker quit on a lost connection.
+RECONNECT_SECONDS = 1.0
 
 
 class AppWorker(SimpleWorker):
     """Runs each job in the worker's app context with a clean session."""
+
+    stop_signalled = False
+
+    def request_stop(self, signum, frame):  # type: ignore[no-untyped-def]
+        self.stop_signalled = True  # SIGTERM/SIGINT: do not start again (see run_worker)
+        return super().request_stop(signum, frame)
 
     def work(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         for preload in PRELOAD:  # fonts and the like, once per worker rather than per job
@@ -70,10 +88,38 @@ def worker_command(names: tuple[str, ...], burst: bool, sweep_interval: float) -
         threading.Thread(target=_sweep_forever, args=(app, sweep_interval, stop),
                          daemon=True).start()
     try:
-        AppWorker([queues.queue(name, connection) for name in names],
-                  connection=connection).work(burst=burst)
+        run_worker(connection, names, burst)
     finally:
         stop.set()
+
+
+def run_worker(connection: Redis, names: tuple[str, ...], burst: bool) -> None:
+    """Work the queues until asked to stop (or, in burst mode, until they are empty), starting
+    RQ's worker again whenever it quits because Redis went away."""
+    while True:
+        worker = AppWorker([queues.queue(name, connection) for name in names],
+                           connection=connection)
+        try:
+            worker.work(burst=burst)
+        except (RedisConnectionError, RedisTimeoutError) as exc:  # raised by RQ's teardown
+            log.warning("RQ worker lost Redis: %s", exc)
+        if burst or worker.stop_signalled:
+            return
+        try:
+            while not worker.stop_signalled and not _redis_answers(connection):
+                time.sleep(RECONNECT_SECONDS)
+        except (StopRequested, RedisConnectionError, RedisTimeoutError):
+            return  # a stop signal while waiting (RQ's handler may itself fail to reach Redis)
+        if worker.stop_signalled:
+            return
+        log.warning("RQ worker stopped without being asked to; starting it again")
+
+
+def _redis_answers(connection: Redis) -> bool:
+    try:
+        return bool(connection.ping())
+    except (RedisConnectionError, RedisTimeoutError):
+        return False
 
 
 @click.command("sweep-jobs")

@@ -1,6 +1,7 @@
 """Documents through real Redis and real ``rq`` worker processes, with the fault drills of
-issue 6: a worker killed mid-job, Redis down during a completion, four workers issuing
-invoices concurrently on PostgreSQL."""
+issue 6: a worker killed mid-job (its figure line is one of issue 11's drills, beside
+``tests/drills/``), Redis down during a completion, four workers issuing invoices concurrently
+on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import signal
 import time
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -18,6 +20,7 @@ from dispatch.jobs import outbox
 from dispatch.jobs.models import Job
 from dispatch.timeutil import utcnow
 from tests.documents.conftest import complete_repair_with_swap, pdf_text
+from tests.support.figures import drill_figure
 from tests.support.services import ROOT, RedisServer, start_worker, worker_env
 from workorders.invoices import Invoice
 from workorders.models import WorkOrder
@@ -91,10 +94,16 @@ def test_worker_killed_mid_job_then_sweep_gives_each_document_once(rq_app, world
     _burst(rq_app, DISPATCH_JOB_STALE_SECONDS="1")
     assert _statuses(order_id) == {"service_sheet": "done", "invoice_pdf": "done",
                                    "return_tag": "done"}
-    keys = db.session.scalars(select(Job.dedupe_key).where(Job.order_id == order_id)).all()
+    jobs = db.session.scalars(select(Job).where(Job.order_id == order_id)).all()
+    keys = [job.dedupe_key for job in jobs]
+    stored = {job.result_path for job in jobs if job.status == "done" and job.result_path}
+    files = list((Path(rq_app.config["FILE_STORAGE"]) / "documents").rglob("*.pdf"))
+    lost = 3 - len(stored)
+    doubled = (len(keys) - len(set(keys))) + max(0, len(files) - len(stored))
+    drill_figure("worker-kill", attempts=sum(job.attempts for job in jobs), applied=len(stored),
+                 lost=lost, doubled=doubled, killed_mid_job=1)
     assert len(keys) == len(set(keys)) == 3
-    print(f"\nkill drill: attempts={db.session.scalar(select(func.sum(Job.attempts)))}, "
-          f"documents=3, lost=0, doubled=0")
+    assert lost == 0 and doubled == 0, files
 
 
 def test_redis_down_during_completion_documents_appear_when_back(rq_app, world, redis_server,
