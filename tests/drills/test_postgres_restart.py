@@ -34,7 +34,8 @@ pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 TABLETS = 6
 UPLOADS = 12  # per tablet
 RESTARTS = 2
-RECOVERY_S = 3.0  # an error later than this after PostgreSQL is back means no recovery
+RECOVERY_S = 10.0  # an error later than this after PostgreSQL is back means no recovery (generous: a
+#                   loaded 2-core CI machine can take seconds to re-establish connections)
 
 
 @pytest.fixture
