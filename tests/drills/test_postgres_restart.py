@@ -34,8 +34,9 @@ pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 TABLETS = 6
 UPLOADS = 12  # per tablet
 RESTARTS = 2
-RECOVERY_S = 10.0  # an error later than this after PostgreSQL is back means no recovery (generous: a
-#                   loaded 2-core CI machine can take seconds to re-establish connections)
+# An error later than this after PostgreSQL is back means no recovery (generous: a loaded
+# 2-core machine can take seconds to reconnect every gunicorn worker).
+RECOVERY_S = 10.0
 
 
 @pytest.fixture
