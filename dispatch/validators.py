@@ -120,6 +120,17 @@ def parse_date(raw: object) -> date:
     return value
 
 
+def parse_month(raw: object) -> tuple[int, int]:
+    """A calendar month ``YYYY-MM`` between 1990 and 2100, as ``(year, month)``."""
+    match = re.fullmatch(r"(\d{4})-(\d{2})", str(raw or "").strip())
+    if not match or not 1 <= int(match[2]) <= 12:
+        raise ValueError(_l("Enter a month as YYYY-MM."))
+    year, month = int(match[1]), int(match[2])
+    if not 1990 <= year <= 2100:
+        raise ValueError(_l("The date is out of range."))
+    return year, month
+
+
 def validate_latlon(lat: object, lon: object) -> tuple[float, float] | None:
     """Both or neither; latitude −90…90, longitude −180…180."""
     if lat in (None, "") and lon in (None, ""):
