@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 import warnings
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -27,9 +28,9 @@ from tests.world import order_on_site, repair_request
 
 pytestmark = pytest.mark.slow
 
-#: Examples per operation: many where the role may call it (the input reaches the services),
-#: a couple where it may not (refused before the input is read; the access matrix covers the
-#: rest). With ~85 operations × 7 roles this keeps the module within a minute per pass.
+#: Examples per operation: several where the role may call it (the input reaches the services),
+#: one where it may not (refused before the input is read; the access matrix covers the rest).
+#: With ~85 operations × 7 roles this keeps the module well within a minute per pass.
 EXAMPLES_ALLOWED = 4
 EXAMPLES_REFUSED = 1
 
@@ -37,6 +38,7 @@ EXAMPLES_REFUSED = 1
 def _settings(examples: int) -> settings:
     return settings(max_examples=examples, deadline=None, derandomize=True, database=None,
                     phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+
 
 ERROR_KEYS = {"code", "message", "fields"}
 
@@ -144,11 +146,13 @@ def _allowed(app, operation, role: str) -> bool:
         (not roles or role in roles)
 
 
-def _fuzz(operation, strategy, examples, client, app, headers, failures: list[str], seen: set) -> None:
+def _fuzz(operation, strategy, examples, client, app, headers, failures: list[str], seen: set,
+          statuses: Counter) -> None:
     @_settings(examples)
     @given(case=strategy)
     def fuzz(case):
         response = case.call(session=client, headers=headers, app=app)
+        statuses[operation.label, response.status_code // 100] += 1
         problem = error_format_problem(response)
         if problem and (operation.label, problem) not in seen:
             seen.add((operation.label, problem))
@@ -165,11 +169,16 @@ def test_no_server_error_and_json_errors_for_any_input(role, app, client, world,
     headers = {"Authorization": f"Bearer {_token(client, world, make_user, role)}"}
     failures: list[str] = []
     seen: set[str] = set()
+    statuses: Counter = Counter()
 
+    assert len(operations) >= 80  # the whole API, not an empty document
     for operation in operations:
         examples = EXAMPLES_ALLOWED if _allowed(app, operation, role) else EXAMPLES_REFUSED
-        _fuzz(operation, _strategy(operation, known), examples, client, app, headers, failures, seen)
+        _fuzz(operation, _strategy(operation, known), examples, client, app, headers, failures, seen,
+              statuses)
 
+    assert {label for label, _status in statuses} == {op.label for op in operations}
+    assert sum(n for (_label, status), n in statuses.items() if status == 2) >= 5, statuses
     assert not failures, f"{len(failures)} contract breaks as {role}:\n" + "\n".join(failures)
 
 
