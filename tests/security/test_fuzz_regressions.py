@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from sqlalchemy import func, select
 
 from dispatch.extensions import db
@@ -31,18 +30,16 @@ def raw_json(api, path, body):
     return api.post(path, data=json.dumps(body), headers={"Content-Type": "application/json"})
 
 
-@pytest.mark.parametrize("month", ["0000-01", "0001-01", "9999-12", "1989-12", "2024-13", "24-01"])
-def test_month_out_of_range_is_a_field_error_not_a_crash(world, month):
-    assert "month" in _fields(world.manager.get(f"/api/v1/care/stats?month={month}"))
-    assert "month" in _fields(world.manager.get(f"/api/v1/incentives?month={month}"))
+def test_month_out_of_range_is_a_field_error_not_a_crash(api_as):
+    manager = api_as("manager")
+    for month in ("0000-01", "0001-01", "9999-12", "1989-12", "2024-13", "24-01"):
+        assert "month" in _fields(manager.get(f"/api/v1/care/stats?month={month}")), month
+        assert "month" in _fields(manager.get(f"/api/v1/incentives?month={month}")), month
+    assert manager.get("/api/v1/care/stats?month=2026-01").status_code == 200
+    assert manager.get("/api/v1/incentives?month=2100-12").status_code == 200
 
 
-def test_month_in_range_still_works(world):
-    assert world.manager.get("/api/v1/care/stats?month=2026-01").status_code == 200
-    assert world.manager.get("/api/v1/incentives?month=2100-12").status_code == 200
-
-
-def test_month_pages_answer_404_for_a_month_out_of_range(world, login, make_user):
+def test_month_pages_answer_404_for_a_month_out_of_range(login, make_user):
     browser = login(make_user("manager"))
     for url in ("/care/stats?month=9999-12", "/care/stats.pdf?month=0001-01",
                 "/incentives/?month=9999-12", "/incentives/export?month=0000-01"):
@@ -55,40 +52,43 @@ def test_invoice_pack_refuses_a_month_out_of_range(api_as):
     assert "month" in _fields(response)
 
 
-def test_ids_beyond_the_integer_range_are_refused_or_not_found(world):
+def test_ids_beyond_the_integer_range_are_refused_or_not_found(api_as):
     huge = MAX_ID + 1
-    accepted = world.dispatcher.post("/api/v1/dispatch/auto-assign/accept", json={
+    agent, manager = api_as("agent"), api_as("manager")
+    accepted = api_as("dispatcher").post("/api/v1/dispatch/auto-assign/accept", json={
         "date": "2026-01-05", "assignments": [{"order_id": 10**30, "technician_id": huge}]})
     fields = _fields(accepted)
     assert "assignments.0.order_id" in fields and "assignments.0.technician_id" in fields
-    assert "technician_id" in _fields(world.agent.get(f"/api/v1/workorders?technician_id={huge}"))
-    assert "after" in _fields(world.agent.get(f"/api/v1/workorders?after={huge}"))
-    assert "technician_id" in _fields(world.manager.get(
+    assert "technician_id" in _fields(agent.get(f"/api/v1/workorders?technician_id={huge}"))
+    assert "after" in _fields(agent.get(f"/api/v1/workorders?after={huge}"))
+    assert "technician_id" in _fields(manager.get(
         f"/api/v1/finance/reconciliation?date=2026-01-05&technician_id={huge}"))
-    complaint = world.agent.post("/api/v1/complaints", json={
+    complaint = agent.post("/api/v1/complaints", json={
         "customer_id": huge, "severity": "minor", "channel": "hotline", "description": "x"})
     assert "customer_id" in _fields(complaint)
     for url in (f"/api/v1/workorders/{huge}", f"/api/v1/customers/{10**30}",
                 f"/api/v1/workorders/{huge}/fee"):
-        response = world.manager.get(url)
+        response = manager.get(url)
         assert response.status_code == 404 and response.get_json()["error"]["code"] == "not_found"
-    assert world.manager.get(f"/api/v1/workorders?technician_id={MAX_ID}").status_code == 200
+    assert manager.get(f"/api/v1/workorders?technician_id={MAX_ID}").status_code == 200
 
 
-@pytest.mark.parametrize("query", ["q=a%00b", "plate=%00", "q=%00&page=1"])
-def test_nul_in_a_search_is_a_field_error(world, query):
-    name = query.split("=")[0]
-    assert name in _fields(world.agent.get(f"/api/v1/workorders?{query}"))
-    assert name in _fields(world.agent.get(f"/api/v1/customers?{query}"))
+def test_nul_in_a_search_is_a_field_error(api_as):
+    agent = api_as("agent")
+    for query in ("q=a%00b", "plate=%00", "q=%00&page=1"):
+        name = query.split("=")[0]
+        assert name in _fields(agent.get(f"/api/v1/workorders?{query}")), query
+        assert name in _fields(agent.get(f"/api/v1/customers?{query}")), query
 
 
-def test_nul_or_lone_surrogate_in_json_is_refused_and_nothing_written(world):
+def test_nul_or_lone_surrogate_in_json_is_refused_and_nothing_written(api_as):
+    agent = api_as("agent")
     before = db.session.scalar(select(func.count()).select_from(Customer))
     for name in ("杭州\x00物流", "a\ud800b", "\udfff"):
-        response = raw_json(world.agent, "/api/v1/customers", {
+        response = raw_json(agent, "/api/v1/customers", {
             "name": name, "contact_name": "王伟", "phone": "13800138000", "address": "杭州市"})
         assert _fields(response) == {"name": "Contains characters that are not allowed."}
-    nested = raw_json(world.agent, "/api/v1/customers", {
+    nested = raw_json(agent, "/api/v1/customers", {
         "name": "ok", "contact_name": "王伟", "phone": "13800138000", "address": "杭州市",
         "extra": [{"k\ud800": "v"}]})
     assert "extra.0" in _fields(nested)
@@ -104,15 +104,15 @@ def test_lone_surrogate_in_a_completion_is_refused(world):
     assert world.tech.get(f"/api/v1/workorders/{order_id}").get_json()["status"] == "on_site"
 
 
-def test_a_valid_surrogate_pair_is_ordinary_text(world):
-    response = raw_json(world.agent, "/api/v1/customers", {
+def test_a_valid_surrogate_pair_is_ordinary_text(api_as):
+    response = raw_json(api_as("agent"), "/api/v1/customers", {
         "name": "𠀀 物流 \U0001F69A", "contact_name": "王伟", "phone": "13800138000",
         "address": "杭州市"})
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["name"] == "𠀀 物流 \U0001F69A"
 
 
-def test_nul_in_a_page_form_is_refused(world, login, make_user, client):
+def test_nul_in_a_page_form_is_refused(login, make_user):
     from tests.conftest import csrf_from
 
     browser = login(make_user("agent"))
