@@ -17,6 +17,8 @@ from stdnum import luhn
 
 _SEPARATORS = re.compile(r"[\s.\-·•_]+")
 _MONEY_LIMIT = Decimal("9999999999.99")
+#: The days any date may name (purchase dates, filters, reports): beyond them it is a typo.
+FIRST_DAY, LAST_DAY = date(1990, 1, 1), date(2100, 12, 31)
 
 
 def fold_identifier(raw: str) -> str:
@@ -115,7 +117,7 @@ def parse_date(raw: object) -> date:
             value = date.fromisoformat(str(raw).strip())
         except ValueError as exc:
             raise ValueError(_l("Enter a date as YYYY-MM-DD.")) from exc
-    if not date(1990, 1, 1) <= value <= date(2100, 12, 31):
+    if not FIRST_DAY <= value <= LAST_DAY:
         raise ValueError(_l("The date is out of range."))
     return value
 
@@ -126,7 +128,7 @@ def parse_month(raw: object) -> tuple[int, int]:
     if not match or not 1 <= int(match[2]) <= 12:
         raise ValueError(_l("Enter a month as YYYY-MM."))
     year, month = int(match[1]), int(match[2])
-    if not 1990 <= year <= 2100:
+    if not FIRST_DAY.year <= year <= LAST_DAY.year:
         raise ValueError(_l("The date is out of range."))
     return year, month
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from apiflask import APIBlueprint, Schema
-from apiflask.fields import Date, DateTime, Integer, List, Nested, String
+from apiflask.fields import DateTime, Integer, List, Nested, String
 from apiflask.validators import Regexp
 from flask import url_for
 
@@ -13,7 +13,7 @@ from dispatch.api import api_requires, current_api_user
 from dispatch.extensions import db
 from dispatch.jobs.models import Job
 from dispatch.jobs.outbox import retry
-from dispatch.schemas import id_field
+from dispatch.schemas import day_field, id_field
 from workorders import bulk
 from workorders.access import get_order
 from workorders.document_access import check_day_sheets, pdf_response, readable_job
@@ -43,7 +43,7 @@ class InvoicePackIn(Schema):
 
 class DaySheetsIn(Schema):
     technician_id = id_field(required=True)
-    date = Date(required=True)
+    date = day_field(required=True)
 
 
 def dump(job: Job) -> dict:

@@ -12,7 +12,7 @@ from flask import url_for
 
 from dispatch.api import api_requires, current_api_user
 from dispatch.extensions import db
-from dispatch.schemas import id_field, paginate
+from dispatch.schemas import day_field, id_field, paginate
 from workorders import collections, finance_exports
 from workorders.finance_models import CashHandover
 from workorders.invoices import INVOICE_STATUSES, Invoice
@@ -22,7 +22,7 @@ bp = APIBlueprint("finance_api", __name__, url_prefix="/api/v1", tag="Finance")
 
 
 class ReconciliationQuery(Schema):
-    date = Date(required=True)
+    date = day_field(required=True)
     technician_id = id_field()
     format = String(load_default="json", validate=OneOf(("json", "csv", "xlsx")))
 
@@ -77,7 +77,7 @@ class AdjustmentOut(Schema):
 
 
 class LockIn(Schema):
-    date = Date(required=True)
+    date = day_field(required=True)
 
 
 class LockOut(Schema):

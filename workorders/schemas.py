@@ -21,7 +21,7 @@ from apiflask.validators import Length, OneOf, Range
 from marshmallow import post_dump
 
 from dispatch.registry.schemas import CustomerIn
-from dispatch.schemas import PageQuery, id_field
+from dispatch.schemas import PageQuery, day_field, id_field
 from workorders.models import KINDS, PAYMENT_METHODS, PRIORITIES, STATUSES, SWAP_KINDS
 
 
@@ -55,8 +55,8 @@ class OrderQuery(PageQuery):
     kind = String(load_default="", validate=OneOf(("", *KINDS)))
     technician_id = id_field(load_default=None)
     plate = String(load_default="", validate=Length(max=30))
-    date_from = Date(load_default=None)
-    date_to = Date(load_default=None)
+    date_from = day_field(load_default=None)
+    date_to = day_field(load_default=None)
     after = id_field(load_default=None, metadata={
         "description": "keyset pagination: the orders after this order id (no total counted)"})
 
@@ -244,8 +244,8 @@ class StatusOut(Schema):
 
 
 class StatsQuery(Schema):
-    date_from = Date(required=True)
-    date_to = Date(required=True)
+    date_from = day_field(required=True)
+    date_to = day_field(required=True)
 
 
 class StatsOut(Schema):

@@ -6,7 +6,7 @@ from apiflask import Schema
 from apiflask.fields import Boolean, Date, DateTime, Dict, Float, Integer, List, Nested, String
 from apiflask.validators import Length, Range
 
-from dispatch.schemas import id_field
+from dispatch.schemas import day_field, id_field
 from workorders.schemas import OrderSummary
 
 
@@ -32,7 +32,7 @@ class CandidateList(Schema):
 
 
 class AutoAssignIn(Schema):
-    date = Date(required=True)
+    date = day_field(required=True)
     order_ids = List(id_field(), validate=Length(max=5000))
 
 
@@ -69,7 +69,7 @@ class AcceptItem(Schema):
 
 
 class AcceptIn(Schema):
-    date = Date(required=True)
+    date = day_field(required=True)
     assignments = List(Nested(AcceptItem), required=True, validate=Length(min=1, max=5000))
 
 

@@ -121,3 +121,22 @@ def test_nul_in_a_page_form_is_refused(login, make_user):
     assert response.status_code == 422 and "text/html" in response.content_type
     posted = browser.post("/customers/new", data={"csrf_token": token, "name": "a\x00"})
     assert posted.status_code == 422
+
+
+def test_days_out_of_range_are_field_errors_not_crashes(api_as, login, make_user):
+    """Found by a deeper fuzz run: ``0001-01-01`` overflowed when its local midnight was turned
+    into UTC (work order statistics, reconciliation)."""
+    manager = api_as("manager")
+    for day in ("0001-01-01", "9999-12-31", "1989-12-31"):
+        assert "date_from" in _fields(manager.get(
+            f"/api/v1/workorders/stats?date_from={day}&date_to=2026-01-31")), day
+        assert "date_to" in _fields(manager.get(
+            f"/api/v1/workorders/stats?date_from=2026-01-01&date_to={day}")), day
+        assert "date" in _fields(manager.get(f"/api/v1/finance/reconciliation?date={day}")), day
+        assert "date_from" in _fields(manager.get(f"/api/v1/workorders?date_from={day}")), day
+        assert "date" in _fields(manager.post("/api/v1/dispatch/auto-assign", json={"date": day}))
+    assert manager.get("/api/v1/finance/reconciliation?date=2100-12-31").status_code == 200
+    browser = login(make_user("manager"))
+    assert browser.get("/finance/?date=0001-01-01").status_code == 404
+    assert browser.get("/finance/?date=2026-01-05").status_code == 200
+    assert browser.get("/workorders/?date_from=0001-01-01&date_to=9999-12-31").status_code == 200
