@@ -14,6 +14,7 @@ from apiflask import APIFlask
 
 from dispatch.config import load_config
 from dispatch.extensions import babel, csrf, db, limiter, login_manager, migrate
+from dispatch.schemas import IdConverter
 from dispatch.timeutil import render_migration_type
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,6 +34,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> APIFlask:
     )
     app.config.update(load_config(app.instance_path, test_config))
     app.config["SECURITY_SCHEMES"] = None
+    app.url_map.converters["int"] = IdConverter  # ids beyond the column's range are a 404
     app.json.sort_keys = False
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -47,11 +49,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> APIFlask:
 
     from dispatch import models  # noqa: F401  (every table registered on the metadata)
     from dispatch.error_handlers import register_error_handlers
+    from dispatch.input_guard import init_input_guard
     from dispatch.security import init_security_headers
     from dispatch.templating import init_templating
 
     register_error_handlers(app)
     init_security_headers(app)
+    init_input_guard(app)
     init_templating(app)
     _register_blueprints(app)
 

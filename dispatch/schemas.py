@@ -5,12 +5,37 @@ from __future__ import annotations
 from typing import Any
 
 from apiflask import Schema
-from apiflask.fields import Integer, String
+from apiflask.fields import Date, Integer, String
 from apiflask.validators import Length, Range
 from flask import current_app
 from sqlalchemy import Select
+from werkzeug.routing import IntegerConverter
 
 from dispatch.extensions import db
+from dispatch.validators import FIRST_DAY, LAST_DAY
+
+#: The largest id a table holds (PostgreSQL ``integer``): a bigger number names nothing, and
+#: sending it to the database would fail ("integer out of range") instead of finding nothing.
+MAX_ID = 2**31 - 1
+
+
+def id_field(**kwargs: Any) -> Integer:
+    """An input field holding the id of a row: 1 … ``MAX_ID``."""
+    return Integer(validate=Range(min=1, max=MAX_ID), **kwargs)
+
+
+def day_field(**kwargs: Any) -> Date:
+    """An input date (a day in filters and requests): within ``FIRST_DAY`` … ``LAST_DAY``, like
+    every date the services accept, so no far-off year reaches time-zone arithmetic."""
+    return Date(validate=Range(min=FIRST_DAY, max=LAST_DAY), **kwargs)
+
+
+class IdConverter(IntegerConverter):
+    """``<int:…>`` in URLs: at most ``MAX_ID``, so a larger number is a plain 404."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 class PageQuery(Schema):

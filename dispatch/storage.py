@@ -12,6 +12,7 @@ import binascii
 import hashlib
 import io
 import os
+import warnings
 from pathlib import Path
 
 from flask import current_app
@@ -69,18 +70,53 @@ def decode_png(encoded: str, *, max_bytes: int = MAX_SIGNATURE_BYTES) -> bytes:
     return data
 
 
+_NOT_AN_IMAGE = (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError,
+                 Image.DecompressionBombError, Image.DecompressionBombWarning)
+
+
 def check_image(data: bytes, *, formats: tuple[str, ...], max_bytes: int) -> tuple[int, int]:
-    """Refuse anything that is not a well-formed image of ``formats`` within the limits."""
+    """Refuse anything that is not a well-formed image of ``formats`` within the limits.
+
+    The header is read first (type and declared size, so a decompression bomb is refused
+    before any pixel is decoded), then the whole image is decoded (a truncated or corrupt
+    file is refused), and nothing may follow the image's end (a polyglot: an image with a
+    page, script or archive appended)."""
     if len(data) > max_bytes:
         raise ValueError(_l("The image is too large."))
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            if image.format not in formats:
-                raise ValueError(_l("Unsupported image type."))
-            width, height = image.size
-            if width * height > MAX_IMAGE_PIXELS or width < 10 or height < 10:
-                raise ValueError(_l("The image dimensions are not acceptable."))
-            image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
-        raise ValueError(_l("The file is not a valid image.")) from exc
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            with Image.open(io.BytesIO(data)) as image:
+                kind, (width, height) = image.format, image.size
+        except _NOT_AN_IMAGE as exc:
+            raise ValueError(_l("The file is not a valid image.")) from exc
+        if kind not in formats:
+            raise ValueError(_l("Unsupported image type."))
+        if width * height > MAX_IMAGE_PIXELS or width < 10 or height < 10:
+            raise ValueError(_l("The image dimensions are not acceptable."))
+        try:
+            with Image.open(io.BytesIO(data)) as image:
+                image.verify()
+            with Image.open(io.BytesIO(data)) as image:
+                image.load()
+        except _NOT_AN_IMAGE as exc:
+            raise ValueError(_l("The file is not a valid image.")) from exc
+    if _image_end(data, kind) != len(data):
+        raise ValueError(_l("The file has data after the end of the image."))
     return width, height
+
+
+def _image_end(data: bytes, kind: str | None) -> int:
+    """Offset just past the image's last byte: PNG's ``IEND`` chunk, JPEG's EOI marker."""
+    if kind == "PNG":
+        offset = 8
+        while offset + 8 <= len(data):
+            length = int.from_bytes(data[offset:offset + 4], "big")
+            chunk = data[offset + 4:offset + 8]
+            offset += 12 + length
+            if chunk == b"IEND":
+                return offset
+        return -1
+    if kind == "JPEG":
+        return len(data) if data.endswith(b"\xff\xd9") else -1
+    return len(data)

@@ -17,6 +17,8 @@ from stdnum import luhn
 
 _SEPARATORS = re.compile(r"[\s.\-·•_]+")
 _MONEY_LIMIT = Decimal("9999999999.99")
+#: The days any date may name (purchase dates, filters, reports): beyond them it is a typo.
+FIRST_DAY, LAST_DAY = date(1990, 1, 1), date(2100, 12, 31)
 
 
 def fold_identifier(raw: str) -> str:
@@ -115,9 +117,20 @@ def parse_date(raw: object) -> date:
             value = date.fromisoformat(str(raw).strip())
         except ValueError as exc:
             raise ValueError(_l("Enter a date as YYYY-MM-DD.")) from exc
-    if not date(1990, 1, 1) <= value <= date(2100, 12, 31):
+    if not FIRST_DAY <= value <= LAST_DAY:
         raise ValueError(_l("The date is out of range."))
     return value
+
+
+def parse_month(raw: object) -> tuple[int, int]:
+    """A calendar month ``YYYY-MM`` between 1990 and 2100, as ``(year, month)``."""
+    match = re.fullmatch(r"(\d{4})-(\d{2})", str(raw or "").strip())
+    if not match or not 1 <= int(match[2]) <= 12:
+        raise ValueError(_l("Enter a month as YYYY-MM."))
+    year, month = int(match[1]), int(match[2])
+    if not FIRST_DAY.year <= year <= LAST_DAY.year:
+        raise ValueError(_l("The date is out of range."))
+    return year, month
 
 
 def validate_latlon(lat: object, lon: object) -> tuple[float, float] | None:

@@ -13,11 +13,13 @@ from uuid import uuid4
 from sqlalchemy import select
 
 from dispatch import settings, storage
+from dispatch.errors import FieldErrors
 from dispatch.extensions import db
 from dispatch.jobs.models import Job
 from dispatch.jobs.outbox import request_job
 from dispatch.jobs.runner import PERIODIC, handler, report_progress
 from dispatch.timeutil import utcnow
+from dispatch.validators import parse_month
 from workorders import pdfs
 from workorders.care_stats import build_monthly_report_pdf, monthly_stats
 from workorders.documents import invoice_data, sheet_data
@@ -35,8 +37,16 @@ def _month_bounds(month: str) -> tuple[datetime, datetime]:
             datetime.combine(following, time.min, tzinfo=zone))
 
 
+def _checked_month(month: str) -> str:
+    errors = FieldErrors()
+    errors.check("month", parse_month, month)
+    errors.raise_if_any()
+    return month
+
+
 def request_invoice_pack(month: str, user_id: int) -> Job:
     """Each request is a new run (a re-run after corrections is deliberate)."""
+    _checked_month(month)
     return request_job("invoice_pack", f"invoice_pack:{month}:{uuid4().hex}", {"month": month},
                        user_id=user_id)
 
@@ -49,6 +59,7 @@ def request_day_sheets(technician_id: int, day: date, user_id: int) -> Job:
 def request_monthly_report(month: str, user_id: int | None, scheduled: bool = False) -> Job:
     """R17: last month's customer-care statistics as a PDF. The scheduled run has one key per
     month (so the periodic check requests it once); an on-demand run is always new."""
+    _checked_month(month)
     key = f"monthly_report:{month}" + ("" if scheduled else f":{uuid4().hex}")
     return request_job("monthly_report", key, {"month": month}, user_id=user_id)
 

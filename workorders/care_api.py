@@ -6,7 +6,9 @@ from apiflask import APIBlueprint
 from flask import url_for
 
 from dispatch.api import api_requires, current_api_user
+from dispatch.errors import FieldErrors
 from dispatch.extensions import db
+from dispatch.validators import parse_month
 from workorders import callbacks, complaints
 from workorders import care_schemas as s
 from workorders.care_stats import monthly_stats
@@ -16,8 +18,10 @@ bp = APIBlueprint("care_api", __name__, url_prefix="/api/v1", tag="Customer care
 
 
 def _month(text: str) -> tuple[int, int]:
-    year, month = text.split("-")
-    return int(year), int(month)
+    errors = FieldErrors()
+    value = errors.check("month", parse_month, text)
+    errors.raise_if_any()
+    return value
 
 
 @bp.post("/complaints")

@@ -6,6 +6,7 @@ from apiflask import Schema
 from apiflask.fields import Boolean, DateTime, Dict, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range, Regexp
 
+from dispatch.schemas import id_field
 from workorders.care_models import CAUSES, CHANNELS, DEPARTMENTS, SEVERITIES
 
 VIEWS = ("open", "overdue", "due_soon", "no_notice", "all")
@@ -13,8 +14,8 @@ MONTH = Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="Use YYYY-MM.")
 
 
 class ComplaintIn(Schema):
-    customer_id = Integer(required=True, validate=Range(min=1))
-    workorder_id = Integer(allow_none=True, validate=Range(min=1))
+    customer_id = id_field(required=True)
+    workorder_id = id_field(allow_none=True)
     severity = String(required=True, validate=OneOf(SEVERITIES))
     channel = String(required=True, validate=OneOf(CHANNELS))
     description = String(required=True, validate=Length(max=4000))
@@ -31,7 +32,7 @@ class ResolveIn(Schema):
     resolution = String(required=True, validate=Length(max=4000))
     cause = String(required=True, validate=OneOf(CAUSES))
     responsible_department = String(required=True, validate=OneOf(DEPARTMENTS))
-    responsible_user_id = Integer(allow_none=True, validate=Range(min=1))
+    responsible_user_id = id_field(allow_none=True)
 
 
 class FollowUpIn(Schema):
@@ -81,7 +82,7 @@ class ComplaintList(Schema):
 
 
 class CallbackIn(Schema):
-    workorder_id = Integer(required=True, validate=Range(min=1))
+    workorder_id = id_field(required=True)
     reached = Boolean(required=True)
     satisfaction = Integer(allow_none=True, validate=Range(min=1, max=5))
     notes = String(load_default="", validate=Length(max=1000))

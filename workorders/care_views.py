@@ -17,6 +17,7 @@ from dispatch.forms import form_data, handle_form
 from dispatch.registry.services import visible_customers
 from dispatch.security import page_requires
 from dispatch.timeutil import utcnow
+from dispatch.validators import parse_month
 from workorders import callbacks, complaints
 from workorders.care_models import (
     AUDIT_RESULTS,
@@ -51,11 +52,9 @@ def last_month(today: date) -> str:
 def _month_arg() -> tuple[int, int]:
     text = request.args.get("month") or last_month(utcnow().date())
     try:
-        year, month = (int(part) for part in text.split("-"))
-        date(year, month, 1)
+        return parse_month(text)
     except ValueError:
         abort(404)
-    return year, month
 
 
 @bp.get("/complaints")

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import click
 from flask import Flask
 from flask.cli import with_appcontext
 
 from dispatch import storage
 from dispatch.timeutil import utcnow
+from dispatch.validators import parse_month
 from workorders.care_stats import build_monthly_report_pdf, monthly_stats
 
 
@@ -22,8 +21,7 @@ def monthly_report_command(month: str) -> None:
 
     text = month or last_month(utcnow().date())
     try:
-        year, number = (int(part) for part in text.split("-"))
-        date(year, number, 1)
+        year, number = parse_month(text)
     except ValueError as exc:
         raise click.BadParameter("use YYYY-MM", param_hint="--month") from exc
     folder = storage.root() / "reports"

@@ -5,14 +5,15 @@ from __future__ import annotations
 from datetime import date
 
 from apiflask import APIBlueprint, Schema
-from apiflask.fields import Date, DateTime, Integer, List, Nested, String
-from apiflask.validators import Range, Regexp
+from apiflask.fields import DateTime, Integer, List, Nested, String
+from apiflask.validators import Regexp
 from flask import url_for
 
 from dispatch.api import api_requires, current_api_user
 from dispatch.extensions import db
 from dispatch.jobs.models import Job
 from dispatch.jobs.outbox import retry
+from dispatch.schemas import day_field, id_field
 from workorders import bulk
 from workorders.access import get_order
 from workorders.document_access import check_day_sheets, pdf_response, readable_job
@@ -41,8 +42,8 @@ class InvoicePackIn(Schema):
 
 
 class DaySheetsIn(Schema):
-    technician_id = Integer(required=True, validate=Range(min=1))
-    date = Date(required=True)
+    technician_id = id_field(required=True)
+    date = day_field(required=True)
 
 
 def dump(job: Job) -> dict:

@@ -15,6 +15,7 @@ from dispatch.jobs.models import Job
 from dispatch.jobs.outbox import retry
 from dispatch.security import page_requires
 from dispatch.technicians.services import search_technicians, technician_for_user
+from dispatch.validators import parse_date
 from workorders import bulk
 from workorders.document_access import check_day_sheets, pdf_response, readable_job
 
@@ -67,7 +68,7 @@ def runs():
                 technician_id = int(request.form.get("technician_id") or 0)
                 check_day_sheets(current_user, technician_id)
                 bulk.request_day_sheets(technician_id,
-                                        date.fromisoformat(request.form.get("date", "")),
+                                        parse_date(request.form.get("date", "")),
                                         current_user.id)
             db.session.commit()
             flash(_("The run is queued; this page shows its progress."), "success")

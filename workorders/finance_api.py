@@ -12,7 +12,7 @@ from flask import url_for
 
 from dispatch.api import api_requires, current_api_user
 from dispatch.extensions import db
-from dispatch.schemas import paginate
+from dispatch.schemas import day_field, id_field, paginate
 from workorders import collections, finance_exports
 from workorders.finance_models import CashHandover
 from workorders.invoices import INVOICE_STATUSES, Invoice
@@ -22,8 +22,8 @@ bp = APIBlueprint("finance_api", __name__, url_prefix="/api/v1", tag="Finance")
 
 
 class ReconciliationQuery(Schema):
-    date = Date(required=True)
-    technician_id = Integer(validate=Range(min=1))
+    date = day_field(required=True)
+    technician_id = id_field()
     format = String(load_default="json", validate=OneOf(("json", "csv", "xlsx")))
 
 
@@ -46,7 +46,7 @@ class ReconciliationOut(Schema):
 
 
 class HandoverIn(Schema):
-    technician_id = Integer(required=True)
+    technician_id = id_field(required=True)
     amount = String(required=True, validate=Length(max=20))
     note = String(load_default="", validate=Length(max=300))
 
@@ -63,7 +63,7 @@ class HandoverOut(Schema):
 
 
 class AdjustmentIn(Schema):
-    technician_id = Integer(required=True)
+    technician_id = id_field(required=True)
     amount = String(required=True, validate=Length(max=20))
     reason = String(required=True, validate=Length(max=300))
 
@@ -77,7 +77,7 @@ class AdjustmentOut(Schema):
 
 
 class LockIn(Schema):
-    date = Date(required=True)
+    date = day_field(required=True)
 
 
 class LockOut(Schema):
@@ -90,8 +90,8 @@ class RegisterQuery(Schema):
     date_from = Date()
     date_to = Date()
     customer = String(validate=Length(max=100))
-    customer_id = Integer(validate=Range(min=1))
-    technician_id = Integer(validate=Range(min=1))
+    customer_id = id_field()
+    technician_id = id_field()
     status = String(validate=OneOf(INVOICE_STATUSES))
     page = Integer(load_default=1, validate=Range(min=1, max=100000))
     per_page = Integer(load_default=50, validate=Range(min=1, max=200))

@@ -15,6 +15,7 @@ from dispatch.errors import DomainError
 from dispatch.extensions import db
 from dispatch.forms import form_data
 from dispatch.security import page_requires
+from dispatch.validators import parse_date
 from workorders import collections, finance_exports, reconciliation
 from workorders.invoices import INVOICE_STATUSES
 
@@ -27,7 +28,7 @@ def _day() -> date:
     if not raw:
         return collections.today()
     try:
-        return date.fromisoformat(raw)
+        return parse_date(raw)
     except ValueError:
         abort(404)
 

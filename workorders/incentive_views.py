@@ -3,8 +3,6 @@ table and safety incidents (managers), and the CSV/XLSX export."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -16,6 +14,7 @@ from dispatch.forms import form_data
 from dispatch.security import page_requires
 from dispatch.technicians.models import Technician
 from dispatch.timeutil import utcnow
+from dispatch.validators import parse_month
 from workorders import incentives
 from workorders.care_models import SafetyIncident
 from workorders.care_views import last_month
@@ -27,12 +26,9 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def _month() -> tuple[int, int]:
     try:
-        year, month = (int(p) for p in (request.values.get("month")
-                                         or last_month(utcnow().date())).split("-"))
-        date(year, month, 1)
+        return parse_month(request.values.get("month") or last_month(utcnow().date()))
     except ValueError:
         abort(404)
-    return year, month
 
 
 def _page(errors: dict | None = None, values: dict | None = None, status: int = 200):

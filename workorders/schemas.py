@@ -21,7 +21,7 @@ from apiflask.validators import Length, OneOf, Range
 from marshmallow import post_dump
 
 from dispatch.registry.schemas import CustomerIn
-from dispatch.schemas import PageQuery
+from dispatch.schemas import PageQuery, day_field, id_field
 from workorders.models import KINDS, PAYMENT_METHODS, PRIORITIES, STATUSES, SWAP_KINDS
 
 
@@ -31,7 +31,7 @@ def Money(**kwargs):
 
 class OrderIn(Schema):
     kind = String(required=True, validate=OneOf(KINDS))
-    customer_id = Integer(validate=Range(min=1))
+    customer_id = id_field()
     customer = Nested(CustomerIn, metadata={"description": "create the customer inline"})
     plate = String(required=True, validate=Length(max=30))
     address = String(validate=Length(max=300))
@@ -53,11 +53,11 @@ class OrderIn(Schema):
 class OrderQuery(PageQuery):
     status = String(load_default="", validate=OneOf(("", *STATUSES)))
     kind = String(load_default="", validate=OneOf(("", *KINDS)))
-    technician_id = Integer(load_default=None, validate=Range(min=1))
+    technician_id = id_field(load_default=None)
     plate = String(load_default="", validate=Length(max=30))
-    date_from = Date(load_default=None)
-    date_to = Date(load_default=None)
-    after = Integer(load_default=None, validate=Range(min=1), metadata={
+    date_from = day_field(load_default=None)
+    date_to = day_field(load_default=None)
+    after = id_field(load_default=None, metadata={
         "description": "keyset pagination: the orders after this order id (no total counted)"})
 
 
@@ -189,7 +189,7 @@ class OrderOut(OrderSummary):
 
 
 class AssignIn(Schema):
-    technician_id = Integer(required=True, validate=Range(min=1))
+    technician_id = id_field(required=True)
 
 
 class StatusIn(Schema):
@@ -234,7 +234,7 @@ class FeeOverrideIn(Schema):
 
 
 class OwnerIn(Schema):
-    user_id = Integer(required=True, validate=Range(min=1))
+    user_id = id_field(required=True)
 
 
 class StatusOut(Schema):
@@ -244,8 +244,8 @@ class StatusOut(Schema):
 
 
 class StatsQuery(Schema):
-    date_from = Date(required=True)
-    date_to = Date(required=True)
+    date_from = day_field(required=True)
+    date_to = day_field(required=True)
 
 
 class StatsOut(Schema):

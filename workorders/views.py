@@ -16,6 +16,7 @@ from dispatch.registry.services import visible_customers
 from dispatch.security import page_requires
 from dispatch.technicians.services import search_technicians, technician_for_user
 from dispatch.timeutil import utcnow
+from dispatch.validators import parse_date
 from inventory.models import Part
 from workorders import assignment, intake, onsite, planning
 from workorders.access import get_order, order_contact
@@ -35,7 +36,7 @@ NEW_CUSTOMER_FORM = ("name", "contact_name", "phone", "address")
 
 def _date_arg(name: str) -> date | None:
     try:
-        return date.fromisoformat(request.args.get(name, ""))
+        return parse_date(request.args.get(name, ""))
     except ValueError:
         return None
 

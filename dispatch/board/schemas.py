@@ -6,6 +6,7 @@ from apiflask import Schema
 from apiflask.fields import Boolean, Date, DateTime, Dict, Float, Integer, List, Nested, String
 from apiflask.validators import Length, Range
 
+from dispatch.schemas import day_field, id_field
 from workorders.schemas import OrderSummary
 
 
@@ -33,8 +34,8 @@ class CandidateList(Schema):
 
 
 class AutoAssignIn(Schema):
-    date = Date(required=True)
-    order_ids = List(Integer(validate=Range(min=1)), validate=Length(max=5000))
+    date = day_field(required=True)
+    order_ids = List(id_field(), validate=Length(max=5000))
 
 
 class PairOut(Schema):
@@ -64,13 +65,13 @@ class AutoAssignOut(Schema):
 
 
 class AcceptItem(Schema):
-    order_id = Integer(required=True, validate=Range(min=1))
-    technician_id = Integer(required=True, validate=Range(min=1))
+    order_id = id_field(required=True)
+    technician_id = id_field(required=True)
     position = Integer(validate=Range(min=1, max=1000))
 
 
 class AcceptIn(Schema):
-    date = Date(required=True)
+    date = day_field(required=True)
     assignments = List(Nested(AcceptItem), required=True, validate=Length(min=1, max=5000))
 
 

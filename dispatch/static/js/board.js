@@ -70,17 +70,22 @@
     });
   }
 
+  // Leaflet puts a string tooltip in with innerHTML: hand it a text node instead, so a name
+  // typed with markup in it stays text.
+  function asText(value) { return document.createTextNode(String(value)); }
+
   function renderMap(data) {
     if (!map) { return; }
     orderLayer.clearLayers(); techLayer.clearLayers(); routeLayer.clearLayers();
     data.points.forEach(function (p) {
       L.circleMarker([p.site_lat, p.site_lon], { radius: p.priority === "urgent" ? 8 : 6,
         color: p.priority === "urgent" ? "#b42318" : "#a15c00", fillOpacity: 0.8 })
-        .bindTooltip(p.number).addTo(orderLayer);
+        .bindTooltip(asText(p.number)).addTo(orderLayer);
     });
     data.technicians.forEach(function (t) {
       L.circleMarker([t.lat, t.lon], { radius: 7, color: t.on_shift ? "#0b63ce" : "#8a99a8",
-        fillOpacity: 1 }).bindTooltip(t.name + " (" + t.load + "/" + t.capacity + ")").addTo(techLayer);
+        fillOpacity: 1 }).bindTooltip(asText(t.name + " (" + t.load + "/" + t.capacity + ")"))
+        .addTo(techLayer);
       var points = [[t.lat, t.lon]].concat(t.route.filter(function (s) { return s.lat !== null; })
         .map(function (s) { return [s.lat, s.lon]; }));
       if (points.length > 1) { L.polyline(points, { color: "#0b63ce", weight: 2 }).addTo(routeLayer); }

@@ -1,0 +1,204 @@
+"""Hostile input through the whole API: schemathesis generates requests from the app's own
+OpenAPI document (loaded from the WSGI app, never over the network) for every operation, with a
+bearer token of each role, both schema-conforming and schema-breaking data. Whatever arrives,
+the answer is never a server error, and every refusal (4xx) is JSON in the SPEC §8 error format.
+
+The run is bounded and reproducible: a few examples per operation, derandomized, no shrinking
+(every failing request is collected and reported at once instead), and path parameters are often
+replaced by ids of real objects from the ``world`` so the fuzzer gets past the 404s.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import warnings
+from collections import Counter
+from typing import Any
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from schemathesis import GenerationMode
+
+from dispatch.auth.roles import PERMISSIONS, ROLES
+from tests.conftest import PASSWORD
+from tests.world import order_on_site, repair_request
+
+pytestmark = pytest.mark.slow
+
+#: Examples per operation: several where the role may call it (the input reaches the services),
+#: one where it may not (refused before the input is read; the access matrix covers the rest).
+#: With ~85 operations × 7 roles this keeps the module well within a minute per pass.
+#: ``FUZZ_EXAMPLES=50 pytest tests/security/test_api_fuzz.py`` digs deeper, with fresh random
+#: inputs each run (not part of ``make test``).
+DEEP = int(os.environ.get("FUZZ_EXAMPLES", "0"))
+EXAMPLES_ALLOWED = DEEP or 4
+EXAMPLES_REFUSED = 1
+
+
+def _settings(examples: int) -> settings:
+    return settings(max_examples=examples, deadline=None, derandomize=not DEEP, database=None,
+                    phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+
+
+ERROR_KEYS = {"code", "message", "fields"}
+
+
+def error_format_problem(response: Any) -> str | None:
+    """Why ``response`` breaks the contract (5xx, or a 4xx not in the SPEC §8 JSON form)."""
+    status = response.status_code
+    if status >= 500:
+        return f"server error {status}"
+    if status < 400:
+        return None
+    content_type = (response.headers.get("content-type") or [""])[0]
+    if not content_type.startswith("application/json"):
+        return f"{status} with content type {content_type!r}"
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        return f"{status} body is not JSON"
+    if not isinstance(body, dict) or set(body) != {"error"} or not isinstance(body["error"], dict):
+        return f"{status} body is not {{'error': {{...}}}}: {body!r:.200}"
+    error = body["error"]
+    if set(error) != ERROR_KEYS:
+        return f"{status} error keys {sorted(error)}"
+    if not (isinstance(error["code"], str) and error["code"]):
+        return f"{status} error code {error['code']!r}"
+    if not (isinstance(error["message"], str) and error["message"]):
+        return f"{status} error message {error['message']!r}"
+    fields = error["fields"]
+    if not isinstance(fields, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in fields.items()):
+        return f"{status} error fields {fields!r:.200}"
+    return None
+
+
+def _known_ids(world) -> dict[str, list[int]]:
+    """Ids of real objects, by path parameter name."""
+    order_id = order_on_site(world)
+    new_order = world.agent.post("/api/v1/workorders", json=repair_request(world))
+    assert new_order.status_code == 201, new_order.get_json()
+    complaint = world.agent.post("/api/v1/complaints", json={
+        "customer_id": world.customer.id, "workorder_id": order_id, "severity": "minor",
+        "channel": "hotline", "description": "终端不上线"})
+    assert complaint.status_code == 201, complaint.get_json()
+    return {
+        "order_id": [order_id, new_order.get_json()["id"]],
+        "complaint_id": [complaint.get_json()["id"]],
+        "customer_id": [world.customer.id],
+        "vehicle_id": [world.truck.id],
+        "terminal_pk": [world.old_terminal.id, world.spare_terminal.id],
+        "sim_pk": [world.old_sim.id, world.spare_sim.id],
+        "part_id": [part.id for part in world.parts.values()],
+        "technician_id": [world.technician.id, world.other_technician.id],
+        "invoice_id": [1], "job_id": [1], "photo_id": [1],
+    }
+
+
+@pytest.fixture(scope="module")
+def api_schema():
+    """The OpenAPI document, read once from an app (the document does not depend on data)."""
+    from dispatch import create_app
+
+    app = create_app({"DISPATCH_ENV": "testing", "SECRET_KEY": "fuzz",
+                      "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # apispec: nested schema added twice
+        schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    operations = [result.ok() for result in schema.get_all_operations()]
+    return schema, operations
+
+
+def _token(client, world, make_user, role: str) -> str:
+    if role == "agent":
+        return world.agent.token
+    if role == "technician":
+        return world.tech.token
+    user = make_user(role)
+    response = client.post("/api/v1/auth/token", json={"username": user.username, "password": PASSWORD})
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()["token"]
+
+
+def _strategy(operation, known: dict[str, list[int]]):
+    positive = operation.as_strategy(GenerationMode.POSITIVE)
+    negative = operation.as_strategy(GenerationMode.NEGATIVE)
+    names = [p.name for p in operation.path_parameters]
+    if not names:
+        return st.one_of(positive, negative)
+
+    def with_real_ids(data: tuple[Any, dict[str, int]]):
+        case, ids = data
+        case.path_parameters = {**(case.path_parameters or {}), **ids}
+        return case
+
+    real = st.fixed_dictionaries({name: st.sampled_from(known.get(name, [1])) for name in names})
+    return st.one_of(st.tuples(positive, real).map(with_real_ids),
+                     st.tuples(negative, real).map(with_real_ids), positive, negative)
+
+
+def _allowed(app, operation, role: str) -> bool:
+    """Whether ``role`` passes the operation's permission check (from the view's record)."""
+    path = re.sub(r"\{[^}]+\}", "1", operation.path)
+    endpoint, _args = app.url_map.bind("localhost").match(path, method=operation.method.upper())
+    permission, roles = getattr(app.view_functions[endpoint], "required", (None, ()))
+    return (permission is None or role in PERMISSIONS.get(permission, frozenset())) and \
+        (not roles or role in roles)
+
+
+def _fuzz(operation, strategy, examples, client, app, headers, failures: list[str], seen: set,
+          statuses: Counter) -> None:
+    @_settings(examples)
+    @given(case=strategy)
+    def fuzz(case):
+        response = case.call(session=client, headers=headers, app=app)
+        statuses[operation.label, response.status_code // 100] += 1
+        problem = error_format_problem(response)
+        if problem and (operation.label, problem) not in seen:
+            seen.add((operation.label, problem))
+            failures.append(f"{operation.label}: {problem}\n    {case.as_curl_command(headers=headers)}"
+                            f"\n    → {response.content[:300]!r}")
+
+    fuzz()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_no_server_error_and_json_errors_for_any_input(role, app, client, world, make_user, api_schema):
+    _schema, operations = api_schema
+    known = _known_ids(world)
+    headers = {"Authorization": f"Bearer {_token(client, world, make_user, role)}"}
+    failures: list[str] = []
+    seen: set[str] = set()
+    statuses: Counter = Counter()
+
+    assert len(operations) >= 80  # the whole API, not an empty document
+    for operation in operations:
+        examples = EXAMPLES_ALLOWED if _allowed(app, operation, role) else EXAMPLES_REFUSED
+        _fuzz(operation, _strategy(operation, known), examples, client, app, headers, failures, seen,
+              statuses)
+
+    assert {label for label, _status in statuses} == {op.label for op in operations}
+    assert sum(n for (_label, status), n in statuses.items() if status == 2) >= 5, statuses
+    assert not failures, f"{len(failures)} contract breaks as {role}:\n" + "\n".join(failures)
+
+
+def test_the_checker_catches_what_it_should():
+    """The contract check itself: a 500, an HTML error and a bare JSON error all fail it."""
+
+    class Fake:
+        def __init__(self, status, body, content_type="application/json"):
+            self.status_code, self.content = status, body
+            self.headers = {"content-type": [content_type]}
+
+    good = json.dumps({"error": {"code": "not_found", "message": "No such thing.", "fields": {}}})
+    assert error_format_problem(Fake(404, good.encode())) is None
+    assert error_format_problem(Fake(200, b"[]")) is None
+    assert error_format_problem(Fake(500, good.encode())) == "server error 500"
+    assert "content type" in error_format_problem(Fake(404, b"<h1>x</h1>", "text/html"))
+    assert "not {'error'" in error_format_problem(Fake(400, b'{"message": "bad"}'))
+    assert "fields" in error_format_problem(Fake(422, json.dumps(
+        {"error": {"code": "x", "message": "y", "fields": {"a": ["b"]}}}).encode()))
