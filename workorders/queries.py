@@ -16,7 +16,7 @@ from dispatch.extensions import db
 from dispatch.registry.models import Customer, Vehicle
 from dispatch.validators import fold_identifier
 from workorders.access import visible_orders
-from workorders.models import KINDS, STATUSES, WorkOrder
+from workorders.models import KINDS, PRIORITIES, STATUSES, WorkOrder
 
 
 def _day_start(day: date) -> datetime:
@@ -24,12 +24,14 @@ def _day_start(day: date) -> datetime:
 
 
 def filtered_orders(user: User, filters: Mapping[str, Any]) -> Select[tuple[WorkOrder]]:
-    """Visible orders narrowed by status, kind, technician, plate, dates and free text, newest
+    """Visible orders narrowed by status, priority, kind, technician, plate, dates and free text, newest
     first; ``after`` (an order id) continues a keyset page after that order."""
     query = visible_orders(user).options(joinedload(WorkOrder.customer),
                                          joinedload(WorkOrder.vehicle))
     if filters.get("status") in STATUSES:
         query = query.where(WorkOrder.status == filters["status"])
+    if filters.get("priority") in PRIORITIES:
+        query = query.where(WorkOrder.priority == filters["priority"])
     if filters.get("kind") in KINDS:
         query = query.where(WorkOrder.kind == filters["kind"])
     if filters.get("technician_id"):

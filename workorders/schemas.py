@@ -52,6 +52,7 @@ class OrderIn(Schema):
 
 class OrderQuery(PageQuery):
     status = String(load_default="", validate=OneOf(("", *STATUSES)))
+    priority = String(load_default="", validate=OneOf(("", *PRIORITIES)))
     kind = String(load_default="", validate=OneOf(("", *KINDS)))
     technician_id = Integer(load_default=None, validate=Range(min=1))
     plate = String(load_default="", validate=Length(max=30))

@@ -67,3 +67,73 @@ def test_order_pages_run_a_bounded_number_of_queries(city, client, login, make_u
     with count_statements() as statements:
         assert client.get("/workorders/").status_code == 200
     assert len(statements) <= 15
+
+
+def _assign_open_orders(technician, count, with_parts=False):
+    """``count`` of the city's open orders assigned to ``technician`` (each with a planned part
+    and an installed terminal with a SIM when ``with_parts``)."""
+    from decimal import Decimal
+
+    from sqlalchemy import select
+
+    from dispatch.registry.models import Sim, Terminal
+    from dispatch.timeutil import utcnow
+    from inventory.models import Part
+    from workorders.models import PlannedPart, WorkOrder
+
+    if with_parts and db.session.scalar(select(Part).where(Part.sku == "SCALE-1")) is None:
+        db.session.add(Part(sku="SCALE-1", name="Harness", category="harness",
+                            price=Decimal("10.00")))
+    orders = db.session.scalars(select(WorkOrder).where(
+        WorkOrder.status == "approved", WorkOrder.technician_id.is_(None))
+        .order_by(WorkOrder.id).limit(count)).all()
+    for order in orders:
+        order.status, order.technician_id, order.assigned_at = "assigned", technician.id, utcnow()
+        if with_parts:
+            db.session.add(PlannedPart(order_id=order.id, sku="SCALE-1", qty=1))
+            terminal = Terminal(terminal_id=f"SC{order.id:08d}", model="GT06N", status="installed",
+                                vehicle_id=order.vehicle_id)
+            db.session.add(terminal)
+            db.session.flush()
+            db.session.add(Sim(iccid=f"8986{order.id:015d}", status="installed",
+                               terminal_ref=terminal.id))
+    db.session.commit()
+    assert len(orders) == count
+
+
+@pytest.mark.parametrize("with_parts", [False, True])
+def test_technician_job_list_runs_a_bounded_number_of_queries(city, api_as, make_technician,
+                                                              with_parts):
+    few, many = make_technician(), make_technician()
+    _assign_open_orders(few, 2, with_parts)
+    _assign_open_orders(many, 12, with_parts)
+    counts = []
+    for technician in (few, many):
+        api = api_as(technician.user)
+        with count_statements() as statements:
+            body = api.get("/api/v1/tablet/today").get_json()
+        counts.append(len(statements))
+        if with_parts:
+            assert all(job["pick_list"] and job["installed"][0]["sims"] for job in body["jobs"])
+    assert len(body["jobs"]) == 12
+    assert counts[0] == counts[1], f"statements grow with jobs: {counts}"
+    assert counts[1] <= 20
+
+
+@pytest.mark.parametrize("path", [
+    "/api/v1/workorders?per_page=50&status=approved&priority=urgent",
+    "/api/v1/workorders?per_page=50&status=closed&after=100",
+    "/api/v1/workorders?per_page=50&priority=normal&after=100",
+])
+def test_filtered_keyset_order_lists_run_a_bounded_number_of_queries(city, api_as, path):
+    api = api_as("dispatcher")
+    with count_statements() as small:
+        assert api.get(path.replace("per_page=50", "per_page=5")).status_code == 200
+    with count_statements() as large:
+        assert api.get(path).status_code == 200
+    assert len(large) == len(small) <= 8
+
+
+def test_priority_filter_narrows_the_order_list(city, api_as):
+    body = api_as("dispatcher").get("/api/v1/workorders?per_page=200&priority=urgent").get_json()
+    assert body["items"] and all(item["priority"] == "urgent" for item in body["items"])
