@@ -8,12 +8,11 @@ from flask import url_for
 from dispatch.api import api_requires, current_api_user
 from dispatch.extensions import db
 from dispatch.idempotency import idempotent
-from dispatch.schemas import paginate
 from workorders import assignment, intake, onsite, planning
 from workorders import schemas as s
 from workorders.access import get_order
 from workorders.invoices import live_invoice
-from workorders.queries import filtered_orders, response_figures
+from workorders.queries import capped_count, filtered_orders, response_figures
 
 bp = APIBlueprint("workorders_api", __name__, url_prefix="/api/v1", tag="Work orders")
 
@@ -40,14 +39,20 @@ def create_order(body):
 @bp.output(s.OrderPage)
 def list_orders(args):
     """Orders the caller may see (a technician: their own), filtered, newest first. Page by
-    ``page`` (with a total) or, for deep lists, by ``after`` = the last id of the previous page."""
+    ``page`` (with a total, counted up to 1,000: ``total_capped`` beyond) or, for deep
+    lists, by ``after`` = the last id of the previous page (nothing counted)."""
     query = filtered_orders(current_api_user(), args)
+    per_page = args["per_page"]
     if args.get("after"):
-        items = db.session.scalars(query.limit(args["per_page"])).unique().all()
-        result = {"items": items, "total": None, "page": None, "per_page": args["per_page"]}
+        items = db.session.scalars(query.limit(per_page)).unique().all()
+        result = {"items": items, "total": None, "page": None, "per_page": per_page}
     else:
-        result = paginate(query, args)
-    full = len(result["items"]) == args["per_page"]
+        page = args["page"]
+        items = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).unique().all()
+        total, capped = capped_count(query)
+        result = {"items": items, "total": total, "total_capped": capped, "page": page,
+                  "per_page": per_page}
+    full = len(result["items"]) == per_page
     result["next_after"] = result["items"][-1].id if full else None
     return result
 

@@ -43,7 +43,10 @@ class WorkOrder(db.Model):
         CheckConstraint("status IN ('new', 'cancelled') OR approved_by_id IS NOT NULL",
                         name="approved_before_work"),
         Index("ix_work_orders_status_priority", "status", "priority", "created_at"),
-        Index("ix_work_orders_technician_status", "technician_id", "status"),
+        # Order list filtered by status, newest first (keyset on created_at, id).
+        Index("ix_work_orders_status_created", "status", "created_at", "id"),
+        # A technician's jobs by status, and those completed since a time (the tablet's day).
+        Index("ix_work_orders_technician_jobs", "technician_id", "status", "completed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 from statistics import median
 from typing import Any
 
-from sqlalchemy import Select, or_, tuple_
+from sqlalchemy import Select, func, or_, select, tuple_
 from sqlalchemy.orm import joinedload
 
 from dispatch import settings
@@ -18,14 +18,25 @@ from dispatch.validators import fold_identifier
 from workorders.access import visible_orders
 from workorders.models import KINDS, PRIORITIES, STATUSES, WorkOrder
 
+#: The order list counts its matches up to this many (``total_capped`` beyond): counting a
+#: million rows costs more than the page itself. Deeper pages continue by keyset (``after``).
+COUNT_LIMIT = 1000
+
+
+def capped_count(query: Select[tuple[WorkOrder]], limit: int = COUNT_LIMIT) -> tuple[int, bool]:
+    """``(matches, capped)``: how many orders ``query`` finds, reading at most ``limit + 1``."""
+    ids = query.order_by(None).with_only_columns(WorkOrder.id).limit(limit + 1).subquery()
+    found = db.session.scalar(select(func.count()).select_from(ids)) or 0
+    return min(found, limit), found > limit
+
 
 def _day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=settings.timezone())
 
 
 def filtered_orders(user: User, filters: Mapping[str, Any]) -> Select[tuple[WorkOrder]]:
-    """Visible orders narrowed by status, priority, kind, technician, plate, dates and free text, newest
-    first; ``after`` (an order id) continues a keyset page after that order."""
+    """Visible orders narrowed by status, priority, kind, technician, plate, dates and free
+    text, newest first; ``after`` (an order id) continues a keyset page after that order."""
     query = visible_orders(user).options(joinedload(WorkOrder.customer),
                                          joinedload(WorkOrder.vehicle))
     if filters.get("status") in STATUSES:

@@ -139,6 +139,8 @@ class OrderSummary(Schema):
 class OrderPage(Schema):
     items = List(Nested(OrderSummary))
     total = Integer(allow_none=True)
+    total_capped = Boolean(metadata={"description": "more orders match than were counted: "
+                                     "total is a lower bound"})
     page = Integer(allow_none=True)
     per_page = Integer()
     next_after = Integer(allow_none=True)

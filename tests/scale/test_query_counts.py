@@ -137,3 +137,15 @@ def test_filtered_keyset_order_lists_run_a_bounded_number_of_queries(city, api_a
 def test_priority_filter_narrows_the_order_list(city, api_as):
     body = api_as("dispatcher").get("/api/v1/workorders?per_page=200&priority=urgent").get_json()
     assert body["items"] and all(item["priority"] == "urgent" for item in body["items"])
+
+
+def test_order_list_counts_no_further_than_its_limit(city, api_as, monkeypatch):
+    from workorders import queries
+
+    api = api_as("dispatcher")
+    body = api.get("/api/v1/workorders?per_page=10").get_json()
+    assert body["total"] == 300 and body["total_capped"] is False
+    monkeypatch.setattr(queries.capped_count, "__defaults__", (100,))
+    body = api.get("/api/v1/workorders?per_page=10&page=2").get_json()
+    assert body["total"] == 100 and body["total_capped"] is True
+    assert len(body["items"]) == 10 and body["page"] == 2
