@@ -70,6 +70,15 @@ def main(argv: list[str] | None = None) -> None:
     if wrk is None:
         ROWS.append(("load test", "skipped: wrk is not installed (apt-get install wrk)", "—", "—", ""))
         return
+    if shutil.which("redis-server") is None:
+        ROWS.append(("load test", "skipped: redis-server is not installed", "—", "—", ""))
+        return
+    try:
+        _engine(f"{args.server.rstrip('/')}/postgres").connect().close()
+    except Exception as exc:  # any connection failure skips the load test
+        ROWS.append(("load test", f"skipped: no PostgreSQL at {args.server} ({type(exc).__name__})",
+                     "—", "—", ""))
+        return
     url, generated = ensure_dataset(args.server, args.orders, args.technicians, args.open)
     label = f"{args.orders:,} orders"
     ROWS.append((f"load · data set ({label}, {args.technicians} technicians, "

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from apiflask import APIBlueprint
-from flask import url_for
+from flask import jsonify, url_for
 
 from dispatch.api import api_requires, current_api_user
 from dispatch.extensions import db
@@ -12,7 +12,7 @@ from workorders import assignment, intake, onsite, planning
 from workorders import schemas as s
 from workorders.access import get_order
 from workorders.invoices import live_invoice
-from workorders.queries import capped_count, filtered_orders, response_figures
+from workorders.queries import capped_count, filtered_orders, order_summaries, response_figures
 
 bp = APIBlueprint("workorders_api", __name__, url_prefix="/api/v1", tag="Work orders")
 
@@ -41,7 +41,8 @@ def list_orders(args):
     """Orders the caller may see (a technician: their own), filtered, newest first. Page by
     ``page`` (with a total, counted up to 1,000: ``total_capped`` beyond) or, for deep
     lists, by ``after`` = the last id of the previous page (nothing counted)."""
-    query = filtered_orders(current_api_user(), args)
+    user = current_api_user()
+    query = filtered_orders(user, args)
     per_page = args["per_page"]
     if args.get("after"):
         items = db.session.scalars(query.limit(per_page)).unique().all()
@@ -54,7 +55,8 @@ def list_orders(args):
                   "per_page": per_page}
     full = len(result["items"]) == per_page
     result["next_after"] = result["items"][-1].id if full else None
-    return result
+    # Serialised directly (the OrderPage schema above documents the shape).
+    return jsonify({**result, "items": order_summaries(result["items"], user)})
 
 
 @bp.get("/workorders/stats")

@@ -149,3 +149,31 @@ def test_order_list_counts_no_further_than_its_limit(city, api_as, monkeypatch):
     body = api.get("/api/v1/workorders?per_page=10&page=2").get_json()
     assert body["total"] == 100 and body["total_capped"] is True
     assert len(body["items"]) == 10 and body["page"] == 2
+
+
+@pytest.mark.parametrize("role", ["dispatcher", "finance"])
+def test_order_list_items_match_the_order_summary_schema(city, api_as, make_user, monkeypatch,
+                                                         role):
+    """The list serialises its rows directly; they must be what ``OrderSummary`` would give,
+    masking of confidential customers (R18) included."""
+    from decimal import Decimal
+
+    from sqlalchemy import select, update
+
+    from dispatch.registry.models import Customer
+    from workorders import schemas
+    from workorders.models import WorkOrder
+
+    first = db.session.scalars(select(WorkOrder).order_by(WorkOrder.id.desc()).limit(6)).all()
+    db.session.execute(update(Customer).where(Customer.id.in_([o.customer_id for o in first[:3]]))
+                       .values(confidentiality="confidential"))
+    first[0].fee_override = Decimal("12.5")
+    db.session.commit()
+    user = make_user(role)
+    items = api_as(user).get("/api/v1/workorders?per_page=20").get_json()["items"]
+    monkeypatch.setattr("dispatch.api.current_api_user", lambda: user)
+    for item in items:
+        order = db.session.get(WorkOrder, item["id"])
+        assert item == schemas.OrderSummary().dump(order)
+    if role == "finance":
+        assert any(item["site_lat"] is None for item in items)
