@@ -55,8 +55,16 @@ def require_assigned_technician(order: WorkOrder, user: User) -> None:
 def contact_hidden(order: WorkOrder, user: User | None) -> bool:
     """R18: a confidential customer's contact data is shown only to roles that need it
     (agents, managers, dispatchers, the assigned technician), masked for finance/warehouse."""
-    return order.customer.confidentiality != "ordinary" and (
-        user is None or not user.can("order.contact"))
+    return hides_contact(order.customer.confidentiality, user)
+
+
+def hides_contact(confidentiality: str, user: User | None) -> bool:
+    """:func:`contact_hidden` from the customer's confidentiality alone (for column queries)."""
+    return confidentiality != "ordinary" and (user is None or not user.can("order.contact"))
+
+
+def masked_address(address: str) -> str:
+    return address[:6] + "…"
 
 
 def order_contact(order: WorkOrder, user: User | None) -> dict[str, Any]:
@@ -69,5 +77,6 @@ def order_contact(order: WorkOrder, user: User | None) -> dict[str, Any]:
         phone = order.contact_phone
         shown.update(contact_name=order.contact_name[:1] + "**",
                      contact_phone="*" * max(len(phone) - 4, 0) + phone[-4:],
-                     site_address=order.site_address[:6] + "…", site_lat=None, site_lon=None)
+                     site_address=masked_address(order.site_address), site_lat=None,
+                     site_lon=None)
     return shown

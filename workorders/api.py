@@ -12,7 +12,7 @@ from workorders import assignment, intake, onsite, planning
 from workorders import schemas as s
 from workorders.access import get_order
 from workorders.invoices import live_invoice
-from workorders.queries import capped_count, filtered_orders, order_summaries, response_figures
+from workorders.queries import capped_count, filtered_orders, order_summaries, response_figures, summary_rows
 
 bp = APIBlueprint("workorders_api", __name__, url_prefix="/api/v1", tag="Work orders")
 
@@ -44,12 +44,13 @@ def list_orders(args):
     user = current_api_user()
     query = filtered_orders(user, args)
     per_page = args["per_page"]
+    rows = summary_rows(query)
     if args.get("after"):
-        items = db.session.scalars(query.limit(per_page)).unique().all()
+        items = db.session.execute(rows.limit(per_page)).all()
         result = {"items": items, "total": None, "page": None, "per_page": per_page}
     else:
         page = args["page"]
-        items = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).unique().all()
+        items = db.session.execute(rows.limit(per_page).offset((page - 1) * per_page)).all()
         total, capped = capped_count(query)
         result = {"items": items, "total": total, "total_capped": capped, "page": page,
                   "per_page": per_page}
