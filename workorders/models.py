@@ -43,7 +43,8 @@ class WorkOrder(db.Model):
         CheckConstraint("status IN ('new', 'cancelled') OR approved_by_id IS NOT NULL",
                         name="approved_before_work"),
         Index("ix_work_orders_status_priority", "status", "priority", "created_at"),
-        # Order list filtered by status, newest first (keyset on created_at, id).
+        # The order list, newest first (keyset on created_at, id), unfiltered and by status.
+        Index("ix_work_orders_created_id", "created_at", "id"),
         Index("ix_work_orders_status_created", "status", "created_at", "id"),
         # A technician's jobs by status, and those completed since a time (the tablet's day).
         Index("ix_work_orders_technician_jobs", "technician_id", "status", "completed_at"),
@@ -91,7 +92,7 @@ class WorkOrder(db.Model):
     signature_path: Mapped[str | None] = mapped_column(String(200))
     cancel_reason: Mapped[str | None] = mapped_column(String(300))
 
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     en_route_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,5 +1,5 @@
-"""Scale (issue 10): indexes for the order list by status, the technician's day and the
-secret-customer filter.
+"""Scale (issue 10): indexes for the order list (newest first, by status), the technician's
+day and the secret-customer filter.
 
 Revision ID: 0009
 Revises: 0008
@@ -44,6 +44,8 @@ def _drop(name, table):
 
 
 def upgrade():
+    _create('ix_work_orders_created_id', 'work_orders', ['created_at', 'id'])
+    _drop('ix_work_orders_created_at', 'work_orders')
     _create('ix_work_orders_status_created', 'work_orders', ['status', 'created_at', 'id'])
     _create('ix_work_orders_technician_jobs', 'work_orders',
             ['technician_id', 'status', 'completed_at'])
@@ -56,3 +58,5 @@ def downgrade():
     _create('ix_work_orders_technician_status', 'work_orders', ['technician_id', 'status'])
     _drop('ix_work_orders_technician_jobs', 'work_orders')
     _drop('ix_work_orders_status_created', 'work_orders')
+    _create('ix_work_orders_created_at', 'work_orders', ['created_at'])
+    _drop('ix_work_orders_created_id', 'work_orders')

@@ -10,9 +10,9 @@ from dispatch import create_app
 from dispatch.extensions import db
 from tests.conftest import PG_SERVER
 
-NEW = {("work_orders", "ix_work_orders_status_created"),
+NEW = {("work_orders", "ix_work_orders_status_created"), ("work_orders", "ix_work_orders_created_id"),
        ("work_orders", "ix_work_orders_technician_jobs"), ("customers", "ix_customers_secret")}
-OLD = {("work_orders", "ix_work_orders_technician_status")}
+OLD = {("work_orders", "ix_work_orders_technician_status"), ("work_orders", "ix_work_orders_created_at")}
 
 
 def _indexes(engine) -> set[tuple[str, str]]:
