@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dispatch.auth.models import User
@@ -124,6 +124,13 @@ class WorkOrder(db.Model):
     def fee(self) -> Decimal | None:
         """What the customer pays: the manager's override when there is one."""
         return self.fee_override if self.fee_override is not None else self.fee_total
+
+
+#: The board's queue and map points: open, unassigned orders, urgent first then oldest; a small
+#: partial index read in order, so a page of the queue never sorts the whole backlog.
+Index("ix_work_orders_queue", WorkOrder.priority.desc(), WorkOrder.created_at,
+      postgresql_where=text("technician_id IS NULL AND status IN ('new', 'approved')"),
+      sqlite_where=text("technician_id IS NULL AND status IN ('new', 'approved')"))
 
 
 class WorkOrderEvent(db.Model):

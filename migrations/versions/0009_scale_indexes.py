@@ -1,5 +1,5 @@
 """Scale (issue 10): indexes for the order list (newest first, by status), the technician's
-day and the secret-customer filter.
+day, the secret-customer filter and the board's queue of open orders.
 
 Revision ID: 0009
 Revises: 0008
@@ -19,6 +19,7 @@ branch_labels = None
 depends_on = None
 
 SECRET = "confidentiality = 'secret'"
+QUEUE = "technician_id IS NULL AND status IN ('new', 'approved')"
 
 
 def _postgresql():
@@ -51,9 +52,11 @@ def upgrade():
             ['technician_id', 'status', 'completed_at'])
     _drop('ix_work_orders_technician_status', 'work_orders')
     _create('ix_customers_secret', 'customers', ['id'], SECRET)
+    _create('ix_work_orders_queue', 'work_orders', [sa.text('priority DESC'), 'created_at'], QUEUE)
 
 
 def downgrade():
+    _drop('ix_work_orders_queue', 'work_orders')
     _drop('ix_customers_secret', 'customers')
     _create('ix_work_orders_technician_status', 'work_orders', ['technician_id', 'status'])
     _drop('ix_work_orders_technician_jobs', 'work_orders')

@@ -11,7 +11,8 @@ from dispatch.extensions import db
 from tests.conftest import PG_SERVER
 
 NEW = {("work_orders", "ix_work_orders_status_created"), ("work_orders", "ix_work_orders_created_id"),
-       ("work_orders", "ix_work_orders_technician_jobs"), ("customers", "ix_customers_secret")}
+       ("work_orders", "ix_work_orders_technician_jobs"), ("customers", "ix_customers_secret"),
+       ("work_orders", "ix_work_orders_queue")}
 OLD = {("work_orders", "ix_work_orders_technician_status"), ("work_orders", "ix_work_orders_created_at")}
 
 
