@@ -12,7 +12,7 @@ from workorders import assignment, intake, onsite, planning
 from workorders import schemas as s
 from workorders.access import get_order
 from workorders.invoices import live_invoice
-from workorders.queries import capped_count, filtered_orders, order_summaries, response_figures, summary_rows
+from workorders.queries import counted_page, filtered_orders, order_summaries, response_figures, summary_rows
 
 bp = APIBlueprint("workorders_api", __name__, url_prefix="/api/v1", tag="Work orders")
 
@@ -50,8 +50,7 @@ def list_orders(args):
         result = {"items": items, "total": None, "page": None, "per_page": per_page}
     else:
         page = args["page"]
-        items = db.session.execute(rows.limit(per_page).offset((page - 1) * per_page)).all()
-        total, capped = capped_count(query)
+        items, total, capped = counted_page(query, page, per_page)
         result = {"items": items, "total": total, "total_capped": capped, "page": page,
                   "per_page": per_page}
     full = len(result["items"]) == per_page

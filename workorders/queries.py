@@ -25,11 +25,29 @@ COUNT_LIMIT = 1000
 CENT = Decimal("0.01")
 
 
+def _count(query: Select[tuple[WorkOrder]], limit: int) -> Select[tuple[int]]:
+    ids = query.order_by(None).with_only_columns(WorkOrder.id).limit(limit + 1).subquery()
+    return select(func.count()).select_from(ids)
+
+
 def capped_count(query: Select[tuple[WorkOrder]], limit: int = COUNT_LIMIT) -> tuple[int, bool]:
     """``(matches, capped)``: how many orders ``query`` finds, reading at most ``limit + 1``."""
-    ids = query.order_by(None).with_only_columns(WorkOrder.id).limit(limit + 1).subquery()
-    found = db.session.scalar(select(func.count()).select_from(ids)) or 0
+    found = db.session.scalar(_count(query, limit)) or 0
     return min(found, limit), found > limit
+
+
+def counted_page(query: Select[tuple[WorkOrder]], page: int, per_page: int,
+                 limit: int = COUNT_LIMIT) -> tuple[list[Any], int, bool]:
+    """``(rows, matches, capped)``: one page of :func:`summary_rows` and the bounded count of
+    :func:`capped_count` in one statement (the count rides along as an uncorrelated scalar
+    subquery, evaluated once); a page past the end counts on its own."""
+    matches = _count(query, limit).scalar_subquery().label("matches")
+    rows = db.session.execute(summary_rows(query).add_columns(matches).limit(per_page)
+                              .offset((page - 1) * per_page)).all()
+    if not rows:
+        return rows, *capped_count(query, limit)
+    found = rows[0].matches
+    return rows, min(found, limit), found > limit
 
 
 def _day_start(day: date) -> datetime:

@@ -145,10 +145,16 @@ def test_order_list_counts_no_further_than_its_limit(city, api_as, monkeypatch):
     api = api_as("dispatcher")
     body = api.get("/api/v1/workorders?per_page=10").get_json()
     assert body["total"] == 300 and body["total_capped"] is False
+    monkeypatch.setattr(queries.counted_page, "__defaults__", (100,))
     monkeypatch.setattr(queries.capped_count, "__defaults__", (100,))
     body = api.get("/api/v1/workorders?per_page=10&page=2").get_json()
     assert body["total"] == 100 and body["total_capped"] is True
     assert len(body["items"]) == 10 and body["page"] == 2
+    past_the_end = api.get("/api/v1/workorders?per_page=10&page=40").get_json()
+    assert past_the_end["items"] == [] and past_the_end["total"] == 100
+    monkeypatch.setattr(queries.counted_page, "__defaults__", (1000,))
+    monkeypatch.setattr(queries.capped_count, "__defaults__", (1000,))
+    assert api.get("/api/v1/workorders?per_page=10&page=40").get_json()["total"] == 300
 
 
 @pytest.mark.parametrize("role", ["dispatcher", "finance"])
