@@ -380,6 +380,9 @@ def run_wrk(wrk: str, base: str, requests: list[tuple[str, str | None]], seconds
         os.unlink(script.name)
     line = next(line for line in output.splitlines() if line.startswith("RESULT "))
     data = json.loads(line.removeprefix("RESULT "))
+    # wrk stops with up to CONNECTIONS requests still running in the server: let them finish,
+    # or a slow endpoint's left-overs would land in the next endpoint's figures.
+    time.sleep(min(5.0, 0.2 + 2 * data["p99"] / 1e6))
     return Result(rps=data["requests"] / (data["duration_us"] / 1e6), p50=data["p50"] / 1000,
                   p95=data["p95"] / 1000, p99=data["p99"] / 1000, requests=data["requests"],
                   errors=data["non2xx"] + data["socket"], seconds=data["duration_us"] / 1e6)
