@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 PYTEST_WORKERS ?= 2
 
 .PHONY: run setup translations migrate demo serve worker test test-sqlite test-postgres lint \
-        services browser-deps bench clean
+        services browser-deps bench bench-deps clean
 
 run: setup migrate demo serve   ## set up, migrate, load demo data, serve on 127.0.0.1:5000
 
@@ -55,7 +55,14 @@ browser-deps:
 worker: setup   ## an RQ worker (needs REDIS_URL); run as many as you like
 	$(BIN)/flask --app dispatch worker
 
-bench: setup   ## every bench/*_bench.py (speed targets are measured, never asserted)
+# Debian's wrk drives the load test (bench/load_bench.py); without it that part is skipped.
+bench-deps:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	  else echo "make bench: install Debian's wrk package for the load test" >&2; fi; }
+
+bench: setup bench-deps   ## every bench/*_bench.py (speed targets are measured, never asserted)
 	$(BIN)/python bench/run.py
 
 clean:

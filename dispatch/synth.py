@@ -1,5 +1,7 @@
 """Synthetic data for benchmarks and load tests: a city's customers, vehicles, technicians
-and work-order history, written with bulk inserts (``flask --app dispatch synth``).
+and work-order history, written with bulk inserts (``flask --app dispatch synth``). On
+PostgreSQL the customers, vehicles and orders are streamed with ``COPY`` (psycopg 3), several
+times faster than multi-row inserts at a million orders.
 
 Rows are valid (plates, phones, statuses, money) but go around the services for speed: no
 audit rows, fixed password hash. Never run it against a production database.
@@ -8,7 +10,7 @@ audit rows, fixed password hash. Never run it against a production database.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -28,9 +30,41 @@ PLATE_CHARS = "ABCDEFGHJKLMNPQRSTUVWXYZ"
 BATCH = 5000
 
 
+ORDER_COLUMNS = (
+    "id", "number", "kind", "status", "priority", "customer_id", "vehicle_id", "site_address",
+    "site_lat", "site_lon", "contact_name", "contact_phone", "product_model", "fault_description",
+    "owner_id", "created_by_id", "resolution", "created_at", "version", "approved_by_id",
+    "approved_at", "technician_id", "assigned_at", "on_site_at", "completed_at", "payment_method",
+    "amount_collected", "fee_total")
+
+
 def _batches(rows: list[dict], table) -> None:
     for start in range(0, len(rows), BATCH):
         db.session.execute(insert(table), rows[start:start + BATCH])
+
+
+def _stream(rows: Iterable[dict], table, columns: tuple[str, ...],
+            progress: Callable[[int], None] = lambda done: None) -> None:
+    """Write ``rows`` (flat values only): ``COPY`` on PostgreSQL, else inserts of ``BATCH``."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        raw = db.session.connection().connection.driver_connection  # psycopg 3, same transaction
+        names = ", ".join(columns)
+        with raw.cursor() as cursor, cursor.copy(
+                f"COPY {table.__tablename__} ({names}) FROM STDIN") as copy:  # fixed names
+            for done, row in enumerate(rows, 1):
+                copy.write_row([row.get(column) for column in columns])
+                if done % BATCH == 0:
+                    progress(done)
+        return
+    batch: list[dict] = []
+    for done, row in enumerate(rows, 1):
+        batch.append({column: row.get(column) for column in columns})
+        if len(batch) == BATCH:
+            db.session.execute(insert(table), batch)
+            batch = []
+            progress(done)
+    if batch:
+        db.session.execute(insert(table), batch)
 
 
 def generate(orders: int, technicians: int, open_orders: int, customers: int | None = None,
@@ -63,23 +97,42 @@ def generate(orders: int, technicians: int, open_orders: int, customers: int | N
 
     customer_count = customers or max(1, orders // 5)
     first_customer = (db.session.scalar(select(func.max(Customer.id))) or 0) + 1
-    _batches([{"id": first_customer + i, "name": f"合成客户{first_customer + i}", "contact_name": "联系人",
-               "phone": f"+86138{first_customer + i:08d}"[:14], "address": "浙江省杭州市",
-               "lat": CENTRE[0] + rng.uniform(-SPREAD, SPREAD),
-               "lon": CENTRE[1] + rng.uniform(-SPREAD, SPREAD), "confidentiality": "ordinary",
-               "credit_class": "B", "overseas": False, "notes": "",
-               "created_at": datetime.now(UTC), "updated_at": datetime.now(UTC)}
-              for i in range(customer_count)], Customer)
+    stamp = datetime.now(UTC)
+    customer_columns = ("id", "name", "contact_name", "phone", "address", "lat", "lon",
+                        "confidentiality", "credit_class", "overseas", "notes", "created_at",
+                        "updated_at")
+    _stream(({"id": first_customer + i, "name": f"合成客户{first_customer + i}", "contact_name": "联系人",
+              "phone": f"+86138{first_customer + i:08d}"[:14], "address": "浙江省杭州市",
+              "lat": CENTRE[0] + rng.uniform(-SPREAD, SPREAD),
+              "lon": CENTRE[1] + rng.uniform(-SPREAD, SPREAD), "confidentiality": "ordinary",
+              "credit_class": "B", "overseas": False, "notes": "",
+              "created_at": stamp, "updated_at": stamp}
+             for i in range(customer_count)), Customer, customer_columns)
     first_vehicle = (db.session.scalar(select(func.max(Vehicle.id))) or 0) + 1
-    _batches([{"id": first_vehicle + i, "plate": _plate(first_vehicle + i),
-               "customer_id": first_customer + i, "description": "",
-               "created_at": datetime.now(UTC)} for i in range(customer_count)], Vehicle)
+    _stream(({"id": first_vehicle + i, "plate": _plate(first_vehicle + i),
+              "customer_id": first_customer + i, "description": "", "created_at": stamp}
+             for i in range(customer_count)), Vehicle,
+            ("id", "plate", "customer_id", "description", "created_at"))
     say("customers", customer_count, customer_count)
 
     owner = db.session.scalar(select(User.id).order_by(User.id)) or base
-    now = datetime.now(UTC)
     first_order = (db.session.scalar(select(func.max(WorkOrder.id))) or 0) + 1
-    rows: list[dict] = []
+    rows = _orders(rng, orders, open_orders, busy, first_order, first_customer, first_vehicle,
+                   customer_count, tech_ids, owner)
+    _stream(rows, WorkOrder, ORDER_COLUMNS, lambda done: say("orders", done, orders))
+    say("orders", orders, orders)
+    _advance_sequences(("users", "technicians", "customers", "vehicles", "work_orders"))
+    db.session.commit()
+    return {"technicians": technicians, "customers": customer_count, "orders": orders,
+            "in_hand": busy}
+
+
+def _orders(rng: random.Random, orders: int, open_orders: int, busy: int, first_order: int,
+            first_customer: int, first_vehicle: int, customer_count: int, tech_ids: list[int],
+            owner: int) -> Iterator[dict]:
+    """The orders, oldest history first; the last ``open_orders`` are open (new or approved),
+    the ``busy`` before them in technicians' hands today."""
+    now = datetime.now(UTC)
     for i in range(orders):
         oid = first_order + i
         customer = rng.randrange(customer_count)
@@ -104,7 +157,8 @@ def generate(orders: int, technicians: int, open_orders: int, customers: int | N
         if is_busy:
             status = rng.choice(("assigned", "assigned", "en_route", "on_site"))
             row.update(status=status, technician_id=tech_ids[i % len(tech_ids)],
-                       created_at=now - timedelta(hours=5), assigned_at=now - timedelta(hours=4),
+                       created_at=now - timedelta(hours=5, seconds=i % 3600),
+                       assigned_at=now - timedelta(hours=4),
                        on_site_at=now - timedelta(minutes=30) if status == "on_site" else None,
                        resolution="")
         elif not is_open:
@@ -113,17 +167,7 @@ def generate(orders: int, technicians: int, open_orders: int, customers: int | N
                        on_site_at=on_site, completed_at=on_site + timedelta(minutes=rng.randrange(15, 120)),
                        payment_method="none", amount_collected=Decimal("0.00"),
                        fee_total=Decimal("0.00"), resolution="done")
-        rows.append(row)
-        if len(rows) == BATCH:
-            _batches(rows, WorkOrder)
-            rows = []
-            say("orders", i + 1, orders)
-    _batches(rows, WorkOrder)
-    say("orders", orders, orders)
-    _advance_sequences(("users", "technicians", "customers", "vehicles", "work_orders"))
-    db.session.commit()
-    return {"technicians": technicians, "customers": customer_count, "orders": orders,
-            "in_hand": busy}
+        yield row
 
 
 def _advance_sequences(tables: tuple[str, ...]) -> None:

@@ -7,7 +7,7 @@ per location and SKU.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
@@ -81,18 +81,40 @@ def reserve(order_id: int, sku: str, qty: int, location_id: int, user_id: int | 
 
 def pick_list(order_id: int, lines: Iterable[tuple[str, int]]) -> list[PickLine]:
     """The order's parts with where each is reserved (R4: printed on the service sheet)."""
-    held = reservations(order_id)
+    return pick_lists({order_id: list(lines)})[order_id]
+
+
+def pick_lists(orders: Mapping[int, Iterable[tuple[str, int]]]) -> dict[int, list[PickLine]]:
+    """:func:`pick_list` for many orders in two queries (the technician's day, for example)."""
+    held: dict[int, dict[tuple[int, str], int]] = {order_id: {} for order_id in orders}
+    wanted = [order_id for order_id, lines in orders.items() if lines]
+    if wanted:
+        signed = case((StockMovement.kind == "reserve", StockMovement.qty),
+                      else_=-StockMovement.qty)
+        rows = db.session.execute(
+            select(StockMovement.work_order_id, StockMovement.from_location_id, StockMovement.sku,
+                   func.sum(signed))
+            .where(StockMovement.work_order_id.in_(wanted),
+                   StockMovement.kind.in_(("reserve", "release")))
+            .group_by(StockMovement.work_order_id, StockMovement.from_location_id,
+                      StockMovement.sku))
+        for order_id, loc, sku, qty in rows:
+            if qty:
+                held[order_id][(loc, sku)] = qty
+    location_ids = {loc for places in held.values() for loc, _sku in places}
     names = {loc.id: loc for loc in db.session.scalars(
-        select(Location).where(Location.id.in_({loc for loc, _sku in held})))}
-    out = []
-    for sku, qty in lines:
-        places = [(names[loc], n) for (loc, s), n in held.items() if s == sku]
-        for location, n in places:
-            out.append(PickLine(sku, n, location.code, location.kind))
-        missing = qty - sum(n for _loc, n in places)
-        if missing > 0:
-            out.append(PickLine(sku, missing, None, None))
-    return out
+        select(Location).where(Location.id.in_(location_ids)))} if location_ids else {}
+    result: dict[int, list[PickLine]] = {}
+    for order_id, lines in orders.items():
+        out = result[order_id] = []
+        for sku, qty in lines:
+            places = [(names[loc], n) for (loc, s), n in held[order_id].items() if s == sku]
+            for location, n in places:
+                out.append(PickLine(sku, n, location.code, location.kind))
+            missing = qty - sum(n for _loc, n in places)
+            if missing > 0:
+                out.append(PickLine(sku, missing, None, None))
+    return result
 
 
 def coverable(order_id: int, technician_id: int, sku: str) -> int:

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from apiflask import APIBlueprint
-from flask import url_for
+from flask import jsonify, url_for
 
 from dispatch.api import api_requires, current_api_user
 from dispatch.extensions import db
 from dispatch.idempotency import idempotent
-from dispatch.schemas import paginate
 from workorders import assignment, intake, onsite, planning
 from workorders import schemas as s
 from workorders.access import get_order
 from workorders.invoices import live_invoice
-from workorders.queries import filtered_orders, response_figures
+from workorders.queries import counted_page, filtered_orders, order_summaries, response_figures, summary_rows
 
 bp = APIBlueprint("workorders_api", __name__, url_prefix="/api/v1", tag="Work orders")
 
@@ -40,16 +39,24 @@ def create_order(body):
 @bp.output(s.OrderPage)
 def list_orders(args):
     """Orders the caller may see (a technician: their own), filtered, newest first. Page by
-    ``page`` (with a total) or, for deep lists, by ``after`` = the last id of the previous page."""
-    query = filtered_orders(current_api_user(), args)
+    ``page`` (with a total, counted up to 1,000: ``total_capped`` beyond) or, for deep
+    lists, by ``after`` = the last id of the previous page (nothing counted)."""
+    user = current_api_user()
+    query = filtered_orders(user, args)
+    per_page = args["per_page"]
+    rows = summary_rows(query)
     if args.get("after"):
-        items = db.session.scalars(query.limit(args["per_page"])).unique().all()
-        result = {"items": items, "total": None, "page": None, "per_page": args["per_page"]}
+        items = db.session.execute(rows.limit(per_page)).all()
+        result = {"items": items, "total": None, "page": None, "per_page": per_page}
     else:
-        result = paginate(query, args)
-    full = len(result["items"]) == args["per_page"]
+        page = args["page"]
+        items, total, capped = counted_page(query, page, per_page)
+        result = {"items": items, "total": total, "total_capped": capped, "page": page,
+                  "per_page": per_page}
+    full = len(result["items"]) == per_page
     result["next_after"] = result["items"][-1].id if full else None
-    return result
+    # Serialised directly (the OrderPage schema above documents the shape).
+    return jsonify({**result, "items": order_summaries(result["items"], user)})
 
 
 @bp.get("/workorders/stats")

@@ -54,7 +54,11 @@ class WorkOrder(db.Model):
         CheckConstraint("status IN ('new', 'cancelled') OR approved_by_id IS NOT NULL",
                         name="approved_before_work"),
         Index("ix_work_orders_status_priority", "status", "priority", "created_at"),
-        Index("ix_work_orders_technician_status", "technician_id", "status"),
+        # The order list, newest first (keyset on created_at, id), unfiltered and by status.
+        Index("ix_work_orders_created_id", "created_at", "id"),
+        Index("ix_work_orders_status_created", "status", "created_at", "id"),
+        # A technician's jobs by status, and those completed since a time (the tablet's day).
+        Index("ix_work_orders_technician_jobs", "technician_id", "status", "completed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -99,7 +103,7 @@ class WorkOrder(db.Model):
     signature_path: Mapped[str | None] = mapped_column(String(200))
     cancel_reason: Mapped[str | None] = mapped_column(String(300))
 
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     en_route_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -136,7 +140,7 @@ class WorkOrder(db.Model):
 # The dispatcher's unassigned queue in board order (urgent first, then oldest), read without
 # sorting every open order; filter with unassigned_open().
 OPEN_QUEUE = text("technician_id IS NULL AND status IN ('new', 'approved')")
-Index("ix_work_orders_open_queue", WorkOrder.priority.desc(), WorkOrder.created_at,
+Index("ix_work_orders_queue", WorkOrder.priority.desc(), WorkOrder.created_at,
       sqlite_where=OPEN_QUEUE, postgresql_where=OPEN_QUEUE)
 # Orders in a technician's hands (assigned, en route, on site): a few hundred among millions,
 # counted and drawn on every board refresh; filter with in_hands().

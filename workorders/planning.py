@@ -97,6 +97,11 @@ def pick_list(order: WorkOrder) -> list[order_stock.PickLine]:
     return order_stock.pick_list(order.id, lines(order))
 
 
+def pick_lists(orders: Sequence[WorkOrder]) -> dict[int, list[order_stock.PickLine]]:
+    """:func:`pick_list` of many orders at once (load their ``planned_parts`` eagerly)."""
+    return order_stock.pick_lists({order.id: lines(order) for order in orders})
+
+
 def approve_shortage(order: WorkOrder, data: Mapping[str, Any], user: User) -> ShortageApproval:
     """R12: a manager allows using a part the van and the reservation do not cover."""
     if not user.can("order.shortage_approve"):

@@ -52,6 +52,7 @@ class OrderIn(Schema):
 
 class OrderQuery(PageQuery):
     status = String(load_default="", validate=OneOf(("", *STATUSES)))
+    priority = String(load_default="", validate=OneOf(("", *PRIORITIES)))
     kind = String(load_default="", validate=OneOf(("", *KINDS)))
     technician_id = id_field(load_default=None)
     plate = String(load_default="", validate=Length(max=30))
@@ -138,6 +139,8 @@ class OrderSummary(Schema):
 class OrderPage(Schema):
     items = List(Nested(OrderSummary))
     total = Integer(allow_none=True)
+    total_capped = Boolean(metadata={"description": "more orders match than were counted: "
+                                     "total is a lower bound"})
     page = Integer(allow_none=True)
     per_page = Integer()
     next_after = Integer(allow_none=True)

@@ -24,7 +24,8 @@ class Customer(db.Model):
         CheckConstraint(in_values("credit_class", CREDIT_CLASSES), name="credit_class_known"),
         CheckConstraint("lat IS NULL OR (lat BETWEEN -90 AND 90)", name="lat_range"),
         CheckConstraint("lon IS NULL OR (lon BETWEEN -180 AND 180)", name="lon_range"),
-        # The few secret customers, found without reading every customer (R18 visibility).
+        # The few secret customers (R18), hidden from every list but a manager's: a tiny index
+        # for the ``customer_id NOT IN (secret ids)`` filter of the order lists.
         Index("ix_customers_secret", "id", sqlite_where=text("confidentiality = 'secret'"),
               postgresql_where=text("confidentiality = 'secret'")),
     )

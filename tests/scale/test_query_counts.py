@@ -68,3 +68,119 @@ def test_order_pages_run_a_bounded_number_of_queries(city, client, login, make_u
     with count_statements() as statements:
         assert client.get("/workorders/").status_code == 200
     assert len(statements) <= 15
+
+
+def _assign_open_orders(technician, count, with_parts=False):
+    """``count`` of the city's open orders assigned to ``technician`` (each with a planned part
+    and an installed terminal with a SIM when ``with_parts``)."""
+    from decimal import Decimal
+
+    from sqlalchemy import select
+
+    from dispatch.registry.models import Sim, Terminal
+    from dispatch.timeutil import utcnow
+    from inventory.models import Part
+    from workorders.models import PlannedPart, WorkOrder
+
+    if with_parts and db.session.scalar(select(Part).where(Part.sku == "SCALE-1")) is None:
+        db.session.add(Part(sku="SCALE-1", name="Harness", category="harness",
+                            price=Decimal("10.00")))
+    orders = db.session.scalars(select(WorkOrder).where(
+        WorkOrder.status == "approved", WorkOrder.technician_id.is_(None))
+        .order_by(WorkOrder.id).limit(count)).all()
+    for order in orders:
+        order.status, order.technician_id, order.assigned_at = "assigned", technician.id, utcnow()
+        if with_parts:
+            db.session.add(PlannedPart(order_id=order.id, sku="SCALE-1", qty=1))
+            terminal = Terminal(terminal_id=f"SC{order.id:08d}", model="GT06N", status="installed",
+                                vehicle_id=order.vehicle_id)
+            db.session.add(terminal)
+            db.session.flush()
+            db.session.add(Sim(iccid=f"8986{order.id:015d}", status="installed",
+                               terminal_ref=terminal.id))
+    db.session.commit()
+    assert len(orders) == count
+
+
+@pytest.mark.parametrize("with_parts", [False, True])
+def test_technician_job_list_runs_a_bounded_number_of_queries(city, api_as, make_technician,
+                                                              with_parts):
+    few, many = make_technician(), make_technician()
+    _assign_open_orders(few, 2, with_parts)
+    _assign_open_orders(many, 12, with_parts)
+    counts = []
+    for technician in (few, many):
+        api = api_as(technician.user)
+        with count_statements() as statements:
+            body = api.get("/api/v1/tablet/today").get_json()
+        counts.append(len(statements))
+        if with_parts:
+            assert all(job["pick_list"] and job["installed"][0]["sims"] for job in body["jobs"])
+    assert len(body["jobs"]) == 12
+    assert counts[0] == counts[1], f"statements grow with jobs: {counts}"
+    assert counts[1] <= 20
+
+
+@pytest.mark.parametrize("path", [
+    "/api/v1/workorders?per_page=50&status=approved&priority=urgent",
+    "/api/v1/workorders?per_page=50&status=closed&after=100",
+    "/api/v1/workorders?per_page=50&priority=normal&after=100",
+])
+def test_filtered_keyset_order_lists_run_a_bounded_number_of_queries(city, api_as, path):
+    api = api_as("dispatcher")
+    with count_statements() as small:
+        assert api.get(path.replace("per_page=50", "per_page=5")).status_code == 200
+    with count_statements() as large:
+        assert api.get(path).status_code == 200
+    assert len(large) == len(small) <= 8
+
+
+def test_priority_filter_narrows_the_order_list(city, api_as):
+    body = api_as("dispatcher").get("/api/v1/workorders?per_page=200&priority=urgent").get_json()
+    assert body["items"] and all(item["priority"] == "urgent" for item in body["items"])
+
+
+def test_order_list_counts_no_further_than_its_limit(city, api_as, monkeypatch):
+    from workorders import queries
+
+    api = api_as("dispatcher")
+    body = api.get("/api/v1/workorders?per_page=10").get_json()
+    assert body["total"] == 300 and body["total_capped"] is False
+    monkeypatch.setattr(queries.counted_page, "__defaults__", (100,))
+    monkeypatch.setattr(queries.capped_count, "__defaults__", (100,))
+    body = api.get("/api/v1/workorders?per_page=10&page=2").get_json()
+    assert body["total"] == 100 and body["total_capped"] is True
+    assert len(body["items"]) == 10 and body["page"] == 2
+    past_the_end = api.get("/api/v1/workorders?per_page=10&page=40").get_json()
+    assert past_the_end["items"] == [] and past_the_end["total"] == 100
+    monkeypatch.setattr(queries.counted_page, "__defaults__", (1000,))
+    monkeypatch.setattr(queries.capped_count, "__defaults__", (1000,))
+    assert api.get("/api/v1/workorders?per_page=10&page=40").get_json()["total"] == 300
+
+
+@pytest.mark.parametrize("role", ["dispatcher", "finance"])
+def test_order_list_items_match_the_order_summary_schema(city, api_as, make_user, monkeypatch,
+                                                         role):
+    """The list serialises its rows directly; they must be what ``OrderSummary`` would give,
+    masking of confidential customers (R18) included."""
+    from decimal import Decimal
+
+    from sqlalchemy import select, update
+
+    from dispatch.registry.models import Customer
+    from workorders import schemas
+    from workorders.models import WorkOrder
+
+    first = db.session.scalars(select(WorkOrder).order_by(WorkOrder.id.desc()).limit(6)).all()
+    db.session.execute(update(Customer).where(Customer.id.in_([o.customer_id for o in first[:3]]))
+                       .values(confidentiality="confidential"))
+    first[0].fee_override = Decimal("12.5")
+    db.session.commit()
+    user = make_user(role)
+    items = api_as(user).get("/api/v1/workorders?per_page=20").get_json()["items"]
+    monkeypatch.setattr("dispatch.api.current_api_user", lambda: user)
+    for item in items:
+        order = db.session.get(WorkOrder, item["id"])
+        assert item == schemas.OrderSummary().dump(order)
+    if role == "finance":
+        assert any(item["site_lat"] is None for item in items)
