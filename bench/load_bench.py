@@ -47,6 +47,7 @@ WORKERS = 4              # gunicorn sync workers: 2 × cores on the 2-core bench
 CONNECTIONS = 8          # wrk connections: 2 per worker, so no worker waits for a request
 THREADS = 2              # wrk threads
 ROUNDS = 3               # interleaved rounds per endpoint (the figures are their medians)
+DATASET_SHAPE = 2        # bump when synth's output changes (2: orders in technicians' hands)
 
 
 @dataclass
@@ -123,9 +124,10 @@ def ensure_dataset(server: str, orders: int, technicians: int, open_orders: int)
         if not exists:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
-    wanted = {"orders": orders, "technicians": technicians, "open_orders": open_orders}
+    wanted = {"orders": orders, "technicians": technicians, "open_orders": open_orders,
+              "shape": DATASET_SHAPE}
     marker = _marker(url)
-    if marker is not None and {k: marker[k] for k in wanted} == wanted:
+    if marker is not None and {k: marker.get(k) for k in wanted} == wanted:
         _migrate(url)
         return url, f"reused (synth took {marker['seconds']:,.0f} s)"
     if marker is not None or _has_orders(url):
@@ -145,9 +147,9 @@ def ensure_dataset(server: str, orders: int, technicians: int, open_orders: int)
     with engine.connect() as connection:
         connection.execute(text("VACUUM ANALYZE"))
         connection.execute(text("CREATE TABLE bench_dataset (orders integer, technicians integer, "
-                                "open_orders integer, seconds double precision)"))
+                                "open_orders integer, shape integer, seconds double precision)"))
         connection.execute(text("INSERT INTO bench_dataset VALUES (:orders, :technicians, "
-                                ":open_orders, :seconds)"), {**wanted, "seconds": seconds})
+                                ":open_orders, :shape, :seconds)"), {**wanted, "seconds": seconds})
     engine.dispose()
     return url, f"synth took {seconds:,.0f} s"
 
