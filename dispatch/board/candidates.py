@@ -15,7 +15,14 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from dispatch import settings
-from dispatch.board.positions import fresh_since, jobs_in_hand, loads_today, on_shift, position_of
+from dispatch.board.positions import (
+    fresh_since,
+    jobs_in_hand,
+    loads_today,
+    on_shift,
+    orders_in_hand,
+    position_of,
+)
 from dispatch.board.roster import Member, active_members, reported_positions
 from dispatch.geo.distance import distance_matrix, eta_minutes
 from workorders.models import WorkOrder
@@ -71,7 +78,8 @@ def rank(order: WorkOrder, now: datetime, van_stock: VanStock | None = None,
     pool = technicians if technicians is not None else active_members()
     if not pool:
         return []
-    in_hand, loads = jobs_in_hand(), loads_today(now)
+    held = orders_in_hand()
+    in_hand, loads = jobs_in_hand(held), loads_today(now, held)
     reported = reported_positions(fresh_since(now))
     positions = [position_of(t, now, in_hand, reported) for t in pool]
     km = distance_matrix([(p.lat, p.lon) for p in positions], [(order.site_lat, order.site_lon)])[:, 0]

@@ -21,6 +21,7 @@ from dispatch.board.positions import (
     jobs_in_hand,
     loads_today,
     on_shift,
+    orders_in_hand,
     position_of,
 )
 from dispatch.board.roster import Member, Reported, active_members, reported_positions
@@ -29,7 +30,7 @@ from dispatch.extensions import db
 from dispatch.timeutil import utcnow
 from workorders import assignment
 from workorders.access import count_visible, get_order, visible_orders
-from workorders.models import WorkOrder, in_hands, unassigned_open
+from workorders.models import WorkOrder, unassigned_open
 
 QUEUE_SIZE = 50
 MAP_LIMIT = 500
@@ -151,16 +152,13 @@ def board_data(user: User, bbox: tuple[float, float, float, float] | None = None
         .limit(MAP_LIMIT)).all()
     total_open = count_visible(user, unassigned_open())
     technicians = active_members()
-    loads, in_hand, reported = loads_today(now), jobs_in_hand(), reported_positions()
-    busy = db.session.execute(select(
-        WorkOrder.technician_id, WorkOrder.id, WorkOrder.number, WorkOrder.site_lat,
-        WorkOrder.site_lon, WorkOrder.status).where(in_hands())
-        .order_by(WorkOrder.technician_id, WorkOrder.route_position.nullslast(), WorkOrder.id)).all()
+    held = orders_in_hand()
+    loads, in_hand, reported = loads_today(now, held), jobs_in_hand(held), reported_positions()
     routes: dict[int, list[dict[str, Any]]] = {}
-    for row in busy:
-        routes.setdefault(row.technician_id, []).append(
-            {"order_id": row.id, "number": row.number, "lat": row.site_lat, "lon": row.site_lon,
-             "status": row.status})
+    for h in held:
+        routes.setdefault(h.technician_id, []).append(
+            {"order_id": h.order_id, "number": h.number, "lat": h.lat, "lon": h.lon,
+             "status": h.status})
     return {
         "generated_at": now.isoformat(),
         "open_total": total_open,

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, time
 import pytest
 
 from dispatch.board import candidates
+from dispatch.board.positions import Held, jobs_in_hand
 from dispatch.extensions import db
 from dispatch.geo.distance import distance_km
 from dispatch.timeutil import utcnow
@@ -101,3 +102,30 @@ def test_van_stock_and_limit(world):
     assert best["items"] == items[:1]
     assert world.dispatcher.get(
         f"/api/v1/workorders/{order_id}/candidates?limit=0").status_code == 422
+
+
+def test_the_job_in_hand_is_where_the_technician_is(world, crew, api_as):
+    """A technician en route to an order is ranked from that order's site, not from home."""
+    _near, _farther, _unskilled, far = crew
+    busy = world.agent.post("/api/v1/workorders", json=repair_request(
+        world, lat=SITE[0] + 0.002, lon=SITE[1])).get_json()["id"]
+    world.manager.post(f"/api/v1/workorders/{busy}/approve")
+    assert world.dispatcher.post(f"/api/v1/workorders/{busy}/assign",
+                                 json={"technician_id": far.id}).status_code == 200
+    assert api_as(far.user).post(f"/api/v1/workorders/{busy}/status",
+                                    json={"status": "en_route"}).status_code == 200
+    items = world.dispatcher.get(f"/api/v1/workorders/{_order(world)}/candidates").get_json()["items"]
+    mine = next(c for c in items if c["technician_id"] == far.id)
+    assert mine["position_source"] == "job" and mine["load"] == 1
+    assert mine["distance_km"] == pytest.approx(distance_km(SITE[0] + 0.002, SITE[1], *SITE), abs=0.01)
+
+
+def test_of_several_orders_in_hand_the_one_reached_last_counts(app):
+    earlier, later = datetime(2026, 11, 27, 1, tzinfo=UTC), datetime(2026, 11, 27, 2, tzinfo=UTC)
+    held = [Held(7, 1, "A", "on_site", 30.0, 120.0, earlier),
+            Held(7, 2, "B", "en_route", 31.0, 121.0, None),
+            Held(7, 3, "C", "on_site", 32.0, 122.0, later),
+            Held(7, 4, "D", "assigned", 33.0, 123.0, None),
+            Held(8, 5, "E", "en_route", 34.0, 124.0, None)]
+    found = jobs_in_hand(held)
+    assert found[7].order_id == 3 and found[8].order_id == 5
