@@ -8,11 +8,14 @@ the permission table (403) before any input is parsed, so a refused call writes 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
 from functools import wraps
 from typing import Any, TypeVar
 
+import orjson
 from apiflask import HTTPTokenAuth
-from flask import current_app, g, request
+from flask import Response, current_app, g, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
@@ -56,6 +59,21 @@ def _session_user() -> User | None:
 def _auth_error(error):
     """401/403 from the token check use the same JSON error body as every other error."""
     return current_app.error_callback(error)  # type: ignore[attr-defined]
+
+
+def rows_response(payload: Any) -> Response:
+    """A JSON response for payloads of hundreds of plain rows (the board, candidates), encoded
+    with orjson: several times faster than the standard library on the board's ~300 kB."""
+    return current_app.response_class(orjson.dumps(payload, default=_plain),
+                                      mimetype="application/json")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 def current_api_user() -> User:

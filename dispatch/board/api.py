@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from apiflask import APIBlueprint
-from flask import jsonify
 
-from dispatch.api import api_requires, current_api_user
+from dispatch.api import api_requires, current_api_user, rows_response
 from dispatch.board import planning
 from dispatch.board import schemas as s
 from dispatch.errors import FieldErrors
@@ -26,7 +25,7 @@ def candidates(order_id: int, args):
     order = get_order(order_id, current_api_user())
     ranked = planning.rank_candidates(order, bool(args["available_only"]), args.get("limit"))
     # Hundreds of flat rows: serialised directly (the schema above documents the shape).
-    return jsonify({"items": [vars(candidate) for candidate in ranked]})
+    return rows_response({"items": [vars(candidate) for candidate in ranked]})
 
 
 @bp.post("/workorders/<int:order_id>/location")
@@ -92,4 +91,4 @@ def board(args):
     data = planning.board_data(current_api_user(), bbox)
     # Hundreds of map points and technicians: serialised directly (the schema above documents
     # the shape); the 50 queued orders go through their schema.
-    return jsonify({**data, "queue": OrderSummary(many=True).dump(data["queue"])})
+    return rows_response({**data, "queue": OrderSummary(many=True).dump(data["queue"])})
