@@ -10,12 +10,12 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
 
 from dispatch import settings
 from dispatch.auth.models import User
 from dispatch.board import autoassign, candidates
 from dispatch.board.positions import (
+    Held,
     JobInHand,
     fresh_since,
     jobs_in_hand,
@@ -31,6 +31,7 @@ from dispatch.timeutil import utcnow
 from workorders import assignment
 from workorders.access import count_visible, get_order, visible_orders
 from workorders.models import WorkOrder, unassigned_open
+from workorders.queries import order_summaries, summary_rows
 
 QUEUE_SIZE = 50
 MAP_LIMIT = 500
@@ -53,9 +54,9 @@ def rank_candidates(order: WorkOrder, available_only: bool = False,
     return available[:limit]
 
 
-def _loads(day: date, now: datetime) -> dict[int, int]:
+def _loads(day: date, now: datetime, held: list[Held]) -> dict[int, int]:
     if day == now.astimezone(settings.timezone()).date():
-        return dict(loads_today(now))
+        return dict(loads_today(now, held))
     rows = db.session.execute(select(WorkOrder.technician_id, func.count()).where(
         WorkOrder.scheduled_for == day, WorkOrder.technician_id.is_not(None))
         .group_by(WorkOrder.technician_id)).all()
@@ -85,7 +86,8 @@ def plan_day(day: date, user: User, order_ids: Iterable[int] | None = None) -> D
     orders = [o for o in db.session.scalars(query)
               if o.window_start is None or o.window_start.astimezone(settings.timezone()).date() == day]
     technicians = active_members(include_contractors=False)
-    loads, in_hand = _loads(day, now), jobs_in_hand()
+    held = orders_in_hand()
+    loads, in_hand = _loads(day, now, held), jobs_in_hand(held)
     reported = reported_positions(fresh_since(now))
     today = day == now.astimezone(settings.timezone()).date()
     workers = []
@@ -138,9 +140,8 @@ def board_data(user: User, bbox: tuple[float, float, float, float] | None = None
     route of their jobs in hand."""
     now = utcnow()
     open_query = visible_orders(user).where(unassigned_open())
-    queue = db.session.scalars(open_query.options(
-        joinedload(WorkOrder.customer), joinedload(WorkOrder.vehicle)).order_by(
-        WorkOrder.priority.desc(), WorkOrder.created_at).limit(QUEUE_SIZE)).all()
+    queue = order_summaries(db.session.execute(summary_rows(open_query).order_by(
+        WorkOrder.priority.desc(), WorkOrder.created_at).limit(QUEUE_SIZE)).all(), user)
     points_query = open_query.where(WorkOrder.site_lat.is_not(None))
     if bbox is not None:
         south, west, north, east = bbox
