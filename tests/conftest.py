@@ -22,6 +22,7 @@ from sqlalchemy import create_engine, text
 
 from dispatch import create_app
 from dispatch.extensions import db
+from tests.support.services import RedisServer
 
 pytest_plugins = ["tests.world"]
 
@@ -229,3 +230,12 @@ def post_form(client: FlaskClient, form_url: str, data: dict[str, Any], post_url
     assert page.status_code == 200, page.status_code
     return client.post(post_url or form_url,
                        data={**data, "csrf_token": csrf_from(page.get_data(as_text=True))})
+
+
+@pytest.fixture
+def redis_server():
+    """A private ``redis-server`` on a free port (stopped, and restartable, by the test)."""
+    server = RedisServer()
+    server.start()
+    yield server
+    server.stop()

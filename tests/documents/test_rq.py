@@ -21,19 +21,11 @@ from dispatch.jobs.models import Job
 from dispatch.timeutil import utcnow
 from tests.documents.conftest import complete_repair_with_swap, pdf_text
 from tests.support.figures import drill_figure
-from tests.support.services import ROOT, RedisServer, start_worker, worker_env
+from tests.support.services import ROOT, start_worker, worker_env
 from workorders.invoices import Invoice
 from workorders.models import WorkOrder
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow]
-
-
-@pytest.fixture
-def redis_server():
-    server = RedisServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from dispatch.jobs.models import Job
 from dispatch.registry.models import Installation, Terminal, Vehicle
 from dispatch.timeutil import utcnow
 from inventory.models import StockMovement
-from tests.support.services import Gunicorn, RedisServer, worker_env
+from tests.support.services import Gunicorn, worker_env
 from tests.world import load_van, signature_png
 from workorders.finance_models import Collection
 from workorders.invoices import Invoice
@@ -36,14 +36,6 @@ TRANSIENT = (OSError, http.client.HTTPException)
 def postgresql_only(backend: str) -> None:
     if backend != "postgresql":
         pytest.skip("fault drill for PostgreSQL (run with --db=postgresql)")
-
-
-@pytest.fixture
-def redis_server():
-    server = RedisServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
