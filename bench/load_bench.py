@@ -13,8 +13,6 @@ Run: ``.venv/bin/python bench/load_bench.py [--orders N] [--duration S] [--serve
 from __future__ import annotations
 
 import argparse
-import base64
-import io
 import json
 import os
 import secrets
@@ -30,24 +28,29 @@ import urllib.error
 import urllib.request
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import ROWS, print_table, private_redis, record  # noqa: E402
+from bench.load_data import (  # noqa: E402
+    DISPATCHER,
+    PASSWORD,
+    autocommit_engine,
+    cancel_leftovers,
+    ensure_dataset,
+    page_anchors,
+    prepare,
+    prepare_completions,
+)
+from tests.world import signature_png  # noqa: E402
 
 SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
-PASSWORD = "synthetic-password"  # noqa: S105 - the synthetic technicians' password (synth.py)
-DISPATCHER = "bench-dispatcher"
-LIST_JOBS = 8            # open jobs of the technician whose job list is measured
-COMPLETION_TECHNICIANS = 6
 WORKERS = 4              # gunicorn sync workers: 2 × cores on the 2-core bench machine
 CONNECTIONS = 8          # wrk connections: 2 per worker, so no worker waits for a request
 THREADS = 2              # wrk threads
 ROUNDS = 3               # interleaved rounds per endpoint (the figures are their medians)
-DATASET_SHAPE = 2        # bump when synth's output changes (2: orders in technicians' hands)
 
 
 @dataclass
@@ -79,7 +82,7 @@ def main(argv: list[str] | None = None) -> None:
         ROWS.append(("load test", "skipped: redis-server is not installed", "—", "—", ""))
         return
     try:
-        _engine(f"{args.server.rstrip('/')}/postgres").connect().close()
+        autocommit_engine(f"{args.server.rstrip('/')}/postgres").connect().close()
     except Exception as exc:  # any connection failure skips the load test
         ROWS.append(("load test", f"skipped: no PostgreSQL at {args.server} ({type(exc).__name__})",
                      "—", "—", ""))
@@ -102,180 +105,6 @@ def main(argv: list[str] | None = None) -> None:
                   (("dispatcher", DISPATCHER), ("technician", fixtures["list_technician"]))}
         measure(wrk, app, ceiling, fixtures, tokens, url, args.duration, label,
                 args.workers)
-
-
-# --- the data set ------------------------------------------------------------------------
-
-def _engine(url: str):
-    from sqlalchemy import create_engine
-    return create_engine(url, isolation_level="AUTOCOMMIT")
-
-
-def ensure_dataset(server: str, orders: int, technicians: int, open_orders: int) -> tuple[str, str]:
-    """The URL of a migrated database holding the synthetic city; generated when missing."""
-    from sqlalchemy import text
-
-    name = f"dispatch_bench_{orders // 1_000_000}m" if orders % 1_000_000 == 0 \
-        else f"dispatch_bench_{orders // 1000}k"
-    url = f"{server.rstrip('/')}/{name}"
-    admin = _engine(f"{server.rstrip('/')}/postgres")
-    with admin.connect() as connection:
-        exists = connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
-        if not exists:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    wanted = {"orders": orders, "technicians": technicians, "open_orders": open_orders,
-              "shape": DATASET_SHAPE}
-    marker = _marker(url)
-    if marker is not None and {k: marker.get(k) for k in wanted} == wanted:
-        _migrate(url)
-        return url, f"reused (synth took {marker['seconds']:,.0f} s)"
-    if marker is not None or _has_orders(url):
-        admin = _engine(f"{server.rstrip('/')}/postgres")
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-    _migrate(url)
-    started = time.perf_counter()
-    subprocess.run([str(ROOT / ".venv/bin/flask"), "--app", "dispatch", "synth",
-                    "--orders", str(orders), "--technicians", str(technicians),
-                    "--open", str(open_orders)], check=True, cwd=ROOT, stdout=subprocess.DEVNULL,
-                   env={**os.environ, "DISPATCH_ENV": "testing", "DATABASE_URL": url})
-    seconds = time.perf_counter() - started
-    engine = _engine(url)
-    with engine.connect() as connection:
-        connection.execute(text("VACUUM ANALYZE"))
-        connection.execute(text("CREATE TABLE bench_dataset (orders integer, technicians integer, "
-                                "open_orders integer, shape integer, seconds double precision)"))
-        connection.execute(text("INSERT INTO bench_dataset VALUES (:orders, :technicians, "
-                                ":open_orders, :shape, :seconds)"), {**wanted, "seconds": seconds})
-    engine.dispose()
-    return url, f"synth took {seconds:,.0f} s"
-
-
-def _marker(url: str) -> dict | None:
-    from sqlalchemy import text
-    engine = _engine(url)
-    with engine.connect() as connection:
-        if not connection.scalar(text("SELECT to_regclass('bench_dataset') IS NOT NULL")):
-            return None
-        row = connection.execute(text("SELECT * FROM bench_dataset")).mappings().first()
-    engine.dispose()
-    return dict(row) if row else None
-
-
-def _has_orders(url: str) -> bool:
-    from sqlalchemy import text
-    engine = _engine(url)
-    with engine.connect() as connection:
-        found = connection.scalar(text("SELECT to_regclass('work_orders') IS NOT NULL")) and \
-            connection.scalar(text("SELECT EXISTS (SELECT 1 FROM work_orders)"))
-    engine.dispose()
-    return bool(found)
-
-
-def _migrate(url: str) -> None:
-    subprocess.run([str(ROOT / ".venv/bin/flask"), "--app", "dispatch", "db", "upgrade"],
-                   check=True, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                   env={**os.environ, "DISPATCH_ENV": "testing", "DATABASE_URL": url})
-
-
-@contextmanager
-def _app(url: str):
-    from dispatch import create_app
-    from dispatch.extensions import db
-
-    with tempfile.TemporaryDirectory() as folder:
-        app = create_app({"DISPATCH_ENV": "testing", "SECRET_KEY": "bench",
-                          "SQLALCHEMY_DATABASE_URI": url, "FILE_STORAGE": folder})
-        with app.app_context():
-            yield
-            db.session.remove()
-            db.engine.dispose()
-
-
-def prepare(url: str) -> dict:
-    """Idempotent: the dispatcher account, and the measured technician with ``LIST_JOBS`` open
-    jobs (picked from the synthetic technicians, with a year of history each)."""
-    from sqlalchemy import func, select, update
-
-    from dispatch.auth.models import User
-    from dispatch.auth.services import create_user
-    from dispatch.extensions import db
-    from dispatch.technicians.models import Technician
-    from dispatch.timeutil import utcnow
-    from workorders.models import WorkOrder
-
-    with _app(url):
-        if db.session.scalar(select(User).where(User.username == DISPATCHER)) is None:
-            create_user(DISPATCHER, PASSWORD, ["dispatcher"])
-        synthetic = db.session.execute(
-            select(Technician.id, User.username).join(User, User.id == Technician.user_id)
-            .where(User.username.like("synth-%")).order_by(Technician.id)
-            .limit(1 + COMPLETION_TECHNICIANS)).all()
-        listed = synthetic[0]
-        have = db.session.scalar(select(func.count()).select_from(WorkOrder).where(
-            WorkOrder.technician_id == listed.id,
-            WorkOrder.status.in_(("assigned", "en_route", "on_site"))))
-        if have < LIST_JOBS:
-            ids = db.session.scalars(select(WorkOrder.id).where(
-                WorkOrder.status == "approved", WorkOrder.technician_id.is_(None))
-                .order_by(WorkOrder.id).limit(LIST_JOBS - have)).all()
-            db.session.execute(update(WorkOrder).where(WorkOrder.id.in_(ids)).values(
-                status="assigned", technician_id=listed.id, assigned_at=utcnow(),
-                version=WorkOrder.version + 1).execution_options(synchronize_session=False))
-        db.session.commit()
-        admin = db.session.scalar(select(User.id).order_by(User.id))
-        return {"list_technician": listed.username, "admin_id": admin,
-                "completion": [(row.id, row.username) for row in synthetic[1:]]}
-
-
-def prepare_completions(url: str, technicians: list[tuple[int, str]], count: int) -> list[int]:
-    """``count`` repair orders on site, spread over ``technicians``: each completion request
-    completes a different one. Made just before the completion run (they would show on the
-    board's routes), and left-overs are cancelled after it."""
-    from sqlalchemy import insert, select
-
-    from dispatch.auth.models import User
-    from dispatch.extensions import db
-    from dispatch.timeutil import utcnow
-    from workorders.models import WorkOrder
-
-    with _app(url):
-        owner = db.session.scalar(select(User.id).order_by(User.id))
-        picked = db.session.execute(select(WorkOrder.customer_id, WorkOrder.vehicle_id)
-                                    .order_by(WorkOrder.id).limit(count)).all()
-        now, stamp = utcnow(), int(time.time())
-        rows = [{"number": f"LB-{stamp}-{i:05d}", "kind": "repair", "status": "on_site",
-                 "priority": "normal", "customer_id": c.customer_id, "vehicle_id": c.vehicle_id,
-                 "site_address": "浙江省杭州市", "site_lat": 30.27, "site_lon": 120.16,
-                 "contact_name": "联系人", "contact_phone": "+8613800138000",
-                 "product_model": "GT06N", "fault_description": "load test", "owner_id": owner,
-                 "created_by_id": owner, "approved_by_id": owner, "approved_at": now,
-                 "technician_id": technicians[i % len(technicians)][0], "assigned_at": now,
-                 "on_site_at": now, "created_at": now - timedelta(seconds=i), "resolution": "",
-                 "version": 1}
-                for i, c in enumerate(picked)]
-        ids = list(db.session.scalars(insert(WorkOrder).returning(WorkOrder.id), rows))
-        db.session.commit()
-        return ids
-
-
-def cancel_leftovers(url: str, ids: list[int]) -> None:
-    from sqlalchemy import update
-
-    from dispatch.extensions import db
-    from dispatch.timeutil import utcnow
-    from workorders.models import WorkOrder
-
-    with _app(url):
-        db.session.execute(update(WorkOrder).where(WorkOrder.id.in_(ids),
-                                                   WorkOrder.status == "on_site")
-                           .values(status="cancelled", cancelled_at=utcnow(),
-                                   cancel_reason="load test left-over")
-                           .execution_options(synchronize_session=False))
-        db.session.commit()
 
 
 # --- servers -------------------------------------------------------------------------------
@@ -390,37 +219,10 @@ def run_wrk(wrk: str, base: str, requests: list[tuple[str, str | None]], seconds
                   errors=data["non2xx"] + data["socket"], seconds=data["duration_us"] / 1e6)
 
 
-def _signature() -> str:
-    from PIL import Image
-
-    image = Image.new("RGB", (300, 100), "white")
-    for x in range(20, 280):
-        image.putpixel((x, 50 + (x % 20) - 10), (0, 0, 0))
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return base64.b64encode(buffer.getvalue()).decode()
-
-
-def _page_anchors(url: str) -> list[int]:
-    """Keyset anchors spread over the whole table, so pages are not all the newest one."""
-    from sqlalchemy import text
-    engine = _engine(url)
-    with engine.connect() as connection:
-        top = connection.scalar(text("SELECT max(id) FROM work_orders"))
-        approved = connection.scalars(text(
-            "SELECT id FROM work_orders WHERE status = 'closed' ORDER BY id DESC "
-            "OFFSET 1000 LIMIT 1")).first()
-        open_ids = connection.scalars(text(
-            "SELECT id FROM work_orders WHERE status = 'approved' AND technician_id IS NULL "
-            "ORDER BY id LIMIT 1")).all()
-    engine.dispose()
-    return [top, approved or top, *(open_ids or [top])]
-
-
 def measure(wrk: str, app: str, ceiling: str, fixtures: dict, tokens: dict[str, str], url: str,
             seconds: int, label: str, workers: int) -> None:
     dispatcher, technician = tokens["dispatcher"], tokens["technician"]
-    top, deep, open_id = _page_anchors(url)
+    top, deep, open_id = page_anchors(url)
     step = max(1, top // 97)
     pages = [f"/page?after={after}" for after in range(top + 1, 0, -step)][:97]
     lists = [f"/api/v1/workorders?per_page=50&status={status}" + (f"&priority={p}" if p else "")
@@ -451,7 +253,7 @@ def measure(wrk: str, app: str, ceiling: str, fixtures: dict, tokens: dict[str, 
         owners = {tid: login(app, username) for tid, username in fixtures["completion"]}
         technicians = [tid for tid, _ in fixtures["completion"]]
         body = json.dumps({"resolution": "load test", "payment_method": "none",
-                           "amount_collected": "0.00", "signature_png_base64": _signature()})
+                           "amount_collected": "0.00", "signature_png_base64": signature_png()})
         for round_ in range(rounds):
             for name in ("bare JSON (ceiling)", "50-row page query (ceiling)"):
                 runs[name].append(run_wrk(wrk, endpoints[name][0], endpoints[name][1], slot))
