@@ -155,6 +155,8 @@ def board_data(user: User, bbox: tuple[float, float, float, float] | None = None
     technicians = active_members()
     held = orders_in_hand()
     loads, in_hand, reported = loads_today(now, held), jobs_in_hand(held), reported_positions()
+    since = fresh_since(now)
+    fresh = {key: last for key, last in reported.items() if last.seen_at >= since}
     routes: dict[int, list[dict[str, Any]]] = {}
     for h in held:
         routes.setdefault(h.technician_id, []).append(
@@ -165,15 +167,15 @@ def board_data(user: User, bbox: tuple[float, float, float, float] | None = None
         "open_total": total_open,
         "queue": queue,
         "points": [dict(row._mapping) for row in points],
-        "technicians": [_technician_row(t, now, in_hand, reported, loads, routes)
+        "technicians": [_technician_row(t, now, in_hand, reported, fresh, loads, routes)
                         for t in technicians],
     }
 
 
 def _technician_row(technician: Member, now: datetime, in_hand: dict[int, JobInHand],
-                    reported: Mapping[int, Reported], loads: Mapping[int, int],
-                    routes: Mapping[int, list]) -> dict[str, Any]:
-    position = position_of(technician, now, in_hand, reported)
+                    reported: Mapping[int, Reported], fresh: Mapping[int, Reported],
+                    loads: Mapping[int, int], routes: Mapping[int, list]) -> dict[str, Any]:
+    position = position_of(technician, now, in_hand, fresh)
     last = reported.get(technician.id)
     return {"id": technician.id, "name": technician.name, "lat": position.lat,
             "lon": position.lon, "position_source": position.source,

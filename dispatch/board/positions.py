@@ -30,14 +30,14 @@ def fresh_since(now: datetime) -> datetime:
 
 
 def position_of(technician: Member, now: datetime, jobs_in_hand: dict[int, JobInHand],
-                reported: Mapping[int, Reported]) -> Position:
-    """The site of the job in hand (en route / on site), else a fresh reported position, else
-    home base."""
+                fresh: Mapping[int, Reported]) -> Position:
+    """The site of the job in hand (en route / on site), else a fresh reported position
+    (``fresh``: reported since :func:`fresh_since`), else home base."""
     job = jobs_in_hand.get(technician.id)
     if job is not None:
         return Position(job.lat, job.lon, "job", None)
-    last = reported.get(technician.id)
-    if last is not None and last.seen_at >= fresh_since(now):
+    last = fresh.get(technician.id)
+    if last is not None:
         return Position(last.lat, last.lon, "reported",
                         round((now - last.seen_at).total_seconds() / 60, 1))
     return Position(technician.home_lat, technician.home_lon, "home", None)

@@ -1,6 +1,6 @@
 """Candidates are best-first and right on a hand-checked fixture; the API and its guards."""
 
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
@@ -129,3 +129,17 @@ def test_of_several_orders_in_hand_the_one_reached_last_counts(app):
             Held(8, 5, "E", "en_route", 34.0, 124.0, None)]
     found = jobs_in_hand(held)
     assert found[7].order_id == 3 and found[8].order_id == 5
+
+
+def test_a_stale_position_is_not_trusted(app, world, crew):
+    """A position older than DISPATCH_POSITION_FRESH_MINUTES counts for nothing: home base."""
+    _near, farther, _unskilled, _far = crew
+    stale = utcnow() - timedelta(minutes=app.config["DISPATCH_POSITION_FRESH_MINUTES"] + 5)
+    farther.last_lat, farther.last_lon, farther.last_seen_at = SITE[0] + 0.001, SITE[1], stale
+    db.session.commit()
+    items = world.dispatcher.get(f"/api/v1/workorders/{_order(world)}/candidates").get_json()["items"]
+    mine = next(c for c in items if c["technician_id"] == farther.id)
+    assert mine["position_source"] == "home"
+    board = world.dispatcher.get("/api/v1/dispatch/board").get_json()
+    row = next(t for t in board["technicians"] if t["id"] == farther.id)
+    assert row["position_source"] == "home" and row["position_age_minutes"] > 5
