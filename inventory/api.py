@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from apiflask import APIBlueprint
-from flask import jsonify, url_for
+from flask import url_for
 
-from dispatch.api import api_requires, current_api_user
+from dispatch.api import api_requires, current_api_user, rows_response
 from dispatch.extensions import db
 from dispatch.schemas import paginate
 from inventory import locations, parts, stock, workshop
@@ -116,7 +116,7 @@ def list_stock(args):
     items = stock.stock_rows(current_api_user(), args["location"], args["sku"])
     db.session.commit()
     # Rows are plain ints and strings already: skip per-row schema dumping on this hot read.
-    return jsonify({"items": items})
+    return rows_response({"items": items})
 
 
 @bp.get("/stock/low")

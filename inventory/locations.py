@@ -86,13 +86,14 @@ def locations() -> list[Location]:
     return sorted(rows, key=lambda loc: (order[loc.kind], not loc.is_default, loc.code))
 
 
-def _code(raw: object) -> str:
+def normalize_code(raw: object) -> str:
+    """A location code as stored: trimmed, upper case."""
     return str(raw or "").strip().upper()
 
 
 def by_code(code: str | None, field: str = "location") -> Location:
     """The location named ``code``; an unknown code is a field error (422)."""
-    key = _code(code)
+    key = normalize_code(code)
     location = db.session.scalar(select(Location).where(Location.code == key)) if key else None
     if location is None and key:
         ensure_vans()  # a technician's van may not have been needed yet
@@ -107,7 +108,7 @@ def by_code(code: str | None, field: str = "location") -> Location:
 def create_warehouse(data: dict, user: User) -> Location:
     """Another warehouse (code upper case, letters and digits)."""
     errors = FieldErrors()
-    code = _code(data.get("code"))
+    code = normalize_code(data.get("code"))
     name = errors.check("name", clean_text, data.get("name"), max_len=120, required=True)
     if not code or not code.replace("-", "").isalnum() or len(code) > 40:
         errors.add("code", _l("Use 1–40 letters, digits and dashes."))

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from apiflask import APIBlueprint
-from flask import jsonify, url_for
+from flask import url_for
 
-from dispatch.api import api_requires, current_api_user
+from dispatch.api import api_requires, current_api_user, rows_response
 from dispatch.extensions import db
 from dispatch.idempotency import idempotent
 from workorders import assignment, intake, onsite, planning
@@ -56,7 +56,7 @@ def list_orders(args):
     full = len(result["items"]) == per_page
     result["next_after"] = result["items"][-1].id if full else None
     # Serialised directly (the OrderPage schema above documents the shape).
-    return jsonify({**result, "items": order_summaries(result["items"], user)})
+    return rows_response({**result, "items": order_summaries(result["items"], user)})
 
 
 @bp.get("/workorders/stats")

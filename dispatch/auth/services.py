@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -103,13 +103,18 @@ def issue_token(user: User) -> str:
     return token
 
 
+# Built once: constructing the statement costs twice as much as running it, and every API
+# call runs it. Revocation stays immediate: the token, its expiry and the user's active flag
+# are read from the database on each call.
+_USER_FOR_TOKEN = (
+    select(User).join(ApiToken, ApiToken.user_id == User.id)
+    .where(ApiToken.token_hash == bindparam("digest"), ApiToken.expires_at > bindparam("now"),
+           User.active.is_(True))
+    .options(joinedload(User.role_rows)))
+
+
 def user_for_token(token: str) -> User | None:
-    """The active user holding an unexpired ``token``."""
+    """The active user holding an unexpired ``token`` (one query: user, roles, validity)."""
     if not token or len(token) > 200:
         return None
-    # One query: the user, their roles, and the token's validity.
-    return db.session.scalar(
-        select(User).join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == _digest(token), ApiToken.expires_at > utcnow(),
-               User.active.is_(True))
-        .options(joinedload(User.role_rows)))
+    return db.session.scalar(_USER_FOR_TOKEN, {"digest": _digest(token), "now": utcnow()})

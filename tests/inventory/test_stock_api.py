@@ -112,6 +112,19 @@ def test_transfers_refuse_more_than_available_and_write_nothing(world, api_as):
     assert stock[(van, "RELAY-5P")] == (3, 0, 3) and stock[(other, "RELAY-5P")] == (2, 0, 2)
 
 
+def test_stock_by_location_code(world, api_as):
+    """A code is matched as stored (any case); an unknown one is a field error, a known but
+    empty location an empty list."""
+    keeper = api_as(world.keeper)
+    van = f"VAN-{world.technician.id}"
+    assert {location for location, _sku in _stock(keeper, location=van.lower())} == {van}
+    unknown = keeper.get("/api/v1/stock", query_string={"location": "NOWHERE"})
+    assert unknown.status_code == 422 and "location" in unknown.get_json()["error"]["fields"]
+    created = keeper.post("/api/v1/locations", json={"code": "EMPTY-WH", "name": "Empty"})
+    assert created.status_code == 201, created.get_json()
+    assert _stock(keeper, location="empty-wh") == {}
+
+
 def test_a_technician_never_sees_another_technicians_van(world, login):
     van, other = f"VAN-{world.technician.id}", f"VAN-{world.other_technician.id}"
     own = _stock(world.tech)
