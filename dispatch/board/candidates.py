@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time
 
+import numpy as np
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
@@ -20,7 +21,6 @@ from dispatch.board.positions import (
     jobs_in_hand,
     loads_today,
     on_shift,
-    orders_in_hand,
     position_of,
 )
 from dispatch.board.roster import Member, active_members, reported_positions
@@ -78,31 +78,37 @@ def rank(order: WorkOrder, now: datetime, van_stock: VanStock | None = None,
     pool = technicians if technicians is not None else active_members()
     if not pool:
         return []
-    held = orders_in_hand()
-    in_hand, loads = jobs_in_hand(held), loads_today(now, held)
+    in_hand, loads = jobs_in_hand(), loads_today(now)
     reported = reported_positions(fresh_since(now))
     positions = [position_of(t, now, in_hand, reported) for t in pool]
     km = distance_matrix([(p.lat, p.lon) for p in positions], [(order.site_lat, order.site_lon)])[:, 0]
     local_time = now.astimezone(settings.timezone()).time()
     needed = _parts_needed(order)
     stock = van_stock([t.id for t in pool]) if needed and van_stock is not None else None
-    scored = []
     kind, model = order.kind, order.product_model  # read once: ORM attributes are not free
-    for index, technician in enumerate(pool):
-        problems = _problems(kind, model, technician, loads[technician.id], local_time, needed, stock)
-        score = 100.0 - float(km[index]) - PENALTY["per_job"] * loads[technician.id] \
-            - sum(PENALTY[p] for p in problems)
-        scored.append((-round(score, 2), round(float(km[index]), 3), technician.id, index, problems))
-    scored.sort()
+    load = np.array([loads[t.id] for t in pool], dtype=float)
+    penalty = (
+        PENALTY["no_skill"] * np.array([kind not in t.skills for t in pool])
+        + PENALTY["model"] * np.array([bool(t.models) and model not in t.models for t in pool])
+        + PENALTY["off_shift"] * np.array([not on_shift(t, local_time) for t in pool])
+        + PENALTY["at_capacity"] * (load >= [t.daily_capacity for t in pool])
+        + PENALTY["parts"] * np.array([stock is not None and bool(_missing(needed, stock.get(t.id, {})))
+                                       for t in pool]))
+    score = 100.0 - km - PENALTY["per_job"] * load - penalty
+    # Best score first, then nearest, then the lower id: scored for everyone at once; the
+    # problems and reasons are written only for those listed.
+    ranked = np.lexsort(([t.id for t in pool], np.round(km, 3), -np.round(score, 2)))[:limit]
     text = {key: str(message) for key, message in MESSAGES.items()}  # translate once per call
     where = {key: str(message) for key, message in WHERE.items()}
     speed = current_app.config["DISPATCH_AVERAGE_SPEED_KMH"]
     result = []
-    for negative_score, distance, _id, index, problems in scored[:limit]:
+    for index in ranked.tolist():
         technician, position = pool[index], positions[index]
+        distance = round(float(km[index]), 3)
+        problems = _problems(kind, model, technician, loads[technician.id], local_time, needed, stock)
         result.append(Candidate(
             technician.id, technician.name, distance, int(eta_minutes(distance, speed)),
-            -negative_score, not (problems & UNAVAILABLE), position.source,
+            round(float(score[index]), 2), not (problems & UNAVAILABLE), position.source,
             loads[technician.id], technician.daily_capacity,
             _reasons(order, technician, where[position.source], distance, loads[technician.id],
                      needed, stock, problems, text)))

@@ -15,7 +15,6 @@ from dispatch import settings
 from dispatch.auth.models import User
 from dispatch.board import autoassign, candidates
 from dispatch.board.positions import (
-    Held,
     JobInHand,
     fresh_since,
     jobs_in_hand,
@@ -54,9 +53,9 @@ def rank_candidates(order: WorkOrder, available_only: bool = False,
     return available[:limit]
 
 
-def _loads(day: date, now: datetime, held: list[Held]) -> dict[int, int]:
+def _loads(day: date, now: datetime) -> dict[int, int]:
     if day == now.astimezone(settings.timezone()).date():
-        return dict(loads_today(now, held))
+        return dict(loads_today(now))
     rows = db.session.execute(select(WorkOrder.technician_id, func.count()).where(
         WorkOrder.scheduled_for == day, WorkOrder.technician_id.is_not(None))
         .group_by(WorkOrder.technician_id)).all()
@@ -86,8 +85,7 @@ def plan_day(day: date, user: User, order_ids: Iterable[int] | None = None) -> D
     orders = [o for o in db.session.scalars(query)
               if o.window_start is None or o.window_start.astimezone(settings.timezone()).date() == day]
     technicians = active_members(include_contractors=False)
-    held = orders_in_hand()
-    loads, in_hand = _loads(day, now, held), jobs_in_hand(held)
+    loads, in_hand = _loads(day, now), jobs_in_hand()
     reported = reported_positions(fresh_since(now))
     today = day == now.astimezone(settings.timezone()).date()
     workers = []
@@ -154,7 +152,7 @@ def board_data(user: User, bbox: tuple[float, float, float, float] | None = None
     total_open = count_visible(user, unassigned_open())
     technicians = active_members()
     held = orders_in_hand()
-    loads, in_hand, reported = loads_today(now, held), jobs_in_hand(held), reported_positions()
+    loads, in_hand, reported = loads_today(now, held), jobs_in_hand(), reported_positions()
     since = fresh_since(now)
     fresh = {key: last for key, last in reported.items() if last.seen_at >= since}
     routes: dict[int, list[dict[str, Any]]] = {}

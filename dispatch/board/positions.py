@@ -59,29 +59,32 @@ class Held:
     status: str
     lat: float | None
     lon: float | None
-    on_site_at: datetime | None
 
 
 def orders_in_hand() -> list[Held]:
     """Every order in technicians' hands, by technician and route position (one read serves
-    the jobs in hand, the loads and the routes)."""
+    the loads and the routes of the board and the day plan)."""
     rows = db.session.execute(
         select(WorkOrder.technician_id, WorkOrder.id, WorkOrder.number, WorkOrder.status,
-               WorkOrder.site_lat, WorkOrder.site_lon, WorkOrder.on_site_at)
+               WorkOrder.site_lat, WorkOrder.site_lon)
         .where(in_hands())
         .order_by(WorkOrder.technician_id, WorkOrder.route_position.nullslast(), WorkOrder.id))
     return [Held(*row) for row in rows]
 
 
-def jobs_in_hand(held: list[Held] | None = None) -> dict[int, JobInHand]:
-    """Per technician, the site of the order they are driving to or working on (the one they
-    reached last, when there are several)."""
-    driving = [h for h in (orders_in_hand() if held is None else held)
-               if h.status in ("en_route", "on_site") and h.lat is not None]
-    driving.sort(key=lambda h: (h.on_site_at is not None, h.on_site_at or datetime.min), reverse=True)
+def jobs_in_hand() -> dict[int, JobInHand]:
+    """Per technician, the site of the order they are driving to or working on: of several,
+    the one they reached last, else the first on their route. The database orders the rows,
+    so no time is read back."""
+    rows = db.session.execute(
+        select(WorkOrder.technician_id, WorkOrder.id, WorkOrder.site_lat, WorkOrder.site_lon)
+        .where(in_hands(), WorkOrder.status.in_(("en_route", "on_site")),
+               WorkOrder.site_lat.is_not(None))
+        .order_by(WorkOrder.technician_id, WorkOrder.on_site_at.desc().nullslast(),
+                  WorkOrder.route_position.nullslast(), WorkOrder.id))
     found: dict[int, JobInHand] = {}
-    for h in driving:
-        found.setdefault(h.technician_id, JobInHand(h.order_id, h.lat, h.lon))  # type: ignore[arg-type]
+    for technician_id, order_id, lat, lon in rows:
+        found.setdefault(technician_id, JobInHand(order_id, lat, lon))
     return found
 
 
@@ -92,10 +95,15 @@ def day_bounds(day: datetime | None = None) -> tuple[datetime, datetime]:
 
 
 def loads_today(now: datetime, held: list[Held] | None = None) -> Counter[int]:
-    """Orders per technician today: in hand, plus those completed today (counted from the
-    completions index)."""
+    """Orders per technician today: in hand (counted from ``held``, else from the index of
+    orders in hand), plus those completed today (from the completions index)."""
     start, end = day_bounds(now)
-    loads: Counter[int] = Counter(h.technician_id for h in (orders_in_hand() if held is None else held))
+    if held is not None:
+        loads: Counter[int] = Counter(h.technician_id for h in held)
+    else:
+        loads = Counter(dict(db.session.execute(
+            select(WorkOrder.technician_id, func.count()).where(in_hands())
+            .group_by(WorkOrder.technician_id)).all()))
     done = select(WorkOrder.technician_id, func.count()).where(
         WorkOrder.completed_at >= start, WorkOrder.completed_at < end,
         WorkOrder.technician_id.is_not(None)).group_by(WorkOrder.technician_id)

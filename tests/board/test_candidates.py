@@ -5,7 +5,7 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 
 from dispatch.board import candidates
-from dispatch.board.positions import Held, jobs_in_hand
+from dispatch.board.positions import jobs_in_hand, loads_today
 from dispatch.extensions import db
 from dispatch.geo.distance import distance_km
 from dispatch.timeutil import utcnow
@@ -120,15 +120,23 @@ def test_the_job_in_hand_is_where_the_technician_is(world, crew, api_as):
     assert mine["distance_km"] == pytest.approx(distance_km(SITE[0] + 0.002, SITE[1], *SITE), abs=0.01)
 
 
-def test_of_several_orders_in_hand_the_one_reached_last_counts(app):
+def test_of_several_orders_in_hand_the_one_reached_last_counts(world, crew):
+    near, farther, *_ = crew
     earlier, later = datetime(2026, 11, 27, 1, tzinfo=UTC), datetime(2026, 11, 27, 2, tzinfo=UTC)
-    held = [Held(7, 1, "A", "on_site", 30.0, 120.0, earlier),
-            Held(7, 2, "B", "en_route", 31.0, 121.0, None),
-            Held(7, 3, "C", "on_site", 32.0, 122.0, later),
-            Held(7, 4, "D", "assigned", 33.0, 123.0, None),
-            Held(8, 5, "E", "en_route", 34.0, 124.0, None)]
-    found = jobs_in_hand(held)
-    assert found[7].order_id == 3 and found[8].order_id == 5
+    plan = [(near, "on_site", earlier, 1), (near, "en_route", None, 2), (near, "on_site", later, 3),
+            (near, "assigned", None, 4), (farther, "en_route", None, 3),
+            (farther, "en_route", None, 1), (farther, "assigned", None, 2)]
+    ids = []
+    for technician, status, on_site_at, position in plan:
+        order = db.session.get(WorkOrder, _order(world))
+        order.technician_id, order.status = technician.id, status
+        order.on_site_at, order.route_position = on_site_at, position
+        ids.append(order.id)
+    db.session.commit()
+    found = jobs_in_hand()
+    assert found[near.id].order_id == ids[2]      # on site, reached last
+    assert found[farther.id].order_id == ids[5]   # none on site: first en route on the route
+    assert loads_today(utcnow())[near.id] == 4 and loads_today(utcnow())[farther.id] == 3
 
 
 def test_a_stale_position_is_not_trusted(app, world, crew):
