@@ -153,7 +153,7 @@ def board_data(user: User, bbox: tuple[float, float, float, float] | None = None
     technicians = active_members()
     held = orders_in_hand()
     loads, in_hand, reported = loads_today(now, held), jobs_in_hand(), reported_positions()
-    since = fresh_since(now)
+    since, local_time = fresh_since(now), now.astimezone(settings.timezone()).time()
     fresh = {key: last for key, last in reported.items() if last.seen_at >= since}
     routes: dict[int, list[dict[str, Any]]] = {}
     for h in held:
@@ -164,13 +164,15 @@ def board_data(user: User, bbox: tuple[float, float, float, float] | None = None
         "generated_at": now.isoformat(),
         "open_total": total_open,
         "queue": queue,
-        "points": [dict(row._mapping) for row in points],
-        "technicians": [_technician_row(t, now, in_hand, reported, fresh, loads, routes)
+        "points": [{"id": p.id, "number": p.number, "site_lat": p.site_lat, "site_lon": p.site_lon,
+                    "priority": p.priority, "status": p.status} for p in points],
+        "technicians": [_technician_row(t, now, local_time, in_hand, reported, fresh, loads, routes)
                         for t in technicians],
     }
 
 
-def _technician_row(technician: Member, now: datetime, in_hand: dict[int, JobInHand],
+def _technician_row(technician: Member, now: datetime, local_time: time,
+                    in_hand: dict[int, JobInHand],
                     reported: Mapping[int, Reported], fresh: Mapping[int, Reported],
                     loads: Mapping[int, int], routes: Mapping[int, list]) -> dict[str, Any]:
     position = position_of(technician, now, in_hand, fresh)
@@ -181,5 +183,5 @@ def _technician_row(technician: Member, now: datetime, in_hand: dict[int, JobInH
             "position_age_minutes": round((now - last.seen_at).total_seconds() / 60, 1)
             if last else None,
             "load": loads.get(technician.id, 0), "capacity": technician.daily_capacity,
-            "on_shift": on_shift(technician, now), "contractor": technician.contractor,
+            "on_shift": on_shift(technician, local_time), "contractor": technician.contractor,
             "route": routes.get(technician.id, [])}
