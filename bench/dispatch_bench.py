@@ -70,7 +70,14 @@ def bench_candidates_and_board(database_url: str | None, repeat: int) -> None:
                                .limit(50)).scalars().all()
             db.session.rollback()
 
+        def me():  # the floor of any API call: the token checked, nothing else read
+            response = client.get("/api/v1/auth/me", headers=headers)
+            assert response.status_code == 200, response.get_json()
+
         ping = sample(lambda: bare.get("/ping"), repeat)
+        floor = sample(me, repeat)
+        record("GET /api/v1/auth/me p95 (token check only)", pct(floor, 95), "ms",
+               "bare JSON p95", pct(ping, 95))
         cand = sample(candidates, repeat)
         every = sample(lambda: candidates(""), repeat)
         record("candidates p50 (best 20 of 500)", pct(cand, 50), "ms", "bare JSON p50",

@@ -232,6 +232,7 @@ def measure(wrk: str, app: str, ceiling: str, fixtures: dict, tokens: dict[str, 
     endpoints = {
         "bare JSON (ceiling)": (ceiling, [("/ping", None)]),
         "50-row page query (ceiling)": (ceiling, [(p, None) for p in pages]),
+        "token check only (GET /api/v1/auth/me)": (app, [("/api/v1/auth/me", dispatcher)]),
         "board data": (app, [("/api/v1/dispatch/board", dispatcher)]),
         "order list (filters, keyset)": (app, [(p, dispatcher) for p in lists]),
         "technician job list": (app, [("/api/v1/tablet/today", technician)]),

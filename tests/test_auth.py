@@ -69,6 +69,21 @@ def test_inactive_user_cannot_use_token(api_as, make_user):
     assert api.get("/api/v1/customers").status_code == 401
 
 
+def test_me_says_whose_token_it_is_and_a_role_change_shows_at_once(client, api_as, make_user):
+    user = make_user("agent", "dispatcher")
+    api = api_as(user)
+    me = api.get("/api/v1/auth/me")
+    assert me.status_code == 200
+    assert me.get_json() | {"locale": None} == {"id": user.id, "username": user.username,
+                                                "name": user.display_name,
+                                                "roles": ["agent", "dispatcher"], "locale": None}
+    stored = db.session.get(User, user.id)
+    stored.role_rows = [row for row in stored.role_rows if row.role == "agent"]
+    db.session.commit()
+    assert api.get("/api/v1/auth/me").get_json()["roles"] == ["agent"]
+    assert client.get("/api/v1/auth/me").status_code == 401
+
+
 def test_create_user_command(runner):
     result = runner.invoke(args=["create-user", "lin", "--role", "agent", "--role", "dispatcher",
                                  "--password", "long-enough-pw"])

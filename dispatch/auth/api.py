@@ -1,13 +1,15 @@
-"""``POST /api/v1/auth/token``: exchange a username and password for a bearer token."""
+"""``POST /api/v1/auth/token``: exchange a username and password for a bearer token;
+``GET /api/v1/auth/me``: whose token it is."""
 
 from __future__ import annotations
 
 from apiflask import APIBlueprint, Schema
-from apiflask.fields import String
+from apiflask.fields import Integer, List, String
 from apiflask.validators import Length
 from flask import current_app
 from flask_babel import gettext as _
 
+from dispatch.api import api_requires, current_api_user
 from dispatch.auth.services import authenticate, issue_token
 from dispatch.errors import DomainError
 from dispatch.extensions import db, limiter
@@ -23,6 +25,14 @@ class TokenIn(Schema):
 class TokenOut(Schema):
     token = String()
     expires_at = String()
+
+
+class MeOut(Schema):
+    id = Integer()
+    username = String()
+    name = String()
+    roles = List(String())
+    locale = String(allow_none=True)
 
 
 class BadCredentials(DomainError):
@@ -47,3 +57,13 @@ def token(body):
     value = issue_token(user)
     db.session.commit()
     return {"token": value}
+
+
+@bp.get("/auth/me")
+@api_requires()
+@bp.output(MeOut)
+def me():
+    """The account the bearer token belongs to and its roles (what a client shows and may do)."""
+    user = current_api_user()
+    return {"id": user.id, "username": user.username, "name": user.display_name,
+            "roles": sorted(user.roles), "locale": user.locale}
