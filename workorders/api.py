@@ -12,7 +12,14 @@ from workorders import assignment, intake, onsite, planning
 from workorders import schemas as s
 from workorders.access import get_order
 from workorders.invoices import live_invoice
-from workorders.queries import counted_page, filtered_orders, order_summaries, response_figures, summary_rows
+from workorders.queries import (
+    NEWEST_FIRST,
+    counted_page,
+    filtered_orders,
+    order_summaries,
+    response_figures,
+    summary_page,
+)
 
 bp = APIBlueprint("workorders_api", __name__, url_prefix="/api/v1", tag="Work orders")
 
@@ -44,9 +51,8 @@ def list_orders(args):
     user = current_api_user()
     query = filtered_orders(user, args)
     per_page = args["per_page"]
-    rows = summary_rows(query)
     if args.get("after"):
-        items = db.session.execute(rows.limit(per_page)).all()
+        items = db.session.execute(summary_page(query, NEWEST_FIRST, per_page)).all()
         result = {"items": items, "total": None, "page": None, "per_page": per_page}
     else:
         page = args["page"]
