@@ -8,7 +8,7 @@ from decimal import Decimal
 from statistics import median
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select, tuple_
+from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, func, or_, select, tuple_
 from sqlalchemy.orm import joinedload
 
 from dispatch import settings
@@ -25,8 +25,19 @@ COUNT_LIMIT = 1000
 CENT = Decimal("0.01")
 
 
+def inline(value: Any) -> BindParameter[Any]:
+    """``value`` written into the SQL text instead of sent as a parameter.
+
+    For page sizes and the list's enumerated filters (status, priority, kind). PostgreSQL keeps
+    a prepared statement's plan once it has run a few times; with these as parameters that one
+    plan serves every value, and a count planned as if "approved" were as common as "closed"
+    reads a hundred thousand rows where an index finds a thousand (40 ms instead of 1).
+    """
+    return bindparam(None, value, literal_execute=True)
+
+
 def _count(query: Select[tuple[WorkOrder]], limit: int) -> Select[tuple[int]]:
-    ids = query.order_by(None).with_only_columns(WorkOrder.id).limit(limit + 1).subquery()
+    ids = query.order_by(None).with_only_columns(WorkOrder.id).limit(inline(limit + 1)).subquery()
     return select(func.count()).select_from(ids)
 
 
@@ -64,11 +75,11 @@ def filtered_orders(user: User, filters: Mapping[str, Any]) -> Select[tuple[Work
     query = visible_orders(user).options(joinedload(WorkOrder.customer),
                                          joinedload(WorkOrder.vehicle))
     if filters.get("status") in STATUSES:
-        query = query.where(WorkOrder.status == filters["status"])
+        query = query.where(WorkOrder.status == inline(filters["status"]))
     if filters.get("priority") in PRIORITIES:
-        query = query.where(WorkOrder.priority == filters["priority"])
+        query = query.where(WorkOrder.priority == inline(filters["priority"]))
     if filters.get("kind") in KINDS:
-        query = query.where(WorkOrder.kind == filters["kind"])
+        query = query.where(WorkOrder.kind == inline(filters["kind"]))
     if filters.get("technician_id"):
         query = query.where(WorkOrder.technician_id == int(filters["technician_id"]))
     if filters.get("plate"):
@@ -114,7 +125,7 @@ def summary_page(query: Select[tuple[WorkOrder]], order: Sequence[ColumnElement[
     milliseconds on a page that reads 50 rows.
     """
     page = (query.with_only_columns(WorkOrder.id).order_by(None).order_by(*order)
-            .limit(limit).offset(offset).subquery("page"))
+            .limit(inline(limit)).offset(inline(offset)).subquery("page"))
     return (select(*SUMMARY_COLUMNS, *extra).select_from(page)
             .join(WorkOrder, WorkOrder.id == page.c.id)
             .join(Customer, Customer.id == WorkOrder.customer_id)
