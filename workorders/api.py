@@ -17,6 +17,7 @@ from workorders.queries import (
     counted_page,
     filtered_orders,
     order_summaries,
+    read_rows,
     response_figures,
     summary_page,
 )
@@ -52,7 +53,7 @@ def list_orders(args):
     query = filtered_orders(user, args)
     per_page = args["per_page"]
     if args.get("after"):
-        items = db.session.execute(summary_page(query, NEWEST_FIRST, per_page)).all()
+        items = read_rows(summary_page(query, NEWEST_FIRST, per_page))
         result = {"items": items, "total": None, "page": None, "per_page": per_page}
     else:
         page = args["page"]

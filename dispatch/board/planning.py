@@ -30,7 +30,7 @@ from dispatch.timeutil import utcnow
 from workorders import assignment
 from workorders.access import count_visible, get_order, visible_orders
 from workorders.models import WorkOrder, unassigned_open
-from workorders.queries import order_summaries, summary_page
+from workorders.queries import order_summaries, read_rows, summary_page
 
 QUEUE_SIZE = 50
 MAP_LIMIT = 500
@@ -138,8 +138,8 @@ def board_data(user: User, bbox: tuple[float, float, float, float] | None = None
     route of their jobs in hand."""
     now = utcnow()
     open_query = visible_orders(user).where(unassigned_open())
-    queue = order_summaries(db.session.execute(summary_page(
-        open_query, (WorkOrder.priority.desc(), WorkOrder.created_at), QUEUE_SIZE)).all(), user)
+    queue = order_summaries(read_rows(summary_page(
+        open_query, (WorkOrder.priority.desc(), WorkOrder.created_at), QUEUE_SIZE)), user)
     points_query = open_query.where(WorkOrder.site_lat.is_not(None))
     if bbox is not None:
         south, west, north, east = bbox
