@@ -8,13 +8,14 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from dispatch.errors import DomainError, ValidationFailed
 from dispatch.extensions import db
 from dispatch.forms import form_data, handle_form
 from dispatch.registry.services import visible_customers
 from dispatch.security import page_requires
-from dispatch.technicians.services import search_technicians, technician_for_user
+from dispatch.technicians.services import search_technicians, technician_choices, technician_for_user
 from dispatch.timeutil import utcnow
 from dispatch.validators import parse_date
 from inventory.models import Part
@@ -24,7 +25,7 @@ from workorders.care_models import Callback
 from workorders.documents import order_documents
 from workorders.lifecycle import allowed_actions
 from workorders.models import KINDS, PAYMENT_METHODS, PRIORITIES, STATUSES, WorkOrder
-from workorders.queries import filtered_orders, order_figures, response_figures
+from workorders.queries import filtered_orders, order_figures, order_page, response_figures
 
 bp = Blueprint("workorders", __name__, url_prefix="/workorders")
 
@@ -47,10 +48,9 @@ def index():
     filters = {key: request.args.get(key, "") for key in ("status", "kind", "plate", "q")}
     filters["technician_id"] = request.args.get("technician_id", type=int)
     filters["date_from"], filters["date_to"] = _date_arg("date_from"), _date_arg("date_to")
-    page = db.paginate(filtered_orders(current_user, filters),
-                       page=request.args.get("page", 1, type=int), per_page=50, error_out=False)
-    technicians = (db.session.scalars(search_technicians()).all()
-                   if current_user.can("technician.view") else [])
+    orders = filtered_orders(current_user, filters).options(joinedload(WorkOrder.technician))
+    page = order_page(orders, request.args.get("page", 1, type=int), per_page=50)
+    technicians = technician_choices() if current_user.can("technician.view") else []
     return render_template("workorders/index.html", page=page, filters=request.args,
                            statuses=STATUSES, kinds=KINDS, technicians=technicians)
 

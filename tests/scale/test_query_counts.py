@@ -158,6 +158,21 @@ def test_order_list_counts_no_further_than_its_limit(city, api_as, monkeypatch):
     assert api.get("/api/v1/workorders?per_page=10&page=40").get_json()["total"] == 300
 
 
+def test_order_page_counts_no_further_than_its_limit(city, client, login, make_user, monkeypatch):
+    """The order list page (not only the API) stops counting at the limit and says so."""
+    from workorders import queries
+
+    login(make_user("dispatcher"))
+    page = client.get("/workorders/?page=2").get_data(as_text=True)
+    assert "300 orders" in page and "Page 2 of 6" in page
+    monkeypatch.setattr(queries.capped_count, "__defaults__", (100,))
+    with count_statements() as statements:
+        page = client.get("/workorders/?page=9").get_data(as_text=True)
+    assert "More than 100 orders" in page and "Page 2 of 2" in page
+    assert page.count('class="badge status-') == 50  # one status badge per row
+    assert any("LIMIT 101" in s.upper() for s in statements), "the count stops at the limit"
+
+
 @pytest.mark.parametrize("role", ["dispatcher", "finance"])
 def test_order_list_items_match_the_order_summary_schema(city, api_as, make_user, monkeypatch,
                                                          role):
