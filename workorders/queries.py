@@ -67,13 +67,9 @@ class OrderPage:
     (the pager reaches the first ``COUNT_LIMIT`` matches; narrower filters reach the rest)."""
     items: list[WorkOrder]
     page: int
-    per_page: int
+    pages: int
     total: int
     capped: bool
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
 
     @property
     def has_prev(self) -> bool:
@@ -96,10 +92,11 @@ def order_page(query: Select[tuple[WorkOrder]], page: int, per_page: int) -> Ord
     """Orders of ``query`` (from :func:`filtered_orders`) for page ``page``, counted no further
     than ``COUNT_LIMIT``: counting a million matches cost the page 150–250 ms."""
     total, capped = capped_count(query)
-    page = min(max(page, 1), max(1, -(-total // per_page)))
+    pages = max(1, -(-total // per_page))
+    page = min(max(page, 1), pages)
     items = list(db.session.scalars(query.limit(inline(per_page))
                                     .offset(inline((page - 1) * per_page))))
-    return OrderPage(items, page, per_page, total, capped)
+    return OrderPage(items, page, pages, total, capped)
 
 
 #: The order list's order (its keyset: ``after`` continues from an order in it).
