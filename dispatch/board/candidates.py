@@ -86,17 +86,12 @@ def rank(order: WorkOrder, now: datetime, van_stock: VanStock | None = None,
     needed = _parts_needed(order)
     stock = van_stock([t.id for t in pool]) if needed and van_stock is not None else None
     kind, model = order.kind, order.product_model  # read once: ORM attributes are not free
+    problems = [_problems(kind, model, t, loads[t.id], local_time, needed, stock) for t in pool]
     load = np.array([loads[t.id] for t in pool], dtype=float)
-    penalty = (
-        PENALTY["no_skill"] * np.array([kind not in t.skills for t in pool])
-        + PENALTY["model"] * np.array([bool(t.models) and model not in t.models for t in pool])
-        + PENALTY["off_shift"] * np.array([not on_shift(t, local_time) for t in pool])
-        + PENALTY["at_capacity"] * (load >= [t.daily_capacity for t in pool])
-        + PENALTY["parts"] * np.array([stock is not None and bool(_missing(needed, stock.get(t.id, {})))
-                                       for t in pool]))
+    penalty = np.array([sum(PENALTY[p] for p in found) for found in problems])
     score = 100.0 - km - PENALTY["per_job"] * load - penalty
-    # Best score first, then nearest, then the lower id: scored for everyone at once; the
-    # problems and reasons are written only for those listed.
+    # Best score first, then nearest, then the lower id, sorted at once; reasons are written
+    # only for those listed.
     ranked = np.lexsort(([t.id for t in pool], np.round(km, 3), -np.round(score, 2)))[:limit]
     text = {key: str(message) for key, message in MESSAGES.items()}  # translate once per call
     where = {key: str(message) for key, message in WHERE.items()}
@@ -105,13 +100,12 @@ def rank(order: WorkOrder, now: datetime, van_stock: VanStock | None = None,
     for index in ranked.tolist():
         technician, position = pool[index], positions[index]
         distance = round(float(km[index]), 3)
-        problems = _problems(kind, model, technician, loads[technician.id], local_time, needed, stock)
         result.append(Candidate(
             technician.id, technician.name, distance, int(eta_minutes(distance, speed)),
-            round(float(score[index]), 2), not (problems & UNAVAILABLE), position.source,
+            round(float(score[index]), 2), not (problems[index] & UNAVAILABLE), position.source,
             loads[technician.id], technician.daily_capacity,
             _reasons(order, technician, where[position.source], distance, loads[technician.id],
-                     needed, stock, problems, text)))
+                     needed, stock, problems[index], text)))
     return result
 
 
