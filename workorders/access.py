@@ -23,20 +23,35 @@ def _secret_customer_ids() -> Select[tuple[int]]:
     return select(Customer.id).where(text("customers.confidentiality = 'secret'"))
 
 
-def visible_orders(user: User) -> Select[tuple[WorkOrder]]:
-    """The orders ``user`` may see, as a query to filter further."""
-    query = select(WorkOrder)
+def order_scope(user: User) -> tuple[str, int | None]:
+    """Which orders ``user`` sees: ``("all", None)`` (managers), ``("not_secret", None)``
+    (other staff, R18), ``("technician", id)`` (their own) or ``("none", None)``."""
     if user.roles & STAFF:
-        if not user.can("customer.view_secret"):
-            # NOT IN the (few, indexed) secret customers rather than a join with every
-            # customer: a page or a bounded count then reads work_orders' indexes only.
-            query = query.where(WorkOrder.customer_id.not_in(
-                _secret_customer_ids().scalar_subquery()))
-        return query
+        return ("all" if user.can("customer.view_secret") else "not_secret"), None
     technician = technician_for_user(user)
     if technician is None or not user.can("order.view"):
+        return "none", None
+    return "technician", technician.id
+
+
+def scoped_orders(scope: str, technician_id: Any = None) -> Select[tuple[WorkOrder]]:
+    """The orders of ``scope`` (:func:`order_scope`), as a query to filter further;
+    ``technician_id`` may be a bound parameter, for a statement built once per scope."""
+    query = select(WorkOrder)
+    if scope == "not_secret":
+        # NOT IN the (few, indexed) secret customers rather than a join with every
+        # customer: a page or a bounded count then reads work_orders' indexes only.
+        return query.where(WorkOrder.customer_id.not_in(_secret_customer_ids().scalar_subquery()))
+    if scope == "technician":
+        return query.where(WorkOrder.technician_id == technician_id)
+    if scope == "none":
         return query.where(False)  # type: ignore[arg-type]
-    return query.where(WorkOrder.technician_id == technician.id)
+    return query
+
+
+def visible_orders(user: User) -> Select[tuple[WorkOrder]]:
+    """The orders ``user`` may see, as a query to filter further."""
+    return scoped_orders(*order_scope(user))
 
 
 def count_visible(user: User, *criteria: Any) -> int:

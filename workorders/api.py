@@ -12,15 +12,7 @@ from workorders import assignment, intake, onsite, planning
 from workorders import schemas as s
 from workorders.access import get_order
 from workorders.invoices import live_invoice
-from workorders.queries import (
-    NEWEST_FIRST,
-    counted_page,
-    filtered_orders,
-    order_summaries,
-    read_rows,
-    response_figures,
-    summary_page,
-)
+from workorders.queries import list_page, response_figures
 
 bp = APIBlueprint("workorders_api", __name__, url_prefix="/api/v1", tag="Work orders")
 
@@ -49,21 +41,8 @@ def list_orders(args):
     """Orders the caller may see (a technician: their own), filtered, newest first. Page by
     ``page`` (with a total, counted up to 1,000: ``total_capped`` beyond) or, for deep
     lists, by ``after`` = the last id of the previous page (nothing counted)."""
-    user = current_api_user()
-    query = filtered_orders(user, args)
-    per_page = args["per_page"]
-    if args.get("after"):
-        items = read_rows(summary_page(query, NEWEST_FIRST, per_page))
-        result = {"items": items, "total": None, "page": None, "per_page": per_page}
-    else:
-        page = args["page"]
-        items, total, capped = counted_page(query, page, per_page)
-        result = {"items": items, "total": total, "total_capped": capped, "page": page,
-                  "per_page": per_page}
-    full = len(result["items"]) == per_page
-    result["next_after"] = result["items"][-1].id if full else None
     # Serialised directly (the OrderPage schema above documents the shape).
-    return rows_response({**result, "items": order_summaries(result["items"], user)})
+    return rows_response(list_page(current_api_user(), args))
 
 
 @bp.get("/workorders/stats")

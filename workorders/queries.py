@@ -6,18 +6,29 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from statistics import median
 from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, func, or_, select, tuple_
-from sqlalchemy.orm import joinedload
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Integer,
+    Select,
+    bindparam,
+    func,
+    or_,
+    select,
+    tuple_,
+)
+from sqlalchemy.orm import aliased, joinedload
 
 from dispatch import settings
 from dispatch.auth.models import User
 from dispatch.extensions import db
 from dispatch.registry.models import Customer, Vehicle
 from dispatch.validators import fold_identifier
-from workorders.access import hides_contact, masked_address, visible_orders
+from workorders.access import hides_contact, masked_address, order_scope, scoped_orders, visible_orders
 from workorders.models import KINDS, PRIORITIES, STATUSES, WorkOrder
 
 #: The order list counts its matches up to this many (``total_capped`` beyond): counting a
@@ -37,28 +48,169 @@ def inline(value: Any) -> BindParameter[Any]:
     return bindparam(None, value, literal_execute=True)
 
 
-def _count(query: Select[tuple[WorkOrder]], limit: int) -> Select[tuple[int]]:
-    ids = query.order_by(None).with_only_columns(WorkOrder.id).limit(inline(limit + 1)).subquery()
+def written(name: str) -> BindParameter[int]:
+    """A number named ``name``, given at execution and written into the SQL text then (as
+    :func:`inline`), for statements built once and run with different page sizes."""
+    return bindparam(name, type_=Integer(), literal_execute=True)
+
+
+def _count(query: Select[tuple[WorkOrder]], limit: int | BindParameter[Any]) -> Select[tuple[int]]:
+    """Counts ``query``'s matches up to ``limit`` (the number read is ``limit``)."""
+    ids = query.order_by(None).with_only_columns(WorkOrder.id).limit(
+        limit if isinstance(limit, BindParameter) else inline(limit)).subquery()
     return select(func.count()).select_from(ids)
 
 
 def capped_count(query: Select[tuple[WorkOrder]], limit: int = COUNT_LIMIT) -> tuple[int, bool]:
     """``(matches, capped)``: how many orders ``query`` finds, reading at most ``limit + 1``."""
-    found = db.session.scalar(_count(query, limit)) or 0
+    found = db.session.scalar(_count(query, limit + 1)) or 0
     return min(found, limit), found > limit
 
 
-def counted_page(query: Select[tuple[WorkOrder]], page: int, per_page: int,
+#: The order list's order (its keyset: ``after`` continues from an order in it).
+NEWEST_FIRST = (WorkOrder.created_at.desc(), WorkOrder.id.desc())
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=settings.timezone())
+
+
+@dataclass(frozen=True)
+class ListFilter:
+    """The order list's filters for one caller. ``shape`` is which filters apply, with the
+    scope (:func:`~workorders.access.order_scope`) and the enumerated values, which are written
+    into the SQL; ``values`` holds the rest, bound when the statement runs.
+
+    The list's statements are built once per shape (:func:`_shaped`, :func:`_page_statement`):
+    building one, with its cache key and the adaptation of a cached compilation to a new
+    statement object, cost twice as long as PostgreSQL took to run it.
+    """
+    shape: tuple[Any, ...]
+    values: dict[str, Any]
+
+
+def list_filter(user: User, filters: Mapping[str, Any]) -> ListFilter:
+    """:class:`ListFilter` for ``user`` from the list's query arguments (status, priority,
+    kind, technician, plate, dates, free text ``q`` and ``after``, an order id to continue
+    after)."""
+    scope, technician_id = order_scope(user)
+    values: dict[str, Any] = {}
+    if technician_id is not None:
+        values["viewer_technician_id"] = technician_id
+    if filters.get("technician_id"):
+        values["technician_id"] = int(filters["technician_id"])
+    if filters.get("plate"):
+        values["plate"] = f"%{fold_identifier(filters['plate'])}%"
+    if filters.get("date_from"):
+        values["date_from"] = _day_start(filters["date_from"])
+    if filters.get("date_to"):
+        values["date_to"] = _day_start(filters["date_to"] + timedelta(days=1))
+    text = (filters.get("q") or "").strip()
+    if text:
+        values["text"], values["text_plate"] = f"%{text}%", f"%{fold_identifier(text)}%"
+    if filters.get("after"):
+        values["after"] = int(filters["after"])
+
+    def enumerated(name: str, known: Sequence[str]) -> str | None:
+        return filters[name] if filters.get(name) in known else None
+
+    shape = (scope, enumerated("status", STATUSES), enumerated("priority", PRIORITIES),
+             enumerated("kind", KINDS), frozenset(values) - {"viewer_technician_id"})
+    return ListFilter(shape, values)
+
+
+@lru_cache(maxsize=256)
+def _shaped(shape: tuple[Any, ...]) -> Select[tuple[WorkOrder]]:
+    """The orders of a :class:`ListFilter` shape, newest first, with its values as bound
+    parameters. ``after`` continues after that order; one that does not exist ends the list."""
+    scope, status, priority, kind, present = shape
+    query = scoped_orders(scope, bindparam("viewer_technician_id"))
+    if status:
+        query = query.where(WorkOrder.status == inline(status))
+    if priority:
+        query = query.where(WorkOrder.priority == inline(priority))
+    if kind:
+        query = query.where(WorkOrder.kind == inline(kind))
+    if "technician_id" in present:
+        query = query.where(WorkOrder.technician_id == bindparam("technician_id"))
+    if "plate" in present:
+        query = query.where(WorkOrder.vehicle.has(Vehicle.plate.ilike(bindparam("plate"))))
+    if "date_from" in present:
+        query = query.where(WorkOrder.created_at >= bindparam("date_from"))
+    if "date_to" in present:
+        query = query.where(WorkOrder.created_at < bindparam("date_to"))
+    if "text" in present:
+        like = bindparam("text")
+        query = query.where(or_(
+            WorkOrder.number.ilike(like), WorkOrder.site_address.ilike(like),
+            WorkOrder.contact_name.ilike(like), WorkOrder.fault_description.ilike(like),
+            WorkOrder.customer.has(Customer.name.ilike(like)),
+            WorkOrder.vehicle.has(Vehicle.plate.ilike(bindparam("text_plate"))),
+        ))
+    if "after" in present:
+        anchor = aliased(WorkOrder)
+        anchor_created = select(anchor.created_at).where(anchor.id == bindparam("after"))
+        query = query.where(tuple_(WorkOrder.created_at, WorkOrder.id)
+                            < tuple_(anchor_created.scalar_subquery(), bindparam("after")))
+    return query.order_by(*NEWEST_FIRST)
+
+
+def filtered_orders(user: User, filters: Mapping[str, Any]) -> Select[tuple[WorkOrder]]:
+    """Visible orders narrowed by :func:`list_filter`'s filters, newest first, as entities
+    with their customer and vehicle (for the list page)."""
+    chosen = list_filter(user, filters)
+    query = _shaped(chosen.shape).options(joinedload(WorkOrder.customer),
+                                          joinedload(WorkOrder.vehicle))
+    return query.params(chosen.values) if chosen.values else query
+
+
+@lru_cache(maxsize=256)
+def _page_statement(shape: tuple[Any, ...], counted: bool) -> Select[Any]:
+    """One page of a shape's summaries (values ``limit``, ``offset``), and when ``counted``
+    its bounded count alongside (value ``count_to``, the number of matches read)."""
+    query = _shaped(shape)
+    if not counted:
+        return summary_page(query, NEWEST_FIRST, written("limit"))
+    matches = _count(query, written("count_to")).scalar_subquery().label("matches")
+    return summary_page(query, NEWEST_FIRST, written("limit"), written("offset"), matches)
+
+
+@lru_cache(maxsize=256)
+def _count_statement(shape: tuple[Any, ...]) -> Select[tuple[int]]:
+    return _count(_shaped(shape), written("count_to"))
+
+
+def counted_page(chosen: ListFilter, page: int, per_page: int,
                  limit: int = COUNT_LIMIT) -> tuple[list[Any], int, bool]:
-    """``(rows, matches, capped)``: one page of :func:`summary_page`, newest first, and the
-    bounded count of :func:`capped_count` in one statement (the count rides along as an
-    uncorrelated scalar subquery, evaluated once); a page past the end counts on its own."""
-    matches = _count(query, limit).scalar_subquery().label("matches")
-    rows = read_rows(summary_page(query, NEWEST_FIRST, per_page, (page - 1) * per_page, matches))
-    if not rows:
-        return rows, *capped_count(query, limit)
-    found = rows[0].matches
+    """``(rows, matches, capped)``: one page of summaries, newest first, and the bounded count
+    of :func:`capped_count` in one statement (the count rides along as an uncorrelated scalar
+    subquery, evaluated once); a page past the end counts on its own."""
+    values = {**chosen.values, "count_to": limit + 1}
+    rows = read_rows(_page_statement(chosen.shape, True),
+                     {**values, "limit": per_page, "offset": (page - 1) * per_page})
+    found = rows[0].matches if rows else read_rows(_count_statement(chosen.shape), values)[0][0]
     return rows, min(found, limit), found > limit
+
+
+def keyset_page(chosen: ListFilter, per_page: int) -> list[Any]:
+    """The first ``per_page`` summaries of ``chosen`` (which continues ``after`` an order),
+    newest first; nothing is counted."""
+    return read_rows(_page_statement(chosen.shape, False), {**chosen.values, "limit": per_page})
+
+
+def list_page(user: User, args: Mapping[str, Any]) -> dict[str, Any]:
+    """The order list API's page (``OrderPage``): by ``page`` with a total counted up to
+    ``COUNT_LIMIT``, or by keyset after the order ``after`` (nothing counted)."""
+    chosen, per_page = list_filter(user, args), args["per_page"]
+    if args.get("after"):
+        rows = keyset_page(chosen, per_page)
+        result: dict[str, Any] = {"total": None, "page": None, "per_page": per_page}
+    else:
+        rows, total, capped = counted_page(chosen, args["page"], per_page)
+        result = {"total": total, "total_capped": capped, "page": args["page"],
+                  "per_page": per_page}
+    result["next_after"] = rows[-1].id if len(rows) == per_page else None
+    return {**result, "items": order_summaries(rows, user)}
 
 
 @dataclass
@@ -99,51 +251,6 @@ def order_page(query: Select[tuple[WorkOrder]], page: int, per_page: int) -> Ord
     return OrderPage(items, page, pages, total, capped)
 
 
-#: The order list's order (its keyset: ``after`` continues from an order in it).
-NEWEST_FIRST = (WorkOrder.created_at.desc(), WorkOrder.id.desc())
-
-
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=settings.timezone())
-
-
-def filtered_orders(user: User, filters: Mapping[str, Any]) -> Select[tuple[WorkOrder]]:
-    """Visible orders narrowed by status, priority, kind, technician, plate, dates and free
-    text, newest first; ``after`` (an order id) continues a keyset page after that order."""
-    query = visible_orders(user).options(joinedload(WorkOrder.customer),
-                                         joinedload(WorkOrder.vehicle))
-    if filters.get("status") in STATUSES:
-        query = query.where(WorkOrder.status == inline(filters["status"]))
-    if filters.get("priority") in PRIORITIES:
-        query = query.where(WorkOrder.priority == inline(filters["priority"]))
-    if filters.get("kind") in KINDS:
-        query = query.where(WorkOrder.kind == inline(filters["kind"]))
-    if filters.get("technician_id"):
-        query = query.where(WorkOrder.technician_id == int(filters["technician_id"]))
-    if filters.get("plate"):
-        query = query.where(WorkOrder.vehicle.has(
-            Vehicle.plate.ilike(f"%{fold_identifier(filters['plate'])}%")))
-    if filters.get("date_from"):
-        query = query.where(WorkOrder.created_at >= _day_start(filters["date_from"]))
-    if filters.get("date_to"):
-        query = query.where(WorkOrder.created_at < _day_start(filters["date_to"] + timedelta(days=1)))
-    text = (filters.get("q") or "").strip()
-    if text:
-        like = f"%{text}%"
-        query = query.where(or_(
-            WorkOrder.number.ilike(like), WorkOrder.site_address.ilike(like),
-            WorkOrder.contact_name.ilike(like), WorkOrder.fault_description.ilike(like),
-            WorkOrder.customer.has(Customer.name.ilike(like)),
-            WorkOrder.vehicle.has(Vehicle.plate.ilike(f"%{fold_identifier(text)}%")),
-        ))
-    if filters.get("after"):
-        anchor = db.session.get(WorkOrder, int(filters["after"]))
-        if anchor is not None:
-            query = query.where(tuple_(WorkOrder.created_at, WorkOrder.id)
-                                < tuple_(anchor.created_at, anchor.id))
-    return query.order_by(*NEWEST_FIRST)
-
-
 #: What a row of the order list shows (``OrderSummary``), read as columns, not entities.
 SUMMARY_COLUMNS = (
     WorkOrder.id, WorkOrder.number, WorkOrder.kind, WorkOrder.status, WorkOrder.priority,
@@ -153,17 +260,22 @@ SUMMARY_COLUMNS = (
 )
 
 
-def summary_page(query: Select[tuple[WorkOrder]], order: Sequence[ColumnElement[Any]], limit: int,
-                 offset: int = 0, *extra: ColumnElement[Any]) -> Select[Any]:
-    """The list's columns (and ``extra`` ones) for one page of ``query`` in ``order``.
+def summary_page(query: Select[tuple[WorkOrder]], order: Sequence[ColumnElement[Any]],
+                 limit: int | BindParameter[Any], offset: int | BindParameter[Any] = 0,
+                 *extra: ColumnElement[Any]) -> Select[Any]:
+    """The list's columns (and ``extra`` ones) for one page of ``query`` in ``order``; the
+    limit and offset are numbers or :func:`written` parameters.
 
     The page's orders are found first, from ``work_orders`` alone, and only those are joined to
     their customer and vehicle. Joined before the limit, PostgreSQL plans the joins for every
     matching order, and for half a million it sets up a cache sized for them all: several
     milliseconds on a page that reads 50 rows.
     """
+    def literal(value: int | BindParameter[Any]) -> BindParameter[Any]:
+        return value if isinstance(value, BindParameter) else inline(value)
+
     page = (query.with_only_columns(WorkOrder.id).order_by(None).order_by(*order)
-            .limit(inline(limit)).offset(inline(offset)).subquery("page"))
+            .limit(literal(limit)).offset(literal(offset)).subquery("page"))
     return (select(*SUMMARY_COLUMNS, *extra).select_from(page)
             .join(WorkOrder, WorkOrder.id == page.c.id)
             .join(Customer, Customer.id == WorkOrder.customer_id)
@@ -171,11 +283,11 @@ def summary_page(query: Select[tuple[WorkOrder]], order: Sequence[ColumnElement[
             .order_by(*order))
 
 
-def read_rows(statement: Select[Any]) -> list[Any]:
+def read_rows(statement: Select[Any], values: Mapping[str, Any] | None = None) -> list[Any]:
     """The rows of a column query (such as :func:`summary_page`) read through the session's
     connection: plain columns need none of the ORM's result machinery, which costs a third of
     the time of a 50-row page. Nothing pending is flushed first; for reads."""
-    return list(db.session.connection().execute(statement).all())
+    return list(db.session.connection().execute(statement, values).all())
 
 
 def order_summaries(rows: Sequence[Any], user: User | None) -> list[dict[str, Any]]:
