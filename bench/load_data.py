@@ -192,6 +192,41 @@ def cancel_leftovers(url: str, ids: list[int]) -> None:
         db.session.commit()
 
 
+@contextmanager
+def order_changes(url: str, every: float = 1.0):
+    """While inside: one open order's priority changed and committed every ``every`` seconds,
+    as a busy shop changes its orders; each change moves the board's version. The order is left
+    as it was found."""
+    import threading
+
+    from sqlalchemy import select
+
+    from dispatch.extensions import db
+    from workorders.models import WorkOrder, unassigned_open
+
+    stop, ready = threading.Event(), threading.Event()
+
+    def change() -> None:
+        with _app(url):
+            order = db.session.scalar(select(WorkOrder).where(unassigned_open()).limit(1))
+            original = order.priority
+            ready.set()
+            while not stop.wait(every):
+                order.priority = "urgent" if order.priority == "normal" else "normal"
+                db.session.commit()
+            order.priority = original
+            db.session.commit()
+
+    writer = threading.Thread(target=change, daemon=True)
+    writer.start()
+    ready.wait(60)
+    try:
+        yield
+    finally:
+        stop.set()
+        writer.join(60)
+
+
 def page_anchors(url: str) -> list[int]:
     """Keyset anchors spread over the whole table, so pages are not all the newest one."""
     from sqlalchemy import text

@@ -63,8 +63,17 @@ def _auth_error(error):
 def rows_response(payload: Any) -> Response:
     """A JSON response for payloads of hundreds of plain rows (the board, candidates), encoded
     with orjson: several times faster than the standard library on the board's ~300 kB."""
-    return current_app.response_class(orjson.dumps(payload, default=_plain),
-                                      mimetype="application/json")
+    return json_response(encode_rows(payload))
+
+
+def encode_rows(payload: Any) -> bytes:
+    """``payload`` as :func:`rows_response` sends it."""
+    return orjson.dumps(payload, default=_plain)
+
+
+def json_response(body: bytes) -> Response:
+    """A response of JSON already encoded (by :func:`encode_rows`)."""
+    return current_app.response_class(body, mimetype="application/json")
 
 
 def _plain(value: Any) -> Any:

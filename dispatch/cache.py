@@ -1,36 +1,47 @@
 """Per-process caches that stay right across processes: each cached value is stored with the
-version of a row in ``cache_versions``, and every flush that changes what the value was read
-from sets that row to a new random version in the same transaction. A reader pays one
-primary-key lookup; the value is reloaded only after a committed change. Versions are random,
-not a counter, so a version set by a transaction that rolled back, or one from a database
-restored from a backup, never matches a value cached from other data.
+version of a row in ``cache_versions``. A transaction that changes what a value was read from
+sets that row to a new random version as the last thing before it commits (after its final
+flush, so the version row is the last lock it takes and is held only while committing; no
+order of locks can deadlock on it). A reader pays one primary-key lookup; the value is reloaded
+only after a committed change, and a transaction that has itself changed the data reads it
+fresh. Versions are random, not a counter, so a version from a transaction that rolled back,
+or from a database restored from a backup, never matches a value cached from other data.
 
-Only data that changes rarely belongs here (the technician roster, not positions or loads).
+Only data read more often than it changes belongs here: the technician roster, and the
+dispatch board's snapshot, whose positions and clock-derived fields may also be a few seconds
+old (``max_age``; positions are not watched, they change all day).
 """
 
 from __future__ import annotations
 
 import secrets
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
 from sqlalchemy import BigInteger, String, event, select, update
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, SessionTransaction, mapped_column
 
 from dispatch.extensions import db
 
 T = TypeVar("T")
 
+#: A technician's reported position: changes all day, never invalidates a cache.
+_POSITION = frozenset({"last_lat", "last_lon", "last_seen_at"})
+#: A user's own settings, which nothing cached shows.
+_ACCOUNT = frozenset({"password_hash", "locale", "role_rows"})
+
 #: Cache name → (model class name → attributes whose change does NOT invalidate it).
 WATCHED: dict[str, dict[str, frozenset[str]]] = {
-    "roster": {
-        "Technician": frozenset({"last_lat", "last_lon", "last_seen_at"}),
-        "User": frozenset({"password_hash", "locale", "role_rows"}),
-    },
+    "roster": {"Technician": _POSITION, "User": _ACCOUNT},
+    "board": {"WorkOrder": frozenset(), "Customer": frozenset(), "Vehicle": frozenset(),
+              "Technician": _POSITION, "User": _ACCOUNT},
 }
 
-_values: dict[tuple[str, str], tuple[int, Any]] = {}
+_CHANGED = "cache_changed"  # session.info key: the caches this transaction's flushes changed
+
+_values: dict[tuple[str, str, Hashable], tuple[int, float, Any]] = {}
 _lock = threading.Lock()
 
 
@@ -42,17 +53,24 @@ class CacheVersion(db.Model):
     version: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
-def cached(name: str, load: Callable[[], T]) -> T:
-    """The value ``load()`` returns, reused while ``name``'s version has not moved."""
+def cached(name: str, load: Callable[[], T], variant: Hashable = None,
+           max_age: float | None = None) -> T:
+    """The value ``load()`` returns, reused while ``name``'s version has not moved (and, with
+    ``max_age``, for at most that many seconds). ``variant`` keeps apart values of one cache
+    that differ by who reads them."""
     version = db.session.scalar(select(CacheVersion.version).where(CacheVersion.name == name))
-    key = (str(db.engine.url), name)
+    if name in db.session.info.get(_CHANGED, ()):
+        return load()  # this transaction changed the data: its own view, not shared
+    key = (str(db.engine.url), name, variant)
+    started = time.monotonic()
     hit = _values.get(key)
-    if hit is not None and version is not None and hit[0] == version:
-        return hit[1]
+    if (hit is not None and version is not None and hit[0] == version
+            and (max_age is None or started - hit[1] < max_age)):
+        return hit[2]
     value = load()
     if version is not None:
         with _lock:
-            _values[key] = (version, value)
+            _values[key] = (version, started, value)
     return value
 
 
@@ -71,12 +89,39 @@ def _touches(session: Session, obj: Any, ignored: frozenset[str]) -> bool:
 
 
 @event.listens_for(Session, "before_flush")
-def _invalidate(session: Session, flush_context: Any, instances: Any) -> None:
+def _note_changes(session: Session, flush_context: Any, instances: Any) -> None:
     changed = [*session.new, *session.dirty, *session.deleted]
+    noted = session.info.setdefault(_CHANGED, set())
     for name, models in WATCHED.items():
+        if name in noted:
+            continue
         for obj in changed:
             ignored = models.get(type(obj).__name__)
             if ignored is not None and _touches(session, obj, ignored):
-                bump(session, name)
+                noted.add(name)
                 break
 
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_bulk_changes(state: ORMExecuteState) -> None:
+    """Bulk INSERT/UPDATE/DELETE statements of models go around the flush."""
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    models = {mapper.class_.__name__ for mapper in state.all_mappers}
+    noted = state.session.info.setdefault(_CHANGED, set())
+    noted.update(name for name, watched in WATCHED.items() if models & watched.keys())
+
+
+@event.listens_for(Session, "before_commit")
+def _bump_changed(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint: the outer transaction bumps when it commits
+    session.flush()
+    for name in sorted(session.info.pop(_CHANGED, ())):
+        bump(session, name)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_changes(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_CHANGED, None)

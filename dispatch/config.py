@@ -80,6 +80,7 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "DISPATCH_GEOCODER_USER_AGENT": _env("DISPATCH_GEOCODER_USER_AGENT", "gps-dispatch"),
         "DISPATCH_AVERAGE_SPEED_KMH": float(_env("DISPATCH_AVERAGE_SPEED_KMH", "30") or 30),
         "DISPATCH_POSITION_FRESH_MINUTES": int(_env("DISPATCH_POSITION_FRESH_MINUTES", "120") or 120),
+        "DISPATCH_BOARD_MAX_AGE_SECONDS": float(_env("DISPATCH_BOARD_MAX_AGE_SECONDS", "10") or 10),
         "DISPATCH_TILE_URL": _env("DISPATCH_TILE_URL",
                                   "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
         "DISPATCH_SERVICE_MINUTES": int(_env("DISPATCH_SERVICE_MINUTES", "45") or 45),

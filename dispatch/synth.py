@@ -18,7 +18,6 @@ from sqlalchemy import func, insert, select, text
 from werkzeug.security import generate_password_hash
 
 from dispatch.auth.models import User, UserRole
-from dispatch.cache import bump
 from dispatch.extensions import db
 from dispatch.registry.models import Customer, Vehicle
 from dispatch.technicians.models import Technician
@@ -91,7 +90,6 @@ def generate(orders: int, technicians: int, open_orders: int, customers: int | N
                "work_end": datetime.min.time().replace(hour=23, minute=59),
                "daily_capacity": 10, "active": True, "contractor": False, "phone": "",
                "created_at": datetime.now(UTC)} for u in users], Technician)
-    bump(db.session, "roster")  # bulk inserts go around the flush that would do it
     say("technicians", technicians, technicians)
     tech_ids = list(db.session.scalars(select(Technician.id).where(Technician.user_id >= base)))
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
@@ -21,6 +22,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from dispatch import create_app
+from dispatch.cache import WATCHED
 from dispatch.extensions import db
 from tests.support.services import RedisServer
 
@@ -94,6 +96,10 @@ def database_url(backend: str, database_template: str, tmp_path: Path) -> str:
         if tables:
             quoted = ", ".join(f'"{t}"' for t in tables)
             conn.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+        # The migrations' cache version rows, each at a new random version: no value a
+        # process cached for an earlier test on this database can match.
+        conn.execute(text("INSERT INTO cache_versions (name, version) VALUES (:name, :version)"),
+                     [{"name": name, "version": secrets.randbits(62)} for name in WATCHED])
     engine.dispose()
     return database_template
 

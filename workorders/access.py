@@ -89,12 +89,18 @@ def require_assigned_technician(order: WorkOrder, user: User) -> None:
 def contact_hidden(order: WorkOrder, user: User | None) -> bool:
     """R18: a confidential customer's contact data is shown only to roles that need it
     (agents, managers, dispatchers, the assigned technician), masked for finance/warehouse."""
-    return hides_contact(order.customer.confidentiality, user)
+    return hidden_from(order.customer.confidentiality, sees_contacts(user))
 
 
-def hides_contact(confidentiality: str, user: User | None) -> bool:
-    """:func:`contact_hidden` from the customer's confidentiality alone (for column queries)."""
-    return confidentiality != "ordinary" and (user is None or not user.can("order.contact"))
+def sees_contacts(user: User | None) -> bool:
+    """Whether ``user``'s roles show confidential customers' contact data (R18)."""
+    return user is not None and user.can("order.contact")
+
+
+def hidden_from(confidentiality: str, sees: bool) -> bool:
+    """:func:`contact_hidden` from the customer's confidentiality alone (for column queries),
+    for a reader whose :func:`sees_contacts` is ``sees``."""
+    return confidentiality != "ordinary" and not sees
 
 
 def masked_address(address: str) -> str:

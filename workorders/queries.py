@@ -28,7 +28,14 @@ from dispatch.auth.models import User
 from dispatch.extensions import db
 from dispatch.registry.models import Customer, Vehicle
 from dispatch.validators import fold_identifier
-from workorders.access import hides_contact, masked_address, order_scope, scoped_orders, visible_orders
+from workorders.access import (
+    hidden_from,
+    masked_address,
+    order_scope,
+    scoped_orders,
+    sees_contacts,
+    visible_orders,
+)
 from workorders.models import KINDS, PRIORITIES, STATUSES, WorkOrder
 
 #: The order list counts its matches up to this many (``total_capped`` beyond): counting a
@@ -294,12 +301,13 @@ def order_summaries(rows: Sequence[Any], user: User | None) -> list[dict[str, An
     """``OrderSummary`` of each row of :func:`summary_page` (R18 masking included), built
     directly: 50 ORM entities through marshmallow cost several times the page's queries
     (tests/scale checks both give the same)."""
-    return [_order_summary(row, user) for row in rows]
+    sees = sees_contacts(user)
+    return [_order_summary(row, sees) for row in rows]
 
 
-def _order_summary(row: Any, user: User | None) -> dict[str, Any]:
+def _order_summary(row: Any, sees_contacts: bool) -> dict[str, Any]:
     fee = row.fee_override if row.fee_override is not None else row.fee_total
-    hidden = hides_contact(row.confidentiality, user)
+    hidden = hidden_from(row.confidentiality, sees_contacts)
     return {
         "id": row.id, "number": row.number, "kind": row.kind, "status": row.status,
         "priority": row.priority, "customer_id": row.customer_id,

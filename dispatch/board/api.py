@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from apiflask import APIBlueprint
 
-from dispatch.api import api_requires, current_api_user, rows_response
+from dispatch.api import api_requires, current_api_user, json_response, rows_response
 from dispatch.board import planning
 from dispatch.board import schemas as s
 from dispatch.errors import FieldErrors
@@ -89,5 +89,5 @@ def board(args):
             errors.add("bbox", "south,west,north,east")
         errors.raise_if_any()
     # Hundreds of map points and technicians: serialised directly (the schema above documents
-    # the shape).
-    return rows_response(planning.board_data(current_api_user(), bbox))
+    # the shape), and kept encoded while nothing changes.
+    return json_response(planning.board_json(current_api_user(), bbox))

@@ -8,10 +8,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from dispatch import settings
+from dispatch.api import encode_rows
 from dispatch.auth.models import User
 from dispatch.board import autoassign, candidates
 from dispatch.board.positions import (
@@ -24,6 +26,7 @@ from dispatch.board.positions import (
     position_of,
 )
 from dispatch.board.roster import Member, Reported, active_members, reported_positions
+from dispatch.cache import cached
 from dispatch.errors import DomainError, FieldErrors
 from dispatch.extensions import db
 from dispatch.timeutil import utcnow
@@ -132,6 +135,21 @@ def parse_day(raw: Any) -> date:
         raise
 
 
+def board_json(user: User, bbox: tuple[float, float, float, float] | None = None) -> bytes:
+    """:func:`board_data`, encoded as the API sends it.
+
+    The whole board (no ``bbox``) is a snapshot shared by the process's requests with the same
+    roles (:mod:`dispatch.cache`): any committed change to orders, customers, vehicles or the
+    roster is on the next refresh; technicians' positions and what follows from the clock
+    (on shift, position ages) are at most ``DISPATCH_BOARD_MAX_AGE_SECONDS`` old, as of its
+    ``generated_at``.
+    """
+    if bbox is not None:
+        return encode_rows(board_data(user, bbox))
+    return cached("board", lambda: encode_rows(board_data(user)), variant=tuple(sorted(user.roles)),
+                  max_age=current_app.config["DISPATCH_BOARD_MAX_AGE_SECONDS"])
+
+
 def board_data(user: User, bbox: tuple[float, float, float, float] | None = None) -> dict[str, Any]:
     """What the board shows: the unassigned queue (urgent first, then oldest), unassigned
     points on the map (within ``bbox`` when given), technicians with position, load and the
@@ -145,10 +163,10 @@ def board_data(user: User, bbox: tuple[float, float, float, float] | None = None
         south, west, north, east = bbox
         points_query = points_query.where(WorkOrder.site_lat.between(south, north),
                                           WorkOrder.site_lon.between(west, east))
-    points = db.session.execute(points_query.with_only_columns(
+    points = read_rows(points_query.with_only_columns(
         WorkOrder.id, WorkOrder.number, WorkOrder.site_lat, WorkOrder.site_lon, WorkOrder.priority,
         WorkOrder.status).order_by(WorkOrder.priority.desc(), WorkOrder.created_at)
-        .limit(MAP_LIMIT)).all()
+        .limit(MAP_LIMIT))
     total_open = count_visible(user, unassigned_open())
     technicians = active_members()
     held = orders_in_hand()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -14,10 +14,10 @@ from dispatch import settings
 from dispatch.board.roster import Member, Reported
 from dispatch.extensions import db
 from workorders.models import WorkOrder, in_hands
+from workorders.queries import read_rows
 
 
-@dataclass(frozen=True)
-class Position:
+class Position(NamedTuple):
     lat: float
     lon: float
     source: str  # "job" (site of the job in hand), "reported", "home"
@@ -43,15 +43,13 @@ def position_of(technician: Member, now: datetime, jobs_in_hand: dict[int, JobIn
     return Position(technician.home_lat, technician.home_lon, "home", None)
 
 
-@dataclass(frozen=True)
-class JobInHand:
+class JobInHand(NamedTuple):
     order_id: int
     lat: float
     lon: float
 
 
-@dataclass(frozen=True)
-class Held:
+class Held(NamedTuple):
     """An order in a technician's hands: assigned, en route or on site."""
     technician_id: int
     order_id: int
@@ -64,19 +62,19 @@ class Held:
 def orders_in_hand() -> list[Held]:
     """Every order in technicians' hands, by technician and route position (one read serves
     the loads and the routes of the board and the day plan)."""
-    rows = db.session.execute(
+    rows = read_rows(
         select(WorkOrder.technician_id, WorkOrder.id, WorkOrder.number, WorkOrder.status,
                WorkOrder.site_lat, WorkOrder.site_lon)
         .where(in_hands())
         .order_by(WorkOrder.technician_id, WorkOrder.route_position.nullslast(), WorkOrder.id))
-    return [Held(*row) for row in rows]
+    return [Held._make(row) for row in rows]
 
 
 def jobs_in_hand() -> dict[int, JobInHand]:
     """Per technician, the site of the order they are driving to or working on: of several,
     the one they reached last, else the first on their route. The database orders the rows,
     so no time is read back."""
-    rows = db.session.execute(
+    rows = read_rows(
         select(WorkOrder.technician_id, WorkOrder.id, WorkOrder.site_lat, WorkOrder.site_lon)
         .where(in_hands(), WorkOrder.status.in_(("en_route", "on_site")),
                WorkOrder.site_lat.is_not(None))
@@ -107,7 +105,7 @@ def loads_today(now: datetime, held: list[Held] | None = None) -> Counter[int]:
     done = select(WorkOrder.technician_id, func.count()).where(
         WorkOrder.completed_at >= start, WorkOrder.completed_at < end,
         WorkOrder.technician_id.is_not(None)).group_by(WorkOrder.technician_id)
-    for technician_id, count in db.session.execute(done):
+    for technician_id, count in read_rows(done):
         loads[technician_id] += count
     return loads
 

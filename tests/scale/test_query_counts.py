@@ -37,7 +37,8 @@ def city(app):
     "/api/v1/customers?per_page=50",
     "/api/v1/technicians?per_page=50",
 ])
-def test_list_endpoints_run_a_bounded_number_of_queries(city, api_as, path):
+def test_list_endpoints_run_a_bounded_number_of_queries(app, city, api_as, path):
+    app.config["DISPATCH_BOARD_MAX_AGE_SECONDS"] = 0  # the board computed every time
     api = api_as("manager", "dispatcher")
     api.get(path)  # warm the per-process caches (the roster), so both counts are like for like
     with count_statements() as small:
@@ -46,6 +47,20 @@ def test_list_endpoints_run_a_bounded_number_of_queries(city, api_as, path):
         assert api.get(path).status_code == 200
     assert len(large) == len(small), "statements grow with rows: N+1"
     assert len(large) <= 12
+
+
+def test_a_board_refresh_with_nothing_changed_reads_no_orders(city, api_as):
+    api = api_as("dispatcher")
+    api.get("/api/v1/dispatch/board")
+    with count_statements() as statements:
+        assert api.get("/api/v1/dispatch/board").status_code == 200
+    assert len(statements) <= 3, statements  # the token, the snapshot's version
+    assert not any("work_orders" in s for s in statements)
+
+
+def test_keyset_after_an_order_that_does_not_exist_is_the_end(city, api_as):
+    body = api_as("manager").get("/api/v1/workorders?per_page=40&after=999999").get_json()
+    assert body["items"] == [] and body["next_after"] is None
 
 
 def test_keyset_pages_walk_the_list_without_repeats(city, api_as):
