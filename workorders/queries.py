@@ -155,10 +155,10 @@ def _shaped(shape: tuple[Any, ...]) -> Select[tuple[WorkOrder]]:
             WorkOrder.vehicle.has(Vehicle.plate.ilike(bindparam("text_plate"))),
         ))
     if "after" in present:
-        anchor = aliased(WorkOrder)
-        anchor_created = select(anchor.created_at).where(anchor.id == bindparam("after"))
+        anchor, after = aliased(WorkOrder), bindparam("after", type_=Integer())
+        anchor_created = select(anchor.created_at).where(anchor.id == after)
         query = query.where(tuple_(WorkOrder.created_at, WorkOrder.id)
-                            < tuple_(anchor_created.scalar_subquery(), bindparam("after")))
+                            < tuple_(anchor_created.scalar_subquery(), after))
     return query.order_by(*NEWEST_FIRST)
 
 
