@@ -30,6 +30,7 @@ def create_ceiling_app() -> Flask:
         after = request.args.get("after", type=int) or 2**31 - 1
         with engine.connect() as connection:
             rows = connection.execute(PAGE, {"after": after}).mappings().all()
+            connection.commit()  # as the app ends a read: psycopg keeps its prepared statements
         items = [{**row, "created_at": row["created_at"].isoformat()} for row in rows]
         return {"items": items, "next_after": items[-1]["id"] if items else None}
 

@@ -50,12 +50,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> APIFlask:
     from dispatch import models  # noqa: F401  (every table registered on the metadata)
     from dispatch.error_handlers import register_error_handlers
     from dispatch.input_guard import init_input_guard
+    from dispatch.read_transactions import init_read_transactions
     from dispatch.security import init_security_headers
     from dispatch.templating import init_templating
 
     register_error_handlers(app)
     init_security_headers(app)
     init_input_guard(app)
+    init_read_transactions(app)
     init_templating(app)
     _register_blueprints(app)
 
