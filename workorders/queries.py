@@ -300,22 +300,26 @@ def read_rows(statement: Select[Any], values: Mapping[str, Any] | None = None) -
 def order_summaries(rows: Sequence[Any], user: User | None) -> list[dict[str, Any]]:
     """``OrderSummary`` of each row of :func:`summary_page` (R18 masking included), built
     directly: 50 ORM entities through marshmallow cost several times the page's queries
-    (tests/scale checks both give the same)."""
+    (tests/scale checks both give the same). Rows are unpacked by position (in
+    ``SUMMARY_COLUMNS`` order), several times faster than reading their attributes by name."""
     sees = sees_contacts(user)
-    return [_order_summary(row, sees) for row in rows]
+    return [_order_summary(*row[:len(SUMMARY_COLUMNS)], sees_contacts=sees) for row in rows]
 
 
-def _order_summary(row: Any, sees_contacts: bool) -> dict[str, Any]:
-    fee = row.fee_override if row.fee_override is not None else row.fee_total
-    hidden = hidden_from(row.confidentiality, sees_contacts)
+def _order_summary(order_id: int, number: str, kind: str, status: str, priority: str,
+                   customer_id: int, customer_name: str, confidentiality: str, plate: str,
+                   site_address: str, site_lat: Any, site_lon: Any, technician_id: int | None,
+                   created_at: datetime, fee_override: Decimal | None, fee_total: Decimal | None,
+                   *, sees_contacts: bool) -> dict[str, Any]:
+    fee = fee_override if fee_override is not None else fee_total
+    hidden = hidden_from(confidentiality, sees_contacts)
     return {
-        "id": row.id, "number": row.number, "kind": row.kind, "status": row.status,
-        "priority": row.priority, "customer_id": row.customer_id,
-        "customer_name": row.customer_name, "plate": row.plate,
-        "site_address": masked_address(row.site_address) if hidden else row.site_address,
-        "site_lat": None if hidden or row.site_lat is None else float(row.site_lat),
-        "site_lon": None if hidden or row.site_lon is None else float(row.site_lon),
-        "technician_id": row.technician_id, "created_at": row.created_at.isoformat(),
+        "id": order_id, "number": number, "kind": kind, "status": status, "priority": priority,
+        "customer_id": customer_id, "customer_name": customer_name, "plate": plate,
+        "site_address": masked_address(site_address) if hidden else site_address,
+        "site_lat": None if hidden or site_lat is None else float(site_lat),
+        "site_lon": None if hidden or site_lon is None else float(site_lon),
+        "technician_id": technician_id, "created_at": created_at.isoformat(),
         "fee": None if fee is None else format(fee.quantize(CENT), "f"),
     }
 
