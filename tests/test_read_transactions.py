@@ -39,6 +39,7 @@ def test_a_read_request_keeps_the_prepared_statements(app, api_as, backend):
         for _ in range(8):  # psycopg prepares a statement on its fifth run on a connection
             response = client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
             assert response.status_code == 200
+            assert client.get("/healthz").status_code == 200  # a load balancer's probe between
         with app.app_context():
             found.append(db.session.scalar(text(
                 "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%api_tokens%'")))
