@@ -61,10 +61,14 @@ def written(name: str) -> BindParameter[int]:
     return bindparam(name, type_=Integer(), literal_execute=True)
 
 
+def _in_sql(number: int | BindParameter[Any]) -> BindParameter[Any]:
+    """A page size or offset: a number :func:`inline`, or a :func:`written` parameter as is."""
+    return number if isinstance(number, BindParameter) else inline(number)
+
+
 def _count(query: Select[tuple[WorkOrder]], limit: int | BindParameter[Any]) -> Select[tuple[int]]:
     """Counts ``query``'s matches up to ``limit`` (the number read is ``limit``)."""
-    ids = query.order_by(None).with_only_columns(WorkOrder.id).limit(
-        limit if isinstance(limit, BindParameter) else inline(limit)).subquery()
+    ids = query.order_by(None).with_only_columns(WorkOrder.id).limit(_in_sql(limit)).subquery()
     return select(func.count()).select_from(ids)
 
 
@@ -278,11 +282,8 @@ def summary_page(query: Select[tuple[WorkOrder]], order: Sequence[ColumnElement[
     matching order, and for half a million it sets up a cache sized for them all: several
     milliseconds on a page that reads 50 rows.
     """
-    def literal(value: int | BindParameter[Any]) -> BindParameter[Any]:
-        return value if isinstance(value, BindParameter) else inline(value)
-
     page = (query.with_only_columns(WorkOrder.id).order_by(None).order_by(*order)
-            .limit(literal(limit)).offset(literal(offset)).subquery("page"))
+            .limit(_in_sql(limit)).offset(_in_sql(offset)).subquery("page"))
     return (select(*SUMMARY_COLUMNS, *extra).select_from(page)
             .join(WorkOrder, WorkOrder.id == page.c.id)
             .join(Customer, Customer.id == WorkOrder.customer_id)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ColumnElement, ForeignKey, String, func
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dispatch.auth.roles import ROLES, allowed
@@ -45,9 +46,14 @@ class User(UserMixin, db.Model):
     def can(self, permission: str) -> bool:
         return allowed(self.roles, permission)
 
-    @property
+    @hybrid_property
     def display_name(self) -> str:
         return self.name or self.username
+
+    @display_name.inplace.expression
+    @classmethod
+    def _display_name_expression(cls) -> ColumnElement[str]:
+        return func.coalesce(func.nullif(cls.name, ""), cls.username)
 
 
 class UserRole(db.Model):

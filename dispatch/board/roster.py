@@ -41,7 +41,7 @@ class Reported:
 
 
 def _load_members() -> tuple[Member, ...]:
-    query = (select(Technician.id, User.name, User.username, Technician.home_lat,
+    query = (select(Technician.id, User.display_name.label("name"), Technician.home_lat,
                     Technician.home_lon, Technician.skills, Technician.work_start,
                     Technician.work_end, Technician.daily_capacity, Technician.contractor)
              .join(User, User.id == Technician.user_id)
@@ -49,7 +49,7 @@ def _load_members() -> tuple[Member, ...]:
     members = []
     for row in db.session.execute(query):
         skills = tuple(row.skills or ())
-        members.append(Member(row.id, row.name or row.username, row.home_lat, row.home_lon, skills,
+        members.append(Member(row.id, row.name, row.home_lat, row.home_lon, skills,
                               row.work_start, row.work_end, row.daily_capacity, row.contractor,
                               tuple(s[6:] for s in skills if s.startswith("model:"))))
     return tuple(members)

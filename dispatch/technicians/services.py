@@ -7,7 +7,7 @@ from datetime import time
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, or_, select
 
 from dispatch import settings
 from dispatch.auth.models import User
@@ -157,9 +157,9 @@ def report_location(technician: Technician, user: User, lat: Any, lon: Any) -> T
 def technician_choices() -> list[Any]:
     """``(id, name)`` of every technician by name, for filter drop-downs: columns only, since
     there may be hundreds (the name as :attr:`Technician.name` gives it)."""
-    name = func.coalesce(func.nullif(User.name, ""), User.username).label("name")
-    return list(db.session.execute(select(Technician.id, name).join(User, User.id == Technician.user_id)
-                                   .order_by(User.name, User.username)).all())
+    return list(db.session.execute(
+        select(Technician.id, User.display_name.label("name"))
+        .join(User, User.id == Technician.user_id).order_by(User.name, User.username)).all())
 
 
 def search_technicians(q: str = "", active_only: bool = False) -> Select[tuple[Technician]]:
