@@ -97,8 +97,8 @@ def bench_candidates_and_board(database_url: str | None, repeat: int) -> None:
 
 
 def bench_autoassign() -> None:
-    from dispatch.board import autoassign
-    from dispatch.board.routes import Stop, nearest_neighbour, solve_route
+    from board import autoassign
+    from board.routes import Stop, nearest_neighbour, solve_route
     from dispatch.geo.distance import distance_matrix
 
     with bench_app():

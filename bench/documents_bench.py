@@ -65,8 +65,8 @@ def bench_sheets(count: int) -> None:
     from dispatch.jobs.queues import queue, redis_connection
     from dispatch.jobs.worker import AppWorker
     from dispatch.pdf import preload
-    from workorders import pdfs
-    from workorders.documents import request_sheet, sheet_data
+    from workorders.documents import pdfs
+    from workorders.documents.jobs import request_sheet, sheet_data
     from workorders.models import WorkOrder
 
     with private_redis() as redis_url, bench_app() as app:
@@ -92,8 +92,8 @@ def bench_sheets(count: int) -> None:
 
 def bench_month_end(count: int) -> None:
     from dispatch.extensions import db
-    from workorders.bulk import request_invoice_pack
-    from workorders.invoices import Invoice
+    from workorders.documents.bulk import request_invoice_pack
+    from workorders.finance.invoices import Invoice
 
     with private_redis() as redis_url, bench_app() as app:
         app.config["REDIS_URL"] = redis_url

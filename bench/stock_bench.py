@@ -32,12 +32,12 @@ from sqlalchemy import create_engine, insert, text
 
 from bench.common import print_table, record
 from dispatch import create_app
-from dispatch.api import api_requires, rows_response
 from dispatch.auth.models import User, UserRole
 from dispatch.auth.services import issue_token
 from dispatch.extensions import db
 from dispatch.technicians.models import Technician
 from dispatch.timeutil import utcnow
+from dispatch.web.api import api_requires, rows_response
 from inventory.models import Location, Part, StockBalance, StockMovement
 
 SKUS, VANS, WAREHOUSES, CHUNK = 150, 40, 3, 20000

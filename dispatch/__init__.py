@@ -14,8 +14,8 @@ from apiflask import APIFlask
 
 from dispatch.config import load_config
 from dispatch.extensions import babel, csrf, db, limiter, login_manager, migrate
-from dispatch.schemas import IdConverter
 from dispatch.timeutil import render_migration_type
+from dispatch.web.schemas import IdConverter
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -48,11 +48,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> APIFlask:
     _init_login(app)
 
     from dispatch import models  # noqa: F401  (every table registered on the metadata)
-    from dispatch.error_handlers import register_error_handlers
-    from dispatch.input_guard import init_input_guard
-    from dispatch.read_transactions import init_read_transactions
-    from dispatch.security import init_security_headers
-    from dispatch.templating import init_templating
+    from dispatch.web.error_handlers import register_error_handlers
+    from dispatch.web.input_guard import init_input_guard
+    from dispatch.web.read_transactions import init_read_transactions
+    from dispatch.web.security import init_security_headers
+    from dispatch.web.templating import init_templating
 
     register_error_handlers(app)
     init_security_headers(app)
@@ -62,7 +62,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> APIFlask:
     _register_blueprints(app)
 
     from dispatch.cli import register_commands
-    from workorders.cli import register_care_commands
+    from workorders.care.cli import register_care_commands
 
     register_commands(app)
     register_care_commands(app)
@@ -70,13 +70,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> APIFlask:
 
 
 def _locale_selector() -> str:
-    from dispatch.i18n import select_locale
+    from dispatch.web.i18n import select_locale
 
     return select_locale()
 
 
 def _init_login(app: APIFlask) -> None:
-    from dispatch.audit import set_actor
+    from dispatch.audit.log import set_actor
     from dispatch.auth.models import User
 
     login_manager.init_app(app)
@@ -93,29 +93,29 @@ def _init_login(app: APIFlask) -> None:
 
 
 def _register_blueprints(app: APIFlask) -> None:
-    from dispatch.audit_views import bp as audit_pages
+    from board.api import bp as board_api
+    from board.views import bp as board_pages
+    from dispatch.audit.views import bp as audit_pages
     from dispatch.auth.api import bp as auth_api
     from dispatch.auth.views import bp as auth_pages
-    from dispatch.board.api import bp as board_api
-    from dispatch.board.views import bp as board_pages
-    from dispatch.care_views import bp as care_log_pages
+    from dispatch.handovers.views import bp as care_log_pages
     from dispatch.registry.api import bp as registry_api
     from dispatch.registry.views import bp as registry_pages
     from dispatch.technicians.api import bp as technicians_api
     from dispatch.technicians.views import bp as technicians_pages
-    from dispatch.web import bp as web_pages
+    from dispatch.web.pages import bp as web_pages
     from inventory.api import bp as inventory_api
     from inventory.views import bp as inventory_pages
     from workorders.api import bp as workorders_api
-    from workorders.care_api import bp as care_api
-    from workorders.care_views import bp as care_pages
-    from workorders.documents_api import bp as documents_api
-    from workorders.documents_views import bp as documents_pages
-    from workorders.finance_api import bp as finance_api
-    from workorders.finance_views import bp as finance_pages
-    from workorders.incentive_views import bp as incentive_pages
-    from workorders.tablet import bp as tablet_pages
-    from workorders.tablet_api import bp as tablet_api
+    from workorders.care.api import bp as care_api
+    from workorders.care.incentive_views import bp as incentive_pages
+    from workorders.care.views import bp as care_pages
+    from workorders.documents.api import bp as documents_api
+    from workorders.documents.views import bp as documents_pages
+    from workorders.finance.api import bp as finance_api
+    from workorders.finance.views import bp as finance_pages
+    from workorders.tablet.api import bp as tablet_api
+    from workorders.tablet.views import bp as tablet_pages
     from workorders.views import bp as workorders_pages
 
     for api_blueprint in (auth_api, registry_api, technicians_api, workorders_api, board_api,

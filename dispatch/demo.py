@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from dispatch.auth.models import User
 from dispatch.auth.services import create_user
-from dispatch.care_log import write_handover
 from dispatch.extensions import db
+from dispatch.handovers.log import write_handover
 from dispatch.registry.models import Customer, Installation, Sim, Terminal, Vehicle
 from dispatch.technicians.models import Technician
 from inventory.models import Part

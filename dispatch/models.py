@@ -3,18 +3,18 @@
 The one place allowed to import from every domain package.
 """
 
-from dispatch.audit import AuditLog
+from dispatch.audit.log import AuditLog
 from dispatch.auth.models import ApiToken, User, UserRole
 from dispatch.cache import CacheVersion
-from dispatch.care_log import Handover, Notification
 from dispatch.geo.models import GeocodeCache
-from dispatch.idempotency import IdempotencyKey
+from dispatch.handovers.log import Handover, Notification
 from dispatch.jobs.models import Job
 from dispatch.registry.models import Customer, Installation, Sim, Terminal, Vehicle
 from dispatch.sequences import Sequence
 from dispatch.technicians.models import Technician
+from dispatch.web.idempotency import IdempotencyKey
 from inventory.models import Location, Part, StockBalance, StockMovement
-from workorders.care_models import (
+from workorders.care.models import (
     AuditCheck,
     Callback,
     Complaint,
@@ -22,8 +22,8 @@ from workorders.care_models import (
     SafetyIncident,
     ServicePoints,
 )
-from workorders.finance_models import Adjustment, CashHandover, Collection, LockedDay
-from workorders.invoices import Invoice
+from workorders.finance.invoices import Invoice
+from workorders.finance.models import Adjustment, CashHandover, Collection, LockedDay
 from workorders.models import (
     OrderPart,
     PlannedPart,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from apiflask import APIBlueprint
 from flask import url_for
 
-from dispatch.api import api_requires, current_api_user, rows_response
 from dispatch.extensions import db
-from dispatch.schemas import paginate
+from dispatch.web.api import api_requires, current_api_user, rows_response
+from dispatch.web.schemas import paginate
 from inventory import locations, parts, stock, workshop
 from inventory import schemas as s
 

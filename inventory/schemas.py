@@ -6,7 +6,7 @@ from apiflask import Schema
 from apiflask.fields import Boolean, Decimal, Integer, List, Nested, Raw, String
 from apiflask.validators import Length, OneOf, Range
 
-from dispatch.schemas import PageQuery
+from dispatch.web.schemas import PageQuery
 from inventory.models import CATEGORIES
 
 _SERIALS = List(String(validate=Length(max=40)), load_default=list, validate=Length(max=1000))

@@ -10,10 +10,10 @@ from sqlalchemy import select
 
 from dispatch.errors import DomainError
 from dispatch.extensions import db
-from dispatch.forms import handle_form
-from dispatch.security import page_requires
 from dispatch.technicians.models import Technician
 from dispatch.technicians.services import technician_for_user
+from dispatch.web.forms import handle_form
+from dispatch.web.security import page_requires
 from inventory import locations, parts, stock, workshop
 from inventory.models import CATEGORIES, Location, Part
 

@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import func, select
 
-from dispatch.audit import AuditLog
+from dispatch.audit.log import AuditLog
 from dispatch.extensions import db
 from dispatch.registry.models import Customer
 

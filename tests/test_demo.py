@@ -3,12 +3,12 @@
 from sqlalchemy import func, select
 
 from dispatch.auth.models import User
-from dispatch.care_log import Handover
 from dispatch.extensions import db
+from dispatch.handovers.log import Handover
 from dispatch.registry.models import Customer, Sim, Terminal, Vehicle
 from dispatch.technicians.models import Technician
 from dispatch.validators import normalize_iccid, normalize_imei, normalize_phone, normalize_plate
-from workorders.care_models import Complaint
+from workorders.care.models import Complaint
 from workorders.models import WorkOrder
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 from apiflask import APIBlueprint
 from flask import url_for
 
-from dispatch.api import api_requires, current_api_user, rows_response
 from dispatch.extensions import db
-from dispatch.idempotency import idempotent
-from workorders import assignment, intake, onsite, planning
+from dispatch.web.api import api_requires, current_api_user, rows_response
+from dispatch.web.idempotency import idempotent
+from workorders import assignment, intake, onsite
+from workorders import order_parts as planning
 from workorders import schemas as s
 from workorders.access import get_order
-from workorders.invoices import live_invoice
+from workorders.finance.invoices import live_invoice
 from workorders.queries import list_page, response_figures
 
 bp = APIBlueprint("workorders_api", __name__, url_prefix="/api/v1", tag="Work orders")

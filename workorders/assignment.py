@@ -10,7 +10,7 @@ from dispatch.extensions import db
 from dispatch.technicians.models import Technician
 from dispatch.text import clean_text
 from inventory import orders as order_stock
-from workorders.callbacks import require_callback
+from workorders.care.callbacks import require_callback
 from workorders.lifecycle import check, transition
 from workorders.models import WorkOrder
 

@@ -1,4 +1,5 @@
-"""Customer-care demo data: a few complaints in their different states, the coefficients."""
+"""Demo work orders: some waiting for approval, some on the dispatcher board, a few assigned,
+so a person trying the demo finds every page with something in it."""
 
 from __future__ import annotations
 
@@ -9,31 +10,31 @@ from sqlalchemy import select
 from dispatch.auth.models import User
 from dispatch.extensions import db
 from dispatch.registry.models import Customer
-from workorders.complaints import register_complaint, resolve_complaint
-from workorders.incentives import DEFAULT_POINTS, coefficients, set_service_points
+from dispatch.technicians.models import Technician
+from workorders.assignment import approve, assign
+from workorders.intake import create_order
 
-COMPLAINTS = [
-    ("minor", "hotline", "安装师傅迟到一小时，未提前电话通知。", "已致歉，并提醒师傅提前联系客户。"),
-    ("major", "mail", "维修后终端仍频繁掉线，车辆位置一天内多次丢失。", None),
-    ("critical", "hotline", "车辆被盗，定位平台无法追踪，客户要求立即处理。", None),
-    ("minor", "web", "发票抬头开错，需要重开。", None),
-]
+FAULTS = ["终端不上线，平台显示离线超过24小时", "定位漂移严重，轨迹跳点", "断油断电继电器无响应",
+          "SIM卡欠费停机后无法恢复上线", "车辆熄火后终端仍耗电，电瓶亏电", "主机指示灯不亮"]
 
 
-def load_care_demo(rng: random.Random) -> None:
-    """Register the demo complaints as the demo agent (one escalated one is resolved), and
-    fill the coefficient table if it is empty."""
-    agent = db.session.scalars(select(User).where(User.username == "agent")).one()
-    manager = db.session.scalars(select(User).where(User.username == "manager")).one()
-    if not coefficients():
-        set_service_points(DEFAULT_POINTS, manager)
-    customers = db.session.scalars(select(Customer).where(Customer.confidentiality == "ordinary")
-                                   .order_by(Customer.id)).all()
-    for index, (severity, channel, text, resolution) in enumerate(COMPLAINTS):
-        complaint = register_complaint(
-            {"customer_id": rng.choice(customers).id, "severity": severity, "channel": channel,
-             "description": text, "resolution": resolution or ""}, agent)
-        if index == 1:
-            resolve_complaint(complaint, {"resolution": "更换天线并升级固件，客户确认恢复。",
-                                          "cause": "device", "responsible_department": "vendor"},
-                              manager)
+def load_order_demo(rng: random.Random) -> None:
+    """Twelve orders through the services, as the demo agent, manager and dispatcher."""
+    agent, manager, dispatcher = (db.session.scalars(select(User).where(User.username == name)).one()
+                                  for name in ("agent", "manager", "dispatcher"))
+    customers = [c for c in db.session.scalars(select(Customer).where(
+        Customer.confidentiality == "ordinary").order_by(Customer.id)) if c.vehicles]
+    technicians = db.session.scalars(select(Technician).order_by(Technician.id)).all()
+    for index in range(12):
+        customer = customers[(index * 3) % len(customers)]
+        install = index % 4 == 3
+        order, _warnings = create_order({
+            "kind": "install" if install else "repair", "customer_id": customer.id,
+            "plate": customer.vehicles[0].plate, "product_model": "GT06N",
+            "fault_description": "" if install else rng.choice(FAULTS),
+            "priority": "urgent" if index % 5 == 0 else "normal",
+            "purchase_date": "2025-03-01"}, agent)
+        if index >= 4:
+            approve(order, manager)
+        if index >= 9:
+            assign(order, technicians[index % len(technicians)].id, dispatcher)

@@ -30,12 +30,12 @@ from inventory import workshop
 from inventory.models import Part
 from workorders import fees
 from workorders.access import require_assigned_technician
-from workorders.collections import record_collection
-from workorders.documents import request_completion_documents
+from workorders.documents.jobs import request_completion_documents
+from workorders.finance.collections import record_collection
 from workorders.kinds import kind_of
 from workorders.lifecycle import check, record, transition
 from workorders.models import PAYMENT_METHODS, SWAP_KINDS, OrderPart, Swap, WorkOrder
-from workorders.planning import check_part_use
+from workorders.order_parts import check_part_use
 
 
 def report_status(order: WorkOrder, user: User, status: str, lat: Any, lon: Any) -> WorkOrder:

@@ -21,7 +21,7 @@ from apiflask.validators import Length, OneOf, Range
 from marshmallow import post_dump
 
 from dispatch.registry.schemas import CustomerIn
-from dispatch.schemas import PageQuery, day_field, id_field
+from dispatch.web.schemas import PageQuery, day_field, id_field
 from workorders.models import KINDS, PAYMENT_METHODS, PRIORITIES, STATUSES, SWAP_KINDS
 
 
@@ -129,7 +129,7 @@ class OrderSummary(Schema):
     @post_dump(pass_original=True)
     def _confidential(self, data, order, **kwargs):
         """R18: mask a confidential customer's contact data for roles that do not need it."""
-        from dispatch.api import current_api_user
+        from dispatch.web.api import current_api_user
         from workorders.access import order_contact
 
         shown = order_contact(order, current_api_user())

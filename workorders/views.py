@@ -12,17 +12,18 @@ from sqlalchemy.orm import joinedload
 
 from dispatch.errors import DomainError, ValidationFailed
 from dispatch.extensions import db
-from dispatch.forms import form_data, handle_form
 from dispatch.registry.services import visible_customers
-from dispatch.security import page_requires
 from dispatch.technicians.services import search_technicians, technician_choices, technician_for_user
 from dispatch.timeutil import utcnow
 from dispatch.validators import parse_date
+from dispatch.web.forms import form_data, handle_form
+from dispatch.web.security import page_requires
 from inventory.models import Part
-from workorders import assignment, intake, onsite, planning
+from workorders import assignment, intake, onsite
+from workorders import order_parts as planning
 from workorders.access import get_order, order_contact
-from workorders.care_models import Callback
-from workorders.documents import order_documents
+from workorders.care.models import Callback
+from workorders.documents.jobs import order_documents
 from workorders.lifecycle import allowed_actions
 from workorders.models import KINDS, PAYMENT_METHODS, PRIORITIES, STATUSES, WorkOrder
 from workorders.queries import filtered_orders, order_figures, order_page, response_figures

@@ -9,10 +9,10 @@ from apiflask.validators import Length
 from flask import current_app
 from flask_babel import gettext as _
 
-from dispatch.api import api_requires, current_api_user
 from dispatch.auth.services import authenticate, issue_token
 from dispatch.errors import DomainError
 from dispatch.extensions import db, limiter
+from dispatch.web.api import api_requires, current_api_user
 
 bp = APIBlueprint("auth_api", __name__, url_prefix="/api/v1", tag="Auth")
 

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from dispatch.auth.services import authenticate
 from dispatch.extensions import db, limiter
-from dispatch.web import safe_next
+from dispatch.web.pages import safe_next
 
 bp = Blueprint("auth", __name__)
 

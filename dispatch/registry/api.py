@@ -6,12 +6,12 @@ from apiflask import APIBlueprint
 from flask import url_for
 from sqlalchemy.orm import selectinload
 
-from dispatch.api import api_requires, current_api_user
 from dispatch.extensions import db
 from dispatch.registry import schemas as s
 from dispatch.registry import services
 from dispatch.registry.models import Customer, Sim, Terminal, Vehicle
-from dispatch.schemas import PageQuery, paginate
+from dispatch.web.api import api_requires, current_api_user
+from dispatch.web.schemas import PageQuery, paginate
 
 bp = APIBlueprint("registry_api", __name__, url_prefix="/api/v1", tag="Registry")
 

@@ -12,7 +12,7 @@ from dispatch.registry.models import (
     SIM_STATUSES,
     TERMINAL_STATUSES,
 )
-from dispatch.schemas import PageQuery
+from dispatch.web.schemas import PageQuery
 
 
 class CustomerIn(Schema):

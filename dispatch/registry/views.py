@@ -7,9 +7,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from dispatch.audit import AuditLog
+from dispatch.audit.log import AuditLog
 from dispatch.extensions import db
-from dispatch.forms import handle_form
 from dispatch.registry import devices, services
 from dispatch.registry.models import (
     CONFIDENTIALITY,
@@ -19,7 +18,8 @@ from dispatch.registry.models import (
     Sim,
     Terminal,
 )
-from dispatch.security import page_requires
+from dispatch.web.forms import handle_form
+from dispatch.web.security import page_requires
 
 bp = Blueprint("registry", __name__)
 

@@ -7,11 +7,11 @@ from apiflask.fields import Boolean, DateTime, Float, Integer, List, Nested, Str
 from apiflask.validators import Length, Range
 from flask import url_for
 
-from dispatch.api import api_requires, current_api_user
 from dispatch.auth.roles import TECHNICIAN
 from dispatch.extensions import db
-from dispatch.schemas import PageQuery, paginate
 from dispatch.technicians import services
+from dispatch.web.api import api_requires, current_api_user
+from dispatch.web.schemas import PageQuery, paginate
 
 bp = APIBlueprint("technicians_api", __name__, url_prefix="/api/v1", tag="Technicians")
 

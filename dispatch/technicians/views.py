@@ -6,10 +6,10 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from dispatch.extensions import db
-from dispatch.forms import handle_form
-from dispatch.security import page_requires
 from dispatch.technicians import services
 from dispatch.technicians.models import KIND_SKILLS
+from dispatch.web.forms import handle_form
+from dispatch.web.security import page_requires
 
 bp = Blueprint("technicians", __name__, url_prefix="/technicians")
 

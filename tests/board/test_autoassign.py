@@ -9,9 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from board import autoassign
+from board.routes import Stop, nearest_neighbour, route_km, solve_route
 from dispatch import settings as app_settings
-from dispatch.board import autoassign
-from dispatch.board.routes import Stop, nearest_neighbour, route_km, solve_route
 from dispatch.extensions import db
 from dispatch.geo.distance import distance_matrix
 from dispatch.registry.models import Customer

@@ -123,7 +123,7 @@ def test_a_change_inside_a_savepoint_moves_the_version_when_the_transaction_comm
 
 def test_a_transaction_that_changed_orders_reads_its_own_board(world, make_user):
     """Within the transaction that made a change, the board is computed, not shared."""
-    from dispatch.board.planning import board_json
+    from board.dayplan import board_json
 
     def first_priority() -> str:
         return orjson.loads(board_json(user))["queue"][0]["priority"]

@@ -4,8 +4,8 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
-from dispatch.board import candidates
-from dispatch.board.positions import jobs_in_hand, loads_today
+from board import candidates
+from board.positions import jobs_in_hand, loads_today
 from dispatch.extensions import db
 from dispatch.geo.distance import distance_km
 from dispatch.timeutil import utcnow

@@ -6,8 +6,8 @@ from types import SimpleNamespace
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dispatch.board import candidates
-from dispatch.board.roster import Member
+from board import candidates
+from board.roster import Member
 from dispatch.geo.distance import distance_km
 from dispatch.timeutil import utcnow
 

@@ -2,7 +2,7 @@
 
 from sqlalchemy import select
 
-from dispatch.board.roster import active_members
+from board.roster import active_members
 from dispatch.cache import CacheVersion
 from dispatch.extensions import db
 from dispatch.technicians.services import update_technician

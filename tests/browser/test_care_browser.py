@@ -7,7 +7,7 @@ from dispatch.extensions import db
 from tests.browser.conftest import screenshot
 from tests.browser.test_workorder_pages import sign_in
 from tests.world import order_on_site, signature_png
-from workorders.care_models import Callback, Complaint
+from workorders.care.models import Callback, Complaint
 
 pytestmark = pytest.mark.browser
 

@@ -14,7 +14,7 @@ from inventory.models import StockMovement
 from tests.browser.conftest import screenshot
 from tests.conftest import PASSWORD
 from tests.world import repair_request
-from workorders.invoices import Invoice
+from workorders.finance.invoices import Invoice
 from workorders.models import OrderPart, Swap, WorkOrder, WorkOrderEvent
 from workorders.photos import OrderPhoto
 

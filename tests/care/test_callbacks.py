@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from dispatch.extensions import db
 from tests.care.factory import completed_order
 from tests.world import order_on_site, signature_png
-from workorders import callbacks
-from workorders.care_models import AuditCheck, Callback
+from workorders.care import callbacks
+from workorders.care.models import AuditCheck, Callback
 
 
 def _completed_repair(world) -> int:

@@ -9,13 +9,13 @@ import pytest
 from sqlalchemy import func, select
 
 from dispatch.auth.models import User
-from dispatch.care_log import Notification
 from dispatch.errors import ValidationFailed
 from dispatch.extensions import db
+from dispatch.handovers.log import Notification
 from dispatch.registry.models import Customer
 from dispatch.sequences import Sequence
-from workorders import complaints
-from workorders.care_models import Complaint
+from workorders.care import complaints
+from workorders.care.models import Complaint
 
 
 def _body(world, **extra):

@@ -11,8 +11,8 @@ from openpyxl import load_workbook
 
 from dispatch.extensions import db
 from tests.care.factory import completed_order
-from workorders import incentives
-from workorders.care_models import SafetyIncident
+from workorders.care import incentives
+from workorders.care.models import SafetyIncident
 
 SEPT = datetime(2026, 9, 10, 2, 0, tzinfo=UTC)
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from workorders.incentives import DEFAULT_POINTS, coefficients
+from workorders.care.incentives import DEFAULT_POINTS, coefficients
 
 
 def test_migration_seeds_the_coefficient_table(app, backend):

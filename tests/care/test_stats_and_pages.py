@@ -8,13 +8,13 @@ from datetime import UTC, datetime, timedelta
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from dispatch.care_log import Handover
 from dispatch.extensions import db
+from dispatch.handovers.log import Handover
 from tests.care.factory import completed_order
 from tests.conftest import csrf_from, post_form
-from workorders import complaints
-from workorders.care_models import Callback, Complaint
-from workorders.care_stats import build_monthly_report_pdf, monthly_stats
+from workorders.care import complaints
+from workorders.care.models import Callback, Complaint
+from workorders.care.stats import build_monthly_report_pdf, monthly_stats
 
 
 def _october(world, make_user, monkeypatch):

@@ -47,7 +47,7 @@ def test_a_job_runs_once_and_one_order_version_gets_one_sheet(world):
     outbox.drain()
     sheet = db.session.scalars(select(Job).where(Job.kind == "service_sheet")).one()
     assert runner.run_job(sheet.id) is None  # already done: not run again
-    from workorders.documents import request_sheet
+    from workorders.documents.jobs import request_sheet
     from workorders.models import WorkOrder
 
     again = request_sheet(db.session.get(WorkOrder, order_id), None)
@@ -59,7 +59,7 @@ def test_a_job_runs_once_and_one_order_version_gets_one_sheet(world):
 def test_a_rolled_back_transaction_leaves_no_job(world, monkeypatch):
     relayed = []
     monkeypatch.setattr(outbox, "relay", lambda ids, queues=None: relayed.append(ids))
-    from workorders.documents import request_sheet
+    from workorders.documents.jobs import request_sheet
     from workorders.models import WorkOrder
 
     order = db.session.scalars(select(WorkOrder)).first() or None
@@ -96,7 +96,7 @@ def test_month_end_pack_issues_owed_invoices_and_renders_all(world, api_as):
     from datetime import date
 
     from tests.world import order_on_site, signature_png
-    from workorders.invoices import Invoice
+    from workorders.finance.invoices import Invoice
 
     order_id = order_on_site(world)
     base = f"/api/v1/workorders/{order_id}"

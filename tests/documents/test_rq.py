@@ -22,7 +22,7 @@ from dispatch.timeutil import utcnow
 from tests.documents.conftest import complete_repair_with_swap, pdf_text
 from tests.support.figures import drill_figure
 from tests.support.services import ROOT, start_worker, worker_env
-from workorders.invoices import Invoice
+from workorders.finance.invoices import Invoice
 from workorders.models import WorkOrder
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow]
@@ -130,7 +130,7 @@ def test_four_workers_issue_200_invoices_without_gaps_or_duplicates(rq_app, worl
             for i in range(200)]
     db.session.add_all(rows)
     db.session.commit()
-    from workorders.bulk import request_invoice_pack
+    from workorders.documents.bulk import request_invoice_pack
 
     for _ in range(4):
         request_invoice_pack(date.today().strftime("%Y-%m"), approver)

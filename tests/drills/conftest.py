@@ -25,8 +25,8 @@ from dispatch.timeutil import utcnow
 from inventory.models import StockMovement
 from tests.support.services import Gunicorn, worker_env
 from tests.world import load_van, signature_png
-from workorders.finance_models import Collection
-from workorders.invoices import Invoice
+from workorders.finance.invoices import Invoice
+from workorders.finance.models import Collection
 from workorders.models import Swap, WorkOrder, WorkOrderEvent
 
 TRANSIENT = (OSError, http.client.HTTPException)

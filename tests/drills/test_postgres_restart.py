@@ -20,7 +20,7 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.exc import OperationalError
 
 from dispatch.extensions import db
-from dispatch.idempotency import IdempotencyKey
+from dispatch.web.idempotency import IdempotencyKey
 from tests.conftest import _migrate
 from tests.drills.conftest import Submission, app_env, prepare_completions
 from tests.support.figures import drill_figure

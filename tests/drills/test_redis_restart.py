@@ -28,7 +28,7 @@ from dispatch.jobs.queues import queue
 from tests.drills.conftest import Submission, app_env, prepare_completions
 from tests.support.figures import drill_figure
 from tests.support.services import kill_group, start_worker
-from workorders.invoices import Invoice
+from workorders.finance.invoices import Invoice
 from workorders.models import WorkOrder
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.redis]

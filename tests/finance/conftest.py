@@ -10,16 +10,16 @@ import pytest
 
 from dispatch import settings
 from dispatch.extensions import db
-from workorders import collections
-from workorders.invoices import issue_invoice
+from workorders.finance import collections
+from workorders.finance.invoices import issue_invoice
 from workorders.models import WorkOrder
 
 
 @pytest.fixture
 def no_pdfs(monkeypatch):
     """Keep PDF jobs out of the way of tests that only count money."""
-    monkeypatch.setattr("workorders.collections.request_invoice_pdf", lambda *a, **k: None)
-    monkeypatch.setattr("workorders.collections.request_job", lambda *a, **k: None)
+    monkeypatch.setattr("workorders.finance.collections.request_invoice_pdf", lambda *a, **k: None)
+    monkeypatch.setattr("workorders.finance.collections.request_job", lambda *a, **k: None)
 
 
 @pytest.fixture
@@ -33,7 +33,7 @@ def clock(monkeypatch):
     def set_day(day, hour: int = 12) -> None:
         state.now = datetime.combine(day, time(hour), settings.timezone()).astimezone(UTC)
 
-    for module in ("workorders.collections", "workorders.invoices"):
+    for module in ("workorders.finance.collections", "workorders.finance.invoices"):
         monkeypatch.setattr(f"{module}.utcnow", now)
     state.set = set_day
     return state

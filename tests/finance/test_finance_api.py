@@ -17,11 +17,11 @@ from dispatch.jobs import outbox
 from tests.documents.conftest import pdf_text
 from tests.finance.conftest import complete_order
 from tests.world import order_on_site, signature_png
-from workorders import collections
-from workorders.finance_models import Adjustment, CashHandover, Collection, LockedDay
-from workorders.invoices import Invoice
+from workorders.finance import collections
+from workorders.finance.invoices import Invoice
+from workorders.finance.models import Adjustment, CashHandover, Collection, LockedDay
+from workorders.finance.reconciliation import uninvoiced_orders
 from workorders.models import WorkOrder
-from workorders.reconciliation import uninvoiced_orders
 
 
 def _count(model) -> int:

@@ -12,10 +12,10 @@ from sqlalchemy import select
 from dispatch.extensions import db
 from tests.conftest import post_form
 from tests.finance.conftest import complete_order
-from workorders import collections
-from workorders.finance_models import CashHandover, LockedDay
-from workorders.invoices import Invoice
-from workorders.reconciliation import reconcile
+from workorders.finance import collections
+from workorders.finance.invoices import Invoice
+from workorders.finance.models import CashHandover, LockedDay
+from workorders.finance.reconciliation import reconcile
 
 
 def test_finance_page_records_a_handover_and_shows_the_day(world, login, make_user, client):

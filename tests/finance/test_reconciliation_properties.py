@@ -13,11 +13,11 @@ from sqlalchemy import delete, select
 from dispatch.extensions import db
 from dispatch.jobs.models import Job
 from tests.finance.conftest import complete_order
-from workorders import collections
-from workorders.finance_models import Adjustment, CashHandover, Collection
-from workorders.invoices import Invoice
+from workorders.finance import collections
+from workorders.finance.invoices import Invoice
+from workorders.finance.models import Adjustment, CashHandover, Collection
+from workorders.finance.reconciliation import ageing, daily_series, reconcile
 from workorders.models import WorkOrder
-from workorders.reconciliation import ageing, daily_series, reconcile
 
 START = date(2026, 3, 2)
 cents = st.integers(min_value=1, max_value=500_000).map(lambda c: Decimal(c).scaleb(-2))

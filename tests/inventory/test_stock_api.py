@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from dispatch.audit import AuditLog
+from dispatch.audit.log import AuditLog
 from dispatch.extensions import db
 from dispatch.registry.models import Terminal
 from inventory.models import StockMovement

@@ -208,7 +208,7 @@ def test_order_list_items_match_the_order_summary_schema(city, api_as, make_user
     db.session.commit()
     user = make_user(role)
     items = api_as(user).get("/api/v1/workorders?per_page=20").get_json()["items"]
-    monkeypatch.setattr("dispatch.api.current_api_user", lambda: user)
+    monkeypatch.setattr("dispatch.web.api.current_api_user", lambda: user)
     for item in items:
         order = db.session.get(WorkOrder, item["id"])
         assert item == schemas.OrderSummary().dump(order)

@@ -61,7 +61,7 @@ def test_every_endpoint_for_every_role(app, client, world, make_user, caplog):
     anonymous = app.test_client()
     routes = list(_routes(app))
     failures, refusals = [], 0
-    caplog.set_level(logging.WARNING, logger="dispatch.security")
+    caplog.set_level(logging.WARNING, logger="dispatch.web.security")
     for method, path, required in routes:
         api = path.startswith("/api/")
         response = anonymous.open(path, method=method, json={} if api else None)

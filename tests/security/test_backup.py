@@ -11,7 +11,7 @@ from dispatch import create_app, storage
 from dispatch.extensions import db
 from tests.conftest import PG_SERVER
 from tests.documents.conftest import complete_repair_with_swap
-from workorders.invoices import Invoice
+from workorders.finance.invoices import Invoice
 from workorders.models import WorkOrder
 
 TABLES = ("customers", "vehicles", "terminals", "work_orders", "invoices", "audit_log", "jobs")

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from dispatch.extensions import db
 from dispatch.registry.models import Customer
-from dispatch.schemas import MAX_ID
+from dispatch.web.schemas import MAX_ID
 from tests.world import order_on_site
 
 

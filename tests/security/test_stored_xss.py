@@ -151,7 +151,7 @@ def test_free_text_markup_is_literal_text_in_the_pdfs(world, hostile):
 def test_pdf_paragraphs_escape_markup_directly():
     """The building block itself: reportlab would raise on ``<script>`` or try to load the
     ``<img>``; escaped, both are text."""
-    from workorders import pdfs
+    from workorders.documents import pdfs
 
     data = pdfs.render([[pdfs.paragraph(PAYLOAD), pdfs.table([["a", PAYLOAD], [SHORT, "&amp;"]],
                                                              [100, 300])]])

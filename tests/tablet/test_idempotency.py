@@ -9,7 +9,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from dispatch.extensions import db
-from dispatch.idempotency import IdempotencyKey
+from dispatch.web.idempotency import IdempotencyKey
 from inventory.models import StockMovement
 from tests.world import order_on_site, repair_request, signature_png
 from workorders.models import OrderPart, Swap, WorkOrder, WorkOrderEvent

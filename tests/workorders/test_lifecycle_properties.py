@@ -17,8 +17,9 @@ from dispatch.errors import DomainError
 from dispatch.extensions import db
 from dispatch.registry.models import Installation, Sim, Terminal
 from tests.world import signature_png
-from workorders import assignment, callbacks, intake, onsite
+from workorders import assignment, intake, onsite
 from workorders.access import get_order
+from workorders.care import callbacks
 from workorders.fees import quote
 from workorders.lifecycle import ALLOWED_EDGES
 from workorders.models import OrderPart, Swap, WorkOrder, WorkOrderEvent

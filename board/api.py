@@ -1,0 +1,93 @@
+"""Dispatch API: candidates for an order, day auto-assignment, accepting it, board data."""
+
+from __future__ import annotations
+
+from apiflask import APIBlueprint
+
+from board import dayplan as planning
+from board import schemas as s
+from dispatch.errors import FieldErrors
+from dispatch.extensions import db
+from dispatch.web.api import api_requires, current_api_user, json_response, rows_response
+from workorders.access import get_order
+from workorders.intake import set_site_point
+from workorders.schemas import StatusOut
+
+bp = APIBlueprint("board_api", __name__, url_prefix="/api/v1", tag="Dispatch")
+
+
+@bp.get("/workorders/<int:order_id>/candidates")
+@api_requires("order.assign")
+@bp.input(s.CandidateQuery, location="query", arg_name="args")
+@bp.output(s.CandidateList)
+def candidates(order_id: int, args):
+    """Every active technician for this order, best first, with distance, ETA and reasons."""
+    order = get_order(order_id, current_api_user())
+    ranked = planning.rank_candidates(order, bool(args["available_only"]), args.get("limit"))
+    # Hundreds of flat rows: serialised directly (the schema above documents the shape).
+    return rows_response({"items": [vars(candidate) for candidate in ranked]})
+
+
+@bp.post("/workorders/<int:order_id>/location")
+@api_requires("order.assign")
+@bp.input(s.SitePointIn, arg_name="body")
+@bp.output(StatusOut)
+def set_location(order_id: int, body):
+    """Place the order's site by hand (when geocoding could not, or got it wrong)."""
+    user = current_api_user()
+    order = set_site_point(get_order(order_id, user, for_update=True), body["lat"], body["lon"], user)
+    db.session.commit()
+    return {"id": order.id, "number": order.number, "status": order.status}
+
+
+@bp.post("/dispatch/auto-assign")
+@api_requires("order.assign")
+@bp.input(s.AutoAssignIn, arg_name="body")
+@bp.output(s.AutoAssignOut)
+def auto_assign(body):
+    """A proposal for the day (nothing is assigned until it is accepted)."""
+    plan = planning.plan_day(body["date"], current_api_user(), body.get("order_ids"))
+    proposal = plan.proposal
+    return {
+        "date": body["date"],
+        "assignments": [{"order_id": o, "technician_id": t} for o, t in proposal.assignments.items()],
+        "total_km": proposal.total_km,
+        "assignment_km": proposal.assignment_km,
+        "routes": [{"technician_id": t, "order_ids": route.order, "km": round(route.km, 3),
+                    "arrivals": {str(k): _clock(v) for k, v in route.arrivals.items()}}
+                   for t, route in proposal.routes.items()],
+        "unassigned": [{"order_id": o, "reason": r} for o, r in proposal.unassigned.items()],
+    }
+
+
+def _clock(seconds: int) -> str:
+    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
+
+
+@bp.post("/dispatch/auto-assign/accept")
+@api_requires("order.assign")
+@bp.input(s.AcceptIn, arg_name="body")
+@bp.output(s.AcceptOut)
+def accept(body):
+    """Assign the reviewed (possibly edited) pairs; each succeeds or fails on its own."""
+    return {"results": planning.accept(body["date"], body["assignments"], current_api_user())}
+
+
+@bp.get("/dispatch/board")
+@api_requires("order.assign")
+@bp.input(s.BoardQuery, location="query", arg_name="args")
+@bp.output(s.BoardOut)
+def board(args):
+    """The board's data: queue, map points, technicians with positions, loads and routes."""
+    bbox = None
+    if args["bbox"]:
+        errors = FieldErrors()
+        try:
+            south, west, north, east = (float(v) for v in args["bbox"].split(","))
+            bbox = (south, west, north, east)
+        except ValueError:
+            errors.add("bbox", "south,west,north,east")
+        errors.raise_if_any()
+    # Hundreds of map points and technicians: serialised directly (the schema above documents
+    # the shape), and kept encoded while nothing changes.
+    return json_response(planning.board_json(current_api_user(), bbox))

@@ -1,0 +1,205 @@
+"""From the database to the dispatcher's tools and back: candidates for an order, the day
+proposal, accepting it, and the board's data."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from board import autoassign, candidates
+from board.positions import (
+    JobInHand,
+    fresh_since,
+    jobs_in_hand,
+    loads_today,
+    on_shift,
+    orders_in_hand,
+    position_of,
+)
+from board.roster import Member, Reported, active_members, reported_positions
+from dispatch import settings
+from dispatch.auth.models import User
+from dispatch.cache import cached
+from dispatch.errors import DomainError, FieldErrors
+from dispatch.extensions import db
+from dispatch.timeutil import utcnow
+from dispatch.web.api import encode_rows
+from workorders import assignment
+from workorders.access import count_visible, get_order, visible_orders
+from workorders.models import WorkOrder, unassigned_open
+from workorders.queries import order_summaries, read_rows, summary_page
+
+QUEUE_SIZE = 50
+MAP_LIMIT = 500
+
+
+def van_stock_lookup() -> candidates.VanStock | None:
+    """The inventory's van stock, when the inventory module provides it."""
+    try:
+        from inventory.stock import vans_stock
+    except ImportError:
+        return None
+    return vans_stock
+
+
+def rank_candidates(order: WorkOrder, available_only: bool = False,
+                    limit: int | None = None) -> list[candidates.Candidate]:
+    if not available_only:
+        return candidates.rank(order, utcnow(), van_stock_lookup(), limit=limit)
+    available = [c for c in candidates.rank(order, utcnow(), van_stock_lookup()) if c.available]
+    return available[:limit]
+
+
+def _loads(day: date, now: datetime) -> dict[int, int]:
+    if day == now.astimezone(settings.timezone()).date():
+        return dict(loads_today(now))
+    rows = db.session.execute(select(WorkOrder.technician_id, func.count()).where(
+        WorkOrder.scheduled_for == day, WorkOrder.technician_id.is_not(None))
+        .group_by(WorkOrder.technician_id)).all()
+    return {technician_id: count for technician_id, count in rows}
+
+
+def _at(day: date, moment: time) -> datetime:
+    return datetime.combine(day, moment, tzinfo=settings.timezone())
+
+
+@dataclass
+class DayPlan:
+    proposal: autoassign.Proposal
+    orders: dict[int, WorkOrder]
+    technicians: dict[int, Member]
+
+
+def plan_day(day: date, user: User, order_ids: Iterable[int] | None = None) -> DayPlan:
+    """The proposal for ``day``: approved, unassigned orders with a point on the map and a
+    window on that day (or none), over active staff technicians' free slots."""
+    now = utcnow()
+    query = visible_orders(user).where(WorkOrder.status == "approved",
+                                       WorkOrder.technician_id.is_(None),
+                                       WorkOrder.site_lat.is_not(None))
+    if order_ids is not None:
+        query = query.where(WorkOrder.id.in_(list(order_ids)))
+    orders = [o for o in db.session.scalars(query)
+              if o.window_start is None or o.window_start.astimezone(settings.timezone()).date() == day]
+    technicians = active_members(include_contractors=False)
+    loads, in_hand = _loads(day, now), jobs_in_hand()
+    reported = reported_positions(fresh_since(now))
+    today = day == now.astimezone(settings.timezone()).date()
+    workers = []
+    for technician in technicians:
+        start = position_of(technician, now, in_hand, reported) if today else None
+        workers.append(autoassign.Worker(
+            technician.id, start.lat if start else technician.home_lat,
+            start.lon if start else technician.home_lon, frozenset(technician.skills),
+            max(0, technician.daily_capacity - loads.get(technician.id, 0)),
+            (_at(day, technician.work_start), _at(day, technician.work_end))))
+    jobs = [autoassign.Job(o.id, o.site_lat, o.site_lon, o.kind, o.priority == "urgent",  # type: ignore[arg-type]
+                           (o.window_start, o.window_end) if o.window_start and o.window_end else None)
+            for o in orders]
+    return DayPlan(autoassign.propose(jobs, workers, day), {o.id: o for o in orders},
+                   {t.id: t for t in technicians})
+
+
+def accept(day: date, items: list[Mapping[str, Any]], user: User) -> list[dict[str, Any]]:
+    """Assign each reviewed pair; each order succeeds or fails on its own, with the reason."""
+    results = []
+    for position, item in enumerate(items, start=1):
+        order_id = int(item["order_id"])
+        try:
+            order = get_order(order_id, user, for_update=True)
+            assignment.assign(order, int(item["technician_id"]), user)
+            order.scheduled_for = day
+            order.route_position = int(item.get("position") or position)
+            db.session.commit()
+            results.append({"order_id": order_id, "status": "assigned"})
+        except DomainError as exc:
+            db.session.rollback()
+            results.append({"order_id": order_id, "status": "refused", "error": exc.message,
+                            "fields": exc.fields})
+    return results
+
+
+def parse_day(raw: Any) -> date:
+    errors = FieldErrors()
+    try:
+        return raw if isinstance(raw, date) else date.fromisoformat(str(raw))
+    except ValueError:
+        errors.add("date", _l("Enter a date as YYYY-MM-DD."))
+        errors.raise_if_any()
+        raise
+
+
+def board_json(user: User, bbox: tuple[float, float, float, float] | None = None) -> bytes:
+    """:func:`board_data`, encoded as the API sends it.
+
+    The whole board (no ``bbox``) is a snapshot shared by the process's requests with the same
+    roles (:mod:`dispatch.cache`): any committed change to orders, customers, vehicles or the
+    roster is on the next refresh; technicians' positions and what follows from the clock
+    (on shift, position ages) are at most ``DISPATCH_BOARD_MAX_AGE_SECONDS`` old, as of its
+    ``generated_at``.
+    """
+    if bbox is not None:
+        return encode_rows(board_data(user, bbox))
+    return cached("board", lambda: encode_rows(board_data(user)), variant=tuple(sorted(user.roles)),
+                  max_age=current_app.config["DISPATCH_BOARD_MAX_AGE_SECONDS"])
+
+
+def board_data(user: User, bbox: tuple[float, float, float, float] | None = None) -> dict[str, Any]:
+    """What the board shows: the unassigned queue (urgent first, then oldest), unassigned
+    points on the map (within ``bbox`` when given), technicians with position, load and the
+    route of their jobs in hand."""
+    now = utcnow()
+    open_query = visible_orders(user).where(unassigned_open())
+    queue = order_summaries(read_rows(summary_page(
+        open_query, (WorkOrder.priority.desc(), WorkOrder.created_at), QUEUE_SIZE)), user)
+    points_query = open_query.where(WorkOrder.site_lat.is_not(None))
+    if bbox is not None:
+        south, west, north, east = bbox
+        points_query = points_query.where(WorkOrder.site_lat.between(south, north),
+                                          WorkOrder.site_lon.between(west, east))
+    points = read_rows(points_query.with_only_columns(
+        WorkOrder.id, WorkOrder.number, WorkOrder.site_lat, WorkOrder.site_lon, WorkOrder.priority,
+        WorkOrder.status).order_by(WorkOrder.priority.desc(), WorkOrder.created_at)
+        .limit(MAP_LIMIT))
+    total_open = count_visible(user, unassigned_open())
+    technicians = active_members()
+    held = orders_in_hand()
+    loads, in_hand, reported = loads_today(now, held), jobs_in_hand(), reported_positions()
+    since, local_time = fresh_since(now), now.astimezone(settings.timezone()).time()
+    fresh = {key: last for key, last in reported.items() if last.seen_at >= since}
+    routes: dict[int, list[dict[str, Any]]] = {}
+    for h in held:
+        routes.setdefault(h.technician_id, []).append(
+            {"order_id": h.order_id, "number": h.number, "lat": h.lat, "lon": h.lon,
+             "status": h.status})
+    return {
+        "generated_at": now.isoformat(),
+        "open_total": total_open,
+        "queue": queue,
+        "points": [{"id": p.id, "number": p.number, "site_lat": p.site_lat, "site_lon": p.site_lon,
+                    "priority": p.priority, "status": p.status} for p in points],
+        "technicians": [_technician_row(t, now, local_time, in_hand, reported, fresh, loads, routes)
+                        for t in technicians],
+    }
+
+
+def _technician_row(technician: Member, now: datetime, local_time: time,
+                    in_hand: dict[int, JobInHand],
+                    reported: Mapping[int, Reported], fresh: Mapping[int, Reported],
+                    loads: Mapping[int, int], routes: Mapping[int, list]) -> dict[str, Any]:
+    position = position_of(technician, now, in_hand, fresh)
+    last = reported.get(technician.id)
+    return {"id": technician.id, "name": technician.name, "lat": position.lat,
+            "lon": position.lon, "position_source": position.source,
+            "last_seen_at": last.seen_at.isoformat() if last else None,
+            "position_age_minutes": round((now - last.seen_at).total_seconds() / 60, 1)
+            if last else None,
+            "load": loads.get(technician.id, 0), "capacity": technician.daily_capacity,
+            "on_shift": on_shift(technician, local_time), "contractor": technician.contractor,
+            "route": routes.get(technician.id, [])}

@@ -1,0 +1,136 @@
+"""API shapes of the dispatcher's tools."""
+
+from __future__ import annotations
+
+from apiflask import Schema
+from apiflask.fields import Boolean, Date, DateTime, Dict, Float, Integer, List, Nested, String
+from apiflask.validators import Length, Range
+
+from dispatch.web.schemas import day_field, id_field
+from workorders.schemas import OrderSummary
+
+
+class CandidateQuery(Schema):
+    available_only = Integer(load_default=0, validate=Range(min=0, max=1))
+    limit = Integer(validate=Range(min=1, max=10_000),
+                    metadata={"description": "only the best N (default: every active technician)"})
+
+
+class CandidateOut(Schema):
+    technician_id = Integer()
+    name = String()
+    distance_km = Float()
+    eta_minutes = Integer()
+    score = Float()
+    available = Boolean()
+    position_source = String()
+    load = Integer()
+    capacity = Integer()
+    reasons = List(String())
+
+
+class CandidateList(Schema):
+    items = List(Nested(CandidateOut))
+
+
+class AutoAssignIn(Schema):
+    date = day_field(required=True)
+    order_ids = List(id_field(), validate=Length(max=5000))
+
+
+class PairOut(Schema):
+    order_id = Integer()
+    technician_id = Integer()
+
+
+class RouteOut(Schema):
+    technician_id = Integer()
+    order_ids = List(Integer())
+    km = Float()
+    arrivals = Dict(keys=String(), values=String())
+
+
+class UnassignedOut(Schema):
+    order_id = Integer()
+    reason = String()
+
+
+class AutoAssignOut(Schema):
+    date = Date()
+    assignments = List(Nested(PairOut))
+    total_km = Float()
+    assignment_km = Float()
+    routes = List(Nested(RouteOut))
+    unassigned = List(Nested(UnassignedOut))
+
+
+class AcceptItem(Schema):
+    order_id = id_field(required=True)
+    technician_id = id_field(required=True)
+    position = Integer(validate=Range(min=1, max=1000))
+
+
+class AcceptIn(Schema):
+    date = day_field(required=True)
+    assignments = List(Nested(AcceptItem), required=True, validate=Length(min=1, max=5000))
+
+
+class AcceptResult(Schema):
+    order_id = Integer()
+    status = String()
+    error = String()
+    fields = Dict()
+
+
+class AcceptOut(Schema):
+    results = List(Nested(AcceptResult))
+
+
+class BoardQuery(Schema):
+    bbox = String(load_default="", validate=Length(max=100),
+                  metadata={"description": "south,west,north,east"})
+
+
+class PointOut(Schema):
+    id = Integer()
+    number = String()
+    site_lat = Float()
+    site_lon = Float()
+    priority = String()
+    status = String()
+
+
+class RouteStop(Schema):
+    order_id = Integer()
+    number = String()
+    lat = Float(allow_none=True)
+    lon = Float(allow_none=True)
+    status = String()
+
+
+class BoardTechnician(Schema):
+    id = Integer()
+    name = String()
+    lat = Float()
+    lon = Float()
+    position_source = String()
+    last_seen_at = DateTime(allow_none=True)
+    position_age_minutes = Float(allow_none=True)
+    load = Integer()
+    capacity = Integer()
+    on_shift = Boolean()
+    contractor = Boolean()
+    route = List(Nested(RouteStop))
+
+
+class BoardOut(Schema):
+    generated_at = String()
+    open_total = Integer()
+    queue = List(Nested(OrderSummary))
+    points = List(Nested(PointOut))
+    technicians = List(Nested(BoardTechnician))
+
+
+class SitePointIn(Schema):
+    lat = Float(required=True)
+    lon = Float(required=True)

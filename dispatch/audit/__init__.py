@@ -1,0 +1,1 @@
+"""The append-only audit log: written by a flush hook for every model, read on its page."""

@@ -1,0 +1,1 @@
+"""HTTP plumbing shared by every room: API and page guards, forms, schemas, errors, templates, idempotency."""

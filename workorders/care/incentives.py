@@ -1,0 +1,202 @@
+"""Technician incentives (R19, rulebook part 8).
+
+Each completed order earns the service points of its kind (the coefficient table, edited by
+managers). A month's points above the base (17) pay 270 each (settings); each safety incident
+costs 2 points. Parts sold on the technician's completed orders earn a percentage credit
+(setting). Every quarter the technicians are ranked by points: places 1–3 earn 1,500, 4–8
+earn 1,000. Outside contractors are not on the scheme.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, time
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from openpyxl import Workbook
+from sqlalchemy import func, select
+
+from dispatch import settings
+from dispatch.auth.models import User
+from dispatch.errors import FieldErrors
+from dispatch.extensions import db
+from dispatch.technicians.models import Technician
+from dispatch.text import clean_text
+from dispatch.validators import parse_date
+from workorders.care.models import SafetyIncident, ServicePoints
+from workorders.models import KINDS, OrderPart, WorkOrder
+
+#: The coefficient table migration 0004 seeds (docs/decisions.md); managers change it later.
+DEFAULT_POINTS = {"install": Decimal("1.00"), "repair": Decimal("1.00"),
+                  "removal": Decimal("0.50"), "inspection": Decimal("0.50")}
+INCIDENT_POINTS = Decimal(2)
+QUARTER_BONUSES = (Decimal(1500),) * 3 + (Decimal(1000),) * 5
+CENT = Decimal("0.01")
+
+
+@dataclass
+class MonthRow:
+    technician_id: int
+    technician: str
+    orders: int
+    points: Decimal
+    incidents: int
+    net_points: Decimal
+    points_above_base: Decimal
+    points_pay: Decimal
+    parts_revenue: Decimal
+    parts_credit: Decimal
+    total: Decimal
+
+
+def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
+    """Start and end (exclusive) of a calendar month in the configured zone."""
+    zone = settings.timezone()
+    end = date(year + month // 12, month % 12 + 1, 1)
+    return datetime.combine(date(year, month, 1), time(), zone), datetime.combine(end, time(), zone)
+
+
+def coefficients() -> dict[str, Decimal]:
+    """Service points per order kind (kinds missing from the table earn nothing)."""
+    return {row.kind: row.points for row in db.session.scalars(select(ServicePoints))}
+
+
+def set_service_points(values: Mapping[str, Any], user: User) -> dict[str, Decimal]:
+    """Managers edit the coefficient table: ``{kind: points}``."""
+    errors = FieldErrors()
+    parsed: dict[str, Decimal] = {}
+    for kind in KINDS:
+        raw = values.get(kind)
+        if raw in (None, ""):
+            continue
+        try:
+            points = Decimal(str(raw)).quantize(CENT)
+            if not Decimal(0) <= points <= Decimal(100):
+                raise InvalidOperation
+            parsed[kind] = points
+        except (InvalidOperation, ValueError):
+            errors.add(kind, _l("Enter points between 0 and 100."))
+    errors.raise_if_any()
+    for kind, points in parsed.items():
+        row = db.session.get(ServicePoints, kind)
+        if row is None:
+            db.session.add(ServicePoints(kind=kind, points=points))
+        else:
+            row.points = points
+    return coefficients()
+
+
+def record_incident(data: Mapping[str, Any], user: User) -> SafetyIncident:
+    """A manager records a safety incident (−2 points in its month)."""
+    errors = FieldErrors()
+    technician = None
+    with contextlib.suppress(TypeError, ValueError):
+        technician = db.session.get(Technician, int(data.get("technician_id") or 0))
+    if technician is None:
+        errors.add("technician_id", _l("Choose a technician."))
+    occurred = errors.check("occurred_on", parse_date, data.get("occurred_on"))
+    description = errors.check("description", clean_text, data.get("description"), max_len=500,
+                               required=True)
+    errors.raise_if_any()
+    assert technician is not None
+    incident = SafetyIncident(technician_id=technician.id, occurred_on=occurred,
+                              description=description, created_by_id=user.id)
+    db.session.add(incident)
+    db.session.flush()
+    return incident
+
+
+def monthly_incentives(year: int, month: int) -> list[MonthRow]:
+    """Points, pay and parts credit of every (non-contractor) technician for one month."""
+    start, end = month_bounds(year, month)
+    config = current_app.config
+    base = Decimal(config["DISPATCH_INCENTIVE_BASE_POINTS"])
+    rate = Decimal(str(config["DISPATCH_INCENTIVE_PAY_PER_POINT"]))
+    share = Decimal(str(config["DISPATCH_PARTS_CREDIT_PERCENT"])) / 100
+    table = coefficients()
+    done = (WorkOrder.status.in_(("completed", "closed")), WorkOrder.completed_at >= start,
+            WorkOrder.completed_at < end)
+    orders: dict[int, list[str]] = {}
+    for technician_id, kind in db.session.execute(
+            select(WorkOrder.technician_id, WorkOrder.kind).where(*done)):
+        orders.setdefault(technician_id, []).append(kind)
+    revenue = dict(db.session.execute(
+        select(WorkOrder.technician_id, func.sum(OrderPart.unit_price * OrderPart.qty))
+        .join(OrderPart, OrderPart.order_id == WorkOrder.id).where(*done)
+        .group_by(WorkOrder.technician_id)).all())
+    incidents = dict(db.session.execute(
+        select(SafetyIncident.technician_id, func.count(SafetyIncident.id))
+        .where(SafetyIncident.occurred_on >= start.date(), SafetyIncident.occurred_on < end.date())
+        .group_by(SafetyIncident.technician_id)).all())
+    rows = []
+    technicians = db.session.scalars(select(Technician).where(Technician.contractor.is_(False)))
+    for tech in sorted(technicians, key=lambda t: t.name):
+        kinds = orders.get(tech.id, [])
+        if not kinds and tech.id not in incidents and not tech.active:
+            continue
+        points = sum((table.get(kind, Decimal(0)) for kind in kinds), Decimal(0))
+        net = points - INCIDENT_POINTS * incidents.get(tech.id, 0)
+        above = max(Decimal(0), net - base)
+        sales = Decimal(revenue.get(tech.id) or 0).quantize(CENT)
+        pay = (above * rate).quantize(CENT, ROUND_HALF_UP)
+        credit = (sales * share).quantize(CENT, ROUND_HALF_UP)
+        rows.append(MonthRow(tech.id, tech.name, len(kinds), points, incidents.get(tech.id, 0),
+                             net, above, pay, sales, credit, pay + credit))
+    return rows
+
+
+def quarterly_ranking(year: int, quarter: int) -> list[dict[str, Any]]:
+    """Technicians ranked by the quarter's net points; places 1–8 get the bonus.
+
+    Ties go to fewer safety incidents, then to the lower technician id (stable, documented).
+    """
+    totals: dict[int, dict[str, Any]] = {}
+    for month in range(3 * quarter - 2, 3 * quarter + 1):
+        for row in monthly_incentives(year, month):
+            entry = totals.setdefault(row.technician_id, {
+                "technician_id": row.technician_id, "technician": row.technician,
+                "points": Decimal(0), "incidents": 0})
+            entry["points"] += row.net_points
+            entry["incidents"] += row.incidents
+    ranked = sorted(totals.values(), key=lambda e: (-e["points"], e["incidents"],
+                                                    e["technician_id"]))
+    for place, entry in enumerate(ranked, start=1):
+        entry["place"] = place
+        earned = place <= len(QUARTER_BONUSES) and entry["points"] > 0
+        entry["bonus"] = QUARTER_BONUSES[place - 1] if earned else Decimal(0)
+    return ranked
+
+
+EXPORT_COLUMNS = tuple(MonthRow.__dataclass_fields__)
+
+
+def export_csv(rows: Iterable[MonthRow]) -> bytes:
+    """The month's table as UTF-8 CSV (with a BOM so spreadsheet programs read Chinese)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(EXPORT_COLUMNS)
+    for row in rows:
+        writer.writerow([asdict(row)[c] for c in EXPORT_COLUMNS])
+    return ("\ufeff" + buffer.getvalue()).encode()
+
+
+def export_xlsx(rows: Iterable[MonthRow]) -> bytes:
+    """The month's table as an Excel workbook (amounts as numbers)."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "incentives"
+    sheet.append(EXPORT_COLUMNS)
+    for row in rows:
+        values = asdict(row)
+        sheet.append([float(v) if isinstance(v, Decimal) else v
+                      for v in (values[c] for c in EXPORT_COLUMNS)])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

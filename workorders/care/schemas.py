@@ -1,0 +1,144 @@
+"""API shapes of complaints, callbacks, care statistics and incentives."""
+
+from __future__ import annotations
+
+from apiflask import Schema
+from apiflask.fields import Boolean, DateTime, Dict, Integer, List, Nested, String
+from apiflask.validators import Length, OneOf, Range, Regexp
+
+from dispatch.web.schemas import id_field
+from workorders.care.models import CAUSES, CHANNELS, DEPARTMENTS, SEVERITIES
+
+VIEWS = ("open", "overdue", "due_soon", "no_notice", "all")
+MONTH = Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="Use YYYY-MM.")
+
+
+class ComplaintIn(Schema):
+    customer_id = id_field(required=True)
+    workorder_id = id_field(allow_none=True)
+    severity = String(required=True, validate=OneOf(SEVERITIES))
+    channel = String(required=True, validate=OneOf(CHANNELS))
+    description = String(required=True, validate=Length(max=4000))
+    overseas = Boolean(load_default=False)
+    resolution = String(validate=Length(max=4000),
+                        metadata={"description": "minor complaints only: resolved at once"})
+
+
+class NoticeIn(Schema):
+    promised_reply_at = String(required=True, validate=Length(max=40))
+
+
+class ResolveIn(Schema):
+    resolution = String(required=True, validate=Length(max=4000))
+    cause = String(required=True, validate=OneOf(CAUSES))
+    responsible_department = String(required=True, validate=OneOf(DEPARTMENTS))
+    responsible_user_id = id_field(allow_none=True)
+
+
+class FollowUpIn(Schema):
+    reached = Boolean(required=True)
+    satisfied = Boolean(allow_none=True)
+    notes = String(load_default="", validate=Length(max=1000))
+
+
+class FollowUpOut(Schema):
+    at = DateTime()
+    user = String(attribute="user.display_name")
+    reached = Boolean()
+    satisfied = Boolean(allow_none=True)
+    notes = String()
+
+
+class ComplaintOut(Schema):
+    id = Integer()
+    number = String()
+    customer_id = Integer()
+    customer_name = String(attribute="customer.name")
+    workorder_id = Integer(allow_none=True)
+    channel = String()
+    severity = String()
+    status = String()
+    description = String()
+    overseas = Boolean()
+    received_at = DateTime()
+    due_at = DateTime()
+    promised_reply_at = DateTime(allow_none=True)
+    notice_at = DateTime(allow_none=True)
+    cause = String(allow_none=True)
+    responsible_department = String(allow_none=True)
+    responsible_user_id = Integer(allow_none=True)
+    resolution = String()
+    resolved_at = DateTime(allow_none=True)
+    closed_at = DateTime(allow_none=True)
+    follow_ups = List(Nested(FollowUpOut))
+
+
+class ComplaintQuery(Schema):
+    view = String(load_default="open", validate=OneOf(VIEWS))
+
+
+class ComplaintList(Schema):
+    items = List(Nested(ComplaintOut))
+
+
+class CallbackIn(Schema):
+    workorder_id = id_field(required=True)
+    reached = Boolean(required=True)
+    satisfaction = Integer(allow_none=True, validate=Range(min=1, max=5))
+    notes = String(load_default="", validate=Length(max=1000))
+
+
+class CallbackOut(Schema):
+    id = Integer()
+    workorder_id = Integer()
+    at = DateTime()
+    reached = Boolean()
+    satisfaction = Integer(allow_none=True)
+    notes = String()
+    order_closable = Boolean()
+
+
+class QueueItem(Schema):
+    id = Integer()
+    number = String()
+    completed_at = DateTime()
+    customer_name = String()
+    failed_attempts = Integer()
+
+
+class QueueOut(Schema):
+    items = List(Nested(QueueItem))
+
+
+class MonthQuery(Schema):
+    month = String(required=True, validate=MONTH)
+
+
+class CareStatsOut(Schema):
+    month = String()
+    complaints = Integer()
+    overdue = Integer()
+    by_severity = Dict()
+    by_cause = Dict()
+    by_department = Dict()
+    resolve_days = Dict()
+    callbacks = Dict()
+
+
+class IncentiveRow(Schema):
+    technician_id = Integer()
+    technician = String()
+    orders = Integer()
+    points = String()
+    incidents = Integer()
+    net_points = String()
+    points_above_base = String()
+    points_pay = String()
+    parts_revenue = String()
+    parts_credit = String()
+    total = String()
+
+
+class IncentivesOut(Schema):
+    month = String()
+    items = List(Nested(IncentiveRow))

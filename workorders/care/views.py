@@ -1,0 +1,201 @@
+"""Customer-care pages: complaints, the callback queue, the quarterly audit sample and the
+monthly statistics with their PDF."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from dispatch.auth.models import User
+from dispatch.errors import DomainError, ValidationFailed
+from dispatch.extensions import db
+from dispatch.registry.services import visible_customers
+from dispatch.timeutil import utcnow
+from dispatch.validators import parse_month
+from dispatch.web.forms import form_data, handle_form
+from dispatch.web.security import page_requires
+from workorders.care import callbacks, complaints
+from workorders.care.models import (
+    AUDIT_RESULTS,
+    CAUSES,
+    CHANNELS,
+    DEPARTMENTS,
+    SEVERITIES,
+    AuditCheck,
+)
+from workorders.care.schemas import VIEWS
+from workorders.care.stats import build_monthly_report_pdf, monthly_stats
+
+bp = Blueprint("care", __name__, url_prefix="/care")
+
+COMPLAINT_FORM = ("customer_id", "workorder_id", "severity", "channel", "description",
+                  "overseas", "resolution")
+ACTIONS = {
+    "notice": (complaints.record_notice, ("promised_reply_at",)),
+    "resolve": (complaints.resolve_complaint,
+                ("resolution", "cause", "responsible_department", "responsible_user_id")),
+    "follow_up": (complaints.add_follow_up, ("reached", "satisfied", "notes")),
+    "close": (lambda complaint, form, user: complaints.close_complaint(complaint, user), ()),
+}
+
+
+def last_month(today: date) -> str:
+    """``YYYY-MM`` of the month before ``today`` (the report R17 asks for by the 10th)."""
+    year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+    return f"{year:04d}-{month:02d}"
+
+
+def _month_arg() -> tuple[int, int]:
+    text = request.args.get("month") or last_month(utcnow().date())
+    try:
+        return parse_month(text)
+    except ValueError:
+        abort(404)
+
+
+@bp.get("/complaints")
+@page_requires("complaint.view")
+def complaint_index():
+    view = request.args.get("view", "open")
+    if view not in VIEWS:
+        view = "open"
+    return render_template("care/complaints.html", view=view, views=VIEWS,
+                           complaints=complaints.complaint_list(current_user, view),
+                           missed_notice=complaints.missed_notice, now=utcnow())
+
+
+@bp.route("/complaints/new", methods=["GET", "POST"])
+@page_requires("complaint.create")
+def complaint_new():
+    customers = db.session.scalars(visible_customers(current_user).order_by("name").limit(1000)).all()
+    initial = {"severity": "minor", "channel": "hotline",
+               "customer_id": request.args.get("customer_id", ""),
+               "workorder_id": request.args.get("workorder_id", "")}
+    complaint, response = handle_form(
+        lambda data: complaints.register_complaint(data, current_user), "care/complaint_new.html",
+        COMPLAINT_FORM, initial=initial, customers=customers, severities=SEVERITIES,
+        channels=CHANNELS)
+    if complaint is None:
+        return response
+    flash(_("Complaint %(number)s registered.", number=complaint.number), "success")
+    return redirect(url_for("care.complaint_show", complaint_id=complaint.id))
+
+
+def _render_complaint(complaint, errors=None, values=None, status=200):
+    staff = db.session.scalars(select(User).where(User.active.is_(True))
+                               .order_by(User.username)).all()
+    return render_template("care/complaint.html", complaint=complaint, errors=errors or {},
+                           values=values or {}, causes=CAUSES, departments=DEPARTMENTS,
+                           staff=staff, missed_notice=complaints.missed_notice(complaint)), status
+
+
+@bp.get("/complaints/<int:complaint_id>")
+@page_requires("complaint.view")
+def complaint_show(complaint_id: int):
+    return _render_complaint(complaints.get_complaint(complaint_id, current_user))
+
+
+@bp.post("/complaints/<int:complaint_id>/<action>")
+@page_requires("complaint.create")
+def complaint_act(complaint_id: int, action: str):
+    if action not in ACTIONS:
+        abort(404)
+    run, fields = ACTIONS[action]
+    values = form_data(*fields)
+    try:
+        run(complaints.get_complaint(complaint_id, current_user, for_update=True), values,
+            current_user)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        errors = dict(exc.fields) if isinstance(exc, ValidationFailed) else {}
+        errors["_form"] = exc.message
+        return _render_complaint(complaints.get_complaint(complaint_id, current_user), errors,
+                                 {**values, "_action": action}, exc.status)
+    flash(_("Saved."), "success")
+    return redirect(url_for("care.complaint_show", complaint_id=complaint_id))
+
+
+@bp.route("/callbacks", methods=["GET", "POST"])
+@page_requires("callback.view")
+def callback_queue():
+    errors: dict = {}
+    status = 200
+    if request.method == "POST":
+        if not current_user.can("callback.record"):
+            abort(403)
+        values = form_data("workorder_id", "reached", "satisfaction", "notes")
+        try:
+            callbacks.record_callback(values, current_user)
+            db.session.commit()
+            flash(_("Callback recorded."), "success")
+            return redirect(url_for("care.callback_queue"))
+        except DomainError as exc:
+            db.session.rollback()
+            errors = dict(exc.fields) if isinstance(exc, ValidationFailed) else {}
+            errors["_form"], errors["_order"], status = exc.message, values["workorder_id"], exc.status
+    return render_template("care/callbacks.html", queue=callbacks.callback_queue(current_user),
+                           errors=errors, max_attempts=callbacks.max_attempts()), status
+
+
+@bp.route("/audit", methods=["GET", "POST"])
+@page_requires("audit_sample.manage")
+def audit():
+    today = utcnow().date()
+    year = request.values.get("year", today.year, type=int)
+    quarter = request.values.get("quarter", (today.month - 1) // 3 + 1, type=int)
+    if quarter not in (1, 2, 3, 4) or not 2000 <= year <= 2100:
+        abort(404)
+    errors: dict = {}
+    if request.method == "POST":
+        try:
+            seed = int(request.form.get("seed") or 0)
+            callbacks.create_audit_sample(year, quarter, seed, current_user)
+            db.session.commit()
+            return redirect(url_for("care.audit", year=year, quarter=quarter))
+        except ValueError:
+            errors["seed"] = _("Enter a whole number.")
+        except DomainError as exc:
+            db.session.rollback()
+            errors["_form"] = exc.message
+    checks = db.session.scalars(select(AuditCheck).where(AuditCheck.quarter == f"{year}Q{quarter}")
+                                .order_by(AuditCheck.workorder_id)).all()
+    return render_template("care/audit.html", year=year, quarter=quarter, checks=checks,
+                           population=len(callbacks.quarter_repair_ids(year, quarter)),
+                           results=AUDIT_RESULTS[1:], errors=errors), 422 if errors else 200
+
+
+@bp.post("/audit/<int:check_id>")
+@page_requires("audit_sample.manage")
+def audit_check(check_id: int):
+    check = db.session.get(AuditCheck, check_id) or abort(404)
+    year, quarter = check.quarter.split("Q")
+    try:
+        callbacks.record_audit_check(check_id, form_data("result", "notes"), current_user)
+        db.session.commit()
+        flash(_("Saved."), "success")
+    except DomainError as exc:
+        db.session.rollback()
+        flash(" ".join([exc.message, *exc.fields.values()]), "error")
+    return redirect(url_for("care.audit", year=year, quarter=quarter))
+
+
+@bp.get("/stats")
+@page_requires("care.stats")
+def stats():
+    year, month = _month_arg()
+    return render_template("care/stats.html", stats=monthly_stats(year, month),
+                           severities=SEVERITIES)
+
+
+@bp.get("/stats.pdf")
+@page_requires("care.stats")
+def stats_pdf():
+    year, month = _month_arg()
+    pdf = build_monthly_report_pdf(monthly_stats(year, month))
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="care-{year:04d}-{month:02d}.pdf"'})

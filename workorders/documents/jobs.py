@@ -1,0 +1,174 @@
+"""Documents of an order (SPEC §6): what is requested when, and the jobs that build them.
+
+On completion the order's service sheet (one per order version), its invoice (when a fee was
+collected) and a return tag per terminal taken out (R5) are requested in the completion's
+transaction; the jobs build the PDFs and store them. Labels are bilingual (Chinese and
+English), as paper forms here usually are.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from dispatch import settings, storage
+from dispatch.auth.models import User
+from dispatch.extensions import db
+from dispatch.jobs.models import Job
+from dispatch.jobs.outbox import request_job
+from dispatch.jobs.runner import handler
+from dispatch.labels import label
+from dispatch.pdf import money
+from dispatch.technicians.models import Technician
+from workorders import order_parts as planning
+from workorders.documents import pdfs
+from workorders.finance.invoices import Invoice, issue_invoice
+from workorders.models import Swap, WorkOrder, WorkOrderEvent
+
+DOCUMENT_KINDS = ("service_sheet", "invoice_pdf", "return_tag")
+L = {
+    "customer": "客户 Customer", "contact": "联系人 Contact", "phone": "电话 Phone",
+    "plate": "车牌 Plate", "site": "地址 Site", "product_model": "产品型号 Model",
+    "purchase_date": "购买日期 Purchased", "technician": "技术员 Technician",
+    "status": "状态 Status", "payment": "付款 Payment", "fault": "故障现象 Fault symptoms",
+    "resolution": "处理结果 Resolution", "timeline": "时间记录 Timeline", "when": "时间 When",
+    "step": "步骤 Step", "who": "人员 By", "swaps": "设备更换 Device changes",
+    "device": "设备 Device", "old": "原 Old", "new": "新 New", "reason": "原因 Reason",
+    "pick_list": "备件领料单 Pick list", "from": "领取地点 From", "parts_fee": "配件及费用 Parts and fee",
+    "part": "项目 Item", "serial": "序列号 Serial", "qty": "数量 Qty", "unit_price": "单价 Unit price",
+    "amount": "金额 Amount", "total": "合计 Total", "signature": "客户签名 Customer's signature",
+    "invoice": "发票 Invoice", "void": "作废 VOID", "date": "日期 Date", "order": "工单 Order",
+    "net": "不含税金额 Net", "tax": "税额 Tax", "return_tag": "返修标签 Return tag",
+}
+TITLES = {"install": "安装派工单 Install dispatch order",
+          "repair": "维修服务单 Repair service order",
+          "removal": "拆除服务单 Removal service order",
+          "inspection": "巡检服务单 Inspection service order"}
+
+
+def _local(moment: datetime | None) -> str:
+    return moment.astimezone(settings.timezone()).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def _money(value: Any) -> str:
+    return money(value, settings.currency())
+
+
+def _common(order: WorkOrder) -> dict[str, Any]:
+    return {"company": current_app.config["DISPATCH_COMPANY_NAME"], "labels": L,
+            "url": f"{current_app.config['DISPATCH_BASE_URL']}/workorders/{order.id}"}
+
+
+def sheet_data(order: WorkOrder) -> dict[str, Any]:
+    """Everything the service sheet prints, read from the order."""
+    signature = storage.load(order.signature_path) if order.signature_path else None
+    return {
+        **_common(order), "title": TITLES[order.kind], "number": order.number,
+        "customer": order.customer.name, "contact": order.contact_name, "phone": order.contact_phone,
+        "plate": order.vehicle.plate, "site": order.site_address, "product_model": order.product_model,
+        "purchase_date": order.purchase_date.isoformat() if order.purchase_date else "",
+        "technician": order.technician.name if order.technician else "",
+        "status": str(label(order.status)),
+        "payment": f"{label(order.payment_method)} {_money(order.amount_collected)}"
+        if order.payment_method else "",
+        "fault": order.fault_description, "resolution": order.resolution,
+        "events": [[_local(e.at), f"{label(e.action)} {e.note}".strip(),
+                    e.user.display_name if e.user else ""] for e in order.events],
+        "swaps": [[str(label(s.kind)), s.old_identifier or "—", s.new_identifier or "—", s.reason]
+                  for s in order.swaps],
+        "pick_list": [[line["name"], line["qty"], line["location"]] for line in pick_list(order)],
+        "parts": [[p.name, p.serial or "", p.qty, _money(p.unit_price), _money(p.amount)]
+                  for p in order.parts],
+        "total": _money(order.fee if order.fee is not None else 0),
+        "signature": signature,
+    }
+
+
+def pick_list(order: WorkOrder) -> list[dict[str, Any]]:
+    """R4: the order's parts and where each waits for the technician (or that it is short)."""
+    return [{"name": line.sku, "qty": line.qty,
+             "location": line.location_code or "缺货 short"} for line in planning.pick_list(order)]
+
+
+def invoice_data(invoice: Invoice) -> dict[str, Any]:
+    order = invoice.order
+    return {
+        **_common(order), "number": invoice.number, "customer": order.customer.name,
+        "date": _local(invoice.issued_at)[:10], "order_number": order.number,
+        "payment": str(label(invoice.payment_method)) if invoice.payment_method else "",
+        "lines": [[line["description"], line["qty"], _money(Decimal(line["unit_price"])),
+                   _money(Decimal(line["amount"]))] for line in invoice.lines],
+        "net": _money(invoice.net), "tax": f"{_money(invoice.tax)} ({invoice.tax_rate:.0%})",
+        "total": _money(invoice.total), "void": invoice.status == "void",
+        "void_reason": invoice.void_reason or "",
+    }
+
+
+def request_completion_documents(order: WorkOrder, user_id: int | None) -> Invoice | None:
+    """In the completion's transaction: issue the invoice when money was collected, and queue
+    the service sheet, the invoice PDF and the return tags."""
+    invoice = None
+    fee = order.fee
+    if fee is not None and fee > 0 and order.payment_method in ("cash", "transfer"):
+        invoice = issue_invoice(order, user_id)
+    db.session.flush()
+    request_sheet(order, user_id)
+    if invoice is not None:
+        request_invoice_pdf(invoice, user_id)
+    for swap in order.swaps:
+        if swap.kind == "terminal" and swap.old_identifier:
+            request_job("return_tag", f"return_tag:{swap.id}", {"swap_id": swap.id},
+                        order_id=order.id, user_id=user_id)
+    return invoice
+
+
+def request_sheet(order: WorkOrder, user_id: int | None) -> Job:
+    return request_job("service_sheet", f"service_sheet:{order.id}:v{order.version}",
+                       {"order_id": order.id, "version": order.version}, order_id=order.id,
+                       user_id=user_id)
+
+
+def request_invoice_pdf(invoice: Invoice, user_id: int | None) -> Job:
+    return request_job("invoice_pdf", f"invoice_pdf:{invoice.id}:{invoice.status}",
+                       {"invoice_id": invoice.id}, order_id=invoice.order_id, user_id=user_id)
+
+
+SHEET_LOADING = (joinedload(WorkOrder.customer), joinedload(WorkOrder.vehicle),
+                 joinedload(WorkOrder.technician).joinedload(Technician.user)
+                 .lazyload(User.role_rows),
+                 selectinload(WorkOrder.events).joinedload(WorkOrderEvent.user)
+                 .lazyload(User.role_rows),
+                 selectinload(WorkOrder.swaps), selectinload(WorkOrder.parts))
+
+
+@handler("service_sheet")
+def _build_sheet(job: Job) -> str:
+    order = db.session.get(WorkOrder, job.params["order_id"], options=SHEET_LOADING)
+    return storage.save("documents", pdfs.build(pdfs.service_sheet_flowables, sheet_data(order)), ".pdf")
+
+
+@handler("invoice_pdf")
+def _build_invoice(job: Job) -> str:
+    invoice = db.session.get(Invoice, job.params["invoice_id"])
+    return storage.save("documents", pdfs.build(pdfs.invoice_flowables, invoice_data(invoice)), ".pdf")
+
+
+@handler("return_tag")
+def _build_return_tag(job: Job) -> str:
+    swap = db.session.get(Swap, job.params["swap_id"])
+    order = swap.order
+    data = {**_common(order), "plate": order.vehicle.plate,
+            "fault": swap.reason or order.fault_description, "old": swap.old_identifier,
+            "new": swap.new_identifier or "—", "date": _local(swap.applied_at or swap.created_at)[:10],
+            "order_number": order.number}
+    return storage.save("documents", pdfs.build_return_tag(data), ".pdf")
+
+
+def order_documents(order_id: int) -> list[Job]:
+    return list(db.session.scalars(select(Job).where(
+        Job.order_id == order_id, Job.kind.in_(DOCUMENT_KINDS)).order_by(Job.id)))

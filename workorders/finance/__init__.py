@@ -1,0 +1,1 @@
+"""Money after the job: collections, invoices, handovers, reconciliation (R8), exports."""

@@ -1,0 +1,253 @@
+"""Finance API (SPEC §8, R8): reconciliation, cash handovers, adjustments, locked days and the
+invoice register (search, void, transfer received, exports). Money travels as strings."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from apiflask import APIBlueprint, Schema
+from apiflask.fields import Boolean, Date, DateTime, Integer, List, Nested, String
+from apiflask.validators import Length, OneOf, Range
+from flask import url_for
+
+from dispatch.extensions import db
+from dispatch.web.api import api_requires, current_api_user
+from dispatch.web.schemas import day_field, id_field, paginate
+from workorders.finance import collections
+from workorders.finance import exports as finance_exports
+from workorders.finance.invoices import INVOICE_STATUSES, Invoice
+from workorders.finance.models import CashHandover
+from workorders.finance.reconciliation import reconcile
+
+bp = APIBlueprint("finance_api", __name__, url_prefix="/api/v1", tag="Finance")
+
+
+class ReconciliationQuery(Schema):
+    date = day_field(required=True)
+    technician_id = id_field()
+    format = String(load_default="json", validate=OneOf(("json", "csv", "xlsx")))
+
+
+class ReconciliationItem(Schema):
+    technician_id = Integer()
+    technician = String()
+    collected = String()
+    adjustments = String()
+    transfers = String()
+    invoiced = String()
+    handed_over = String()
+    difference = String()
+
+
+class ReconciliationOut(Schema):
+    date = Date()
+    locked = Boolean()
+    items = List(Nested(ReconciliationItem))
+    totals = Nested(ReconciliationItem)
+
+
+class HandoverIn(Schema):
+    technician_id = id_field(required=True)
+    amount = String(required=True, validate=Length(max=20))
+    note = String(load_default="", validate=Length(max=300))
+
+
+class HandoverOut(Schema):
+    id = Integer()
+    technician_id = Integer()
+    amount = String()
+    note = String()
+    at = DateTime()
+    day = Date()
+    receipt_id = Integer(allow_none=True)
+    receipt_url = String(allow_none=True)
+
+
+class AdjustmentIn(Schema):
+    technician_id = id_field(required=True)
+    amount = String(required=True, validate=Length(max=20))
+    reason = String(required=True, validate=Length(max=300))
+
+
+class AdjustmentOut(Schema):
+    id = Integer()
+    technician_id = Integer()
+    amount = String()
+    reason = String()
+    day = Date()
+
+
+class LockIn(Schema):
+    date = day_field(required=True)
+
+
+class LockOut(Schema):
+    day = Date()
+    locked_at = DateTime()
+
+
+class RegisterQuery(Schema):
+    number = String(validate=Length(max=20))
+    date_from = Date()
+    date_to = Date()
+    customer = String(validate=Length(max=100))
+    customer_id = id_field()
+    technician_id = id_field()
+    status = String(validate=OneOf(INVOICE_STATUSES))
+    page = Integer(load_default=1, validate=Range(min=1, max=100000))
+    per_page = Integer(load_default=50, validate=Range(min=1, max=200))
+    format = String(load_default="json", validate=OneOf(("json", "csv", "xlsx")))
+
+
+class InvoiceOut(Schema):
+    id = Integer()
+    number = String()
+    order_id = Integer()
+    customer_id = Integer()
+    technician_id = Integer(allow_none=True)
+    payment_method = String(allow_none=True)
+    status = String()
+    net = String()
+    tax = String()
+    total = String()
+    issued_at = DateTime()
+    paid_at = DateTime(allow_none=True)
+    voided_at = DateTime(allow_none=True)
+    void_reason = String(allow_none=True)
+    pdf_job_id = Integer(allow_none=True)
+
+
+class InvoicePage(Schema):
+    items = List(Nested(InvoiceOut))
+    total = Integer()
+    page = Integer()
+    per_page = Integer()
+
+
+class VoidIn(Schema):
+    reason = String(required=True, validate=Length(max=300))
+
+
+def _money(value: Decimal) -> str:
+    return f"{value:.2f}"
+
+
+def _row(row) -> dict:  # type: ignore[no-untyped-def]
+    return {"technician_id": row.technician_id, "technician": row.technician,
+            **{name: _money(getattr(row, name)) for name in (
+                "collected", "adjustments", "transfers", "invoiced", "handed_over", "difference")}}
+
+
+@bp.get("/finance/reconciliation")
+@api_requires("finance.view")
+@bp.input(ReconciliationQuery, location="query", arg_name="args")
+@bp.output(ReconciliationOut)
+def reconciliation(args):
+    """Per technician for the day: collected (cash + adjustments), invoiced (not void), handed
+    over, and difference = collected − handed over. ``format=csv|xlsx`` downloads it."""
+    totals = reconcile(args["date"], args.get("technician_id"))
+    if args["format"] != "json":
+        header, rows = finance_exports.reconciliation_rows(totals)
+        return finance_exports.export_response(f"reconciliation-{args['date']}", header, rows, args["format"])
+    sums = {name: _money(totals.total(name)) for name in (
+        "collected", "adjustments", "transfers", "invoiced", "handed_over", "difference")}
+    return {"date": args["date"], "locked": collections.is_locked(args["date"]),
+            "items": [_row(r) for r in totals.rows], "totals": sums}
+
+
+def _handover(handover: CashHandover) -> dict:
+    job = collections.receipt_job(handover)
+    return {"id": handover.id, "technician_id": handover.technician_id,
+            "amount": _money(handover.amount), "note": handover.note, "at": handover.at,
+            "day": handover.day, "receipt_id": job.id if job else None,
+            "receipt_url": url_for("documents_api.download", job_id=job.id) if job else None}
+
+
+@bp.post("/finance/handovers")
+@api_requires("finance.write")
+@bp.input(HandoverIn, arg_name="body")
+@bp.output(HandoverOut, status_code=201)
+def create_handover(body):
+    """Cash a technician hands in today; a receipt PDF is built for the technician."""
+    handover = collections.record_handover(body, current_api_user())
+    db.session.commit()
+    return _handover(handover), 201
+
+
+@bp.post("/finance/adjustments")
+@api_requires("finance.write")
+@bp.input(AdjustmentIn, arg_name="body")
+@bp.output(AdjustmentOut, status_code=201)
+def create_adjustment(body):
+    """A signed correction of a technician's cash, booked today with a reason."""
+    adjustment = collections.record_adjustment(body, current_api_user())
+    db.session.commit()
+    return {"id": adjustment.id, "technician_id": adjustment.technician_id,
+            "amount": _money(adjustment.amount), "reason": adjustment.reason,
+            "day": adjustment.day}, 201
+
+
+@bp.post("/finance/locked-days")
+@api_requires("finance.write")
+@bp.input(LockIn, arg_name="body")
+@bp.output(LockOut, status_code=201)
+def lock_day(body):
+    """Lock a reconciled day: its money records refuse every change from now on (409)."""
+    locked = collections.lock_day(body["date"], current_api_user())
+    db.session.commit()
+    return locked, 201
+
+
+def _invoice(invoice: Invoice) -> dict:
+    job = collections.invoice_pdf_job(invoice)
+    return {**{c: getattr(invoice, c) for c in (
+        "id", "number", "order_id", "customer_id", "technician_id", "payment_method", "status",
+        "issued_at", "paid_at", "voided_at", "void_reason")},
+        "net": _money(invoice.net), "tax": _money(invoice.tax), "total": _money(invoice.total),
+        "pdf_job_id": job.id if job else None}
+
+
+@bp.get("/finance/invoices")
+@api_requires("finance.view")
+@bp.input(RegisterQuery, location="query", arg_name="args")
+@bp.output(InvoicePage)
+def invoice_register(args):
+    """The invoice register, newest first; ``format=csv|xlsx`` downloads every match with a
+    total of the invoices that are not void."""
+    query = finance_exports.register_query(args)
+    if args["format"] != "json":
+        header, rows = finance_exports.register_rows(list(db.session.scalars(query)))
+        return finance_exports.export_response("invoices", header, rows, args["format"])
+    page = paginate(query, args)
+    return {**page, "items": [_invoice(i) for i in page["items"]]}
+
+
+@bp.post("/finance/invoices/<int:invoice_id>/void")
+@api_requires("finance.write")
+@bp.input(VoidIn, arg_name="body")
+@bp.output(InvoiceOut)
+def void_invoice(invoice_id: int, body):
+    """Void with a reason (a credit note; the number stays); the PDF is rebuilt showing VOID."""
+    invoice = collections.void(invoice_id, body["reason"], current_api_user())
+    db.session.commit()
+    return _invoice(invoice)
+
+
+@bp.post("/workorders/<int:order_id>/invoice")
+@api_requires("finance.write")
+@bp.output(InvoiceOut, status_code=201)
+def issue_invoice(order_id: int):
+    """Issue the invoice of a completed order with a fee that has none yet (on account)."""
+    invoice = collections.issue_now(order_id, current_api_user())
+    db.session.commit()
+    return _invoice(invoice), 201
+
+
+@bp.post("/finance/invoices/<int:invoice_id>/received")
+@api_requires("finance.write")
+@bp.output(InvoiceOut)
+def mark_received(invoice_id: int):
+    """The customer's transfer arrived: the invoice is paid."""
+    invoice = collections.mark_received(invoice_id, current_api_user())
+    db.session.commit()
+    return _invoice(invoice)

@@ -1,0 +1,198 @@
+"""Finance services (R8): collections on completion, cash handovers, adjustments, locked days,
+and the money changes of the invoice register (void, transfer received).
+
+A locked day refuses every money change whose day it is (409); corrections are booked as
+adjustments in an open day. Days are calendar days in ``DISPATCH_TIMEZONE``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from dispatch import settings
+from dispatch.auth.models import User
+from dispatch.errors import Conflict, FieldErrors, NotFound
+from dispatch.extensions import db
+from dispatch.jobs.models import Job
+from dispatch.jobs.outbox import request_job
+from dispatch.technicians.models import Technician
+from dispatch.text import clean_text
+from dispatch.timeutil import utcnow
+from dispatch.validators import parse_money
+from workorders.documents.jobs import request_invoice_pdf
+from workorders.finance import receipt as finance_receipt  # noqa: F401  (registers the receipt job)
+from workorders.finance.invoices import Invoice, issue_invoice, void_invoice
+from workorders.finance.models import Adjustment, CashHandover, Collection, LockedDay
+from workorders.models import WorkOrder
+
+
+def day_of(moment: datetime) -> date:
+    """The calendar day of ``moment`` in the configured time zone."""
+    return moment.astimezone(settings.timezone()).date()
+
+
+def today() -> date:
+    return day_of(utcnow())
+
+
+def is_locked(day: date) -> bool:
+    return db.session.get(LockedDay, day) is not None
+
+
+def require_open(day: date) -> None:
+    """Refuse (409) a money change on a locked day."""
+    if is_locked(day):
+        raise Conflict(_l("%(day)s is locked: book a correction as an adjustment in an open day.",
+                          day=day.isoformat()), fields={"day": day.isoformat()}, code="day_locked")
+
+
+def lock_day(raw_day: Any, user: User) -> LockedDay:
+    """Lock a day that has ended; locking twice is a conflict."""
+    errors = FieldErrors()
+    day = errors.check("date", _parse_day, raw_day)
+    errors.raise_if_any()
+    if day >= today():
+        raise Conflict(_l("Only a day that has ended can be locked."), fields={"date": str(day)})
+    if is_locked(day):
+        raise Conflict(_l("This day is already locked."), fields={"date": str(day)})
+    locked = LockedDay(day=day, locked_by_id=user.id)
+    db.session.add(locked)
+    db.session.flush()
+    return locked
+
+
+def _parse_day(raw: Any) -> date:
+    if isinstance(raw, date):
+        return raw
+    try:
+        return date.fromisoformat(str(raw or "").strip())
+    except ValueError as exc:
+        raise ValueError(_l("Enter a date as YYYY-MM-DD.")) from exc
+
+
+def record_collection(order: WorkOrder) -> Collection | None:
+    """In the completion's transaction: what the technician collected (cash or transfer).
+    A completion with a fee on a locked day is refused."""
+    now = utcnow()
+    if order.fee is not None and order.fee > 0:
+        require_open(day_of(now))
+    amount = order.amount_collected
+    if order.payment_method not in ("cash", "transfer") or not amount or amount <= 0:
+        return None
+    collection = Collection(order_id=order.id, technician_id=order.technician_id, amount=amount,
+                            payment_method=order.payment_method, at=now, day=day_of(now))
+    db.session.add(collection)
+    db.session.flush()
+    return collection
+
+
+def _technician(raw: Any, errors: FieldErrors) -> Technician | None:
+    try:
+        technician = db.session.get(Technician, int(raw))
+    except (TypeError, ValueError):
+        technician = None
+    if technician is None:
+        errors.add("technician_id", _l("No such technician."))
+    return technician
+
+
+def record_handover(data: dict[str, Any], user: User) -> CashHandover:
+    """Cash handed in by a technician today; queues the technician's receipt PDF."""
+    errors = FieldErrors()
+    technician = _technician(data.get("technician_id"), errors)
+    amount = errors.check("amount", parse_money, data.get("amount"), allow_zero=False)
+    note = errors.check("note", clean_text, data.get("note"), max_len=300) or ""
+    errors.raise_if_any()
+    now = utcnow()
+    require_open(day_of(now))
+    handover = CashHandover(technician_id=technician.id, amount=amount, note=note,  # type: ignore[union-attr]
+                            at=now, day=day_of(now), received_by_id=user.id)
+    db.session.add(handover)
+    db.session.flush()
+    request_job("handover_receipt", f"handover_receipt:{handover.id}",
+                {"handover_id": handover.id}, user_id=user.id)
+    return handover
+
+
+def receipt_job(handover: CashHandover) -> Job | None:
+    return db.session.scalar(select(Job).where(
+        Job.dedupe_key == f"handover_receipt:{handover.id}"))
+
+
+def invoice_pdf_job(invoice: Invoice) -> Job | None:
+    """The invoice's newest PDF (a void invoice's shows VOID)."""
+    return db.session.scalar(select(Job).where(Job.dedupe_key.like(f"invoice_pdf:{invoice.id}:%"))
+                             .order_by(Job.id.desc()).limit(1))
+
+
+def handovers_of(day: date) -> list[CashHandover]:
+    return list(db.session.scalars(select(CashHandover).where(CashHandover.day == day)
+                                   .order_by(CashHandover.id)))
+
+
+def _signed_money(raw: Any) -> Decimal:
+    text = str(raw if raw is not None else "").strip()
+    negative = text.startswith("-")
+    value = parse_money(text.lstrip("-") if negative else raw, allow_zero=False)
+    return -value if negative else value
+
+
+def record_adjustment(data: dict[str, Any], user: User) -> Adjustment:
+    """A signed correction of a technician's cash, booked today (which must be open)."""
+    errors = FieldErrors()
+    technician = _technician(data.get("technician_id"), errors)
+    amount = errors.check("amount", _signed_money, data.get("amount"))
+    reason = errors.check("reason", clean_text, data.get("reason"), max_len=300, required=True)
+    errors.raise_if_any()
+    now = utcnow()
+    require_open(day_of(now))
+    adjustment = Adjustment(technician_id=technician.id, amount=amount, reason=reason,  # type: ignore[union-attr]
+                            at=now, day=day_of(now), created_by_id=user.id)
+    db.session.add(adjustment)
+    db.session.flush()
+    return adjustment
+
+
+def get_invoice(invoice_id: int) -> Invoice:
+    invoice = db.session.get(Invoice, invoice_id)
+    if invoice is None:
+        raise NotFound(_l("No such invoice."))
+    return invoice
+
+
+def void(invoice_id: int, reason: Any, user: User) -> Invoice:
+    """Void (credit note) unless the invoice's day is locked; the PDF is built again as VOID."""
+    invoice = get_invoice(invoice_id)
+    require_open(day_of(invoice.issued_at))
+    void_invoice(invoice, reason, user)
+    request_invoice_pdf(invoice, user.id)
+    return invoice
+
+
+def issue_now(order_id: int, user: User) -> Invoice:
+    """Finance issues the invoice of a completed order that has none (e.g. on account)."""
+    order = db.session.get(WorkOrder, order_id)
+    if order is None:
+        raise NotFound(_l("No such work order."))
+    require_open(today())
+    invoice = issue_invoice(order, user.id)
+    request_invoice_pdf(invoice, user.id)
+    return invoice
+
+
+def mark_received(invoice_id: int, user: User) -> Invoice:
+    """A transfer arrived: the invoice is paid now."""
+    invoice = get_invoice(invoice_id)
+    if invoice.status != "issued":
+        raise Conflict(_l("Only an issued (unpaid) invoice can be marked as received."),
+                       fields={"status": invoice.status})
+    require_open(day_of(invoice.issued_at))
+    require_open(today())
+    invoice.status, invoice.paid_at = "paid", utcnow()
+    db.session.flush()
+    return invoice

@@ -1,0 +1,145 @@
+"""The invoice register's search, and CSV/XLSX exports (with a totals row) of the register and
+of the reconciliation."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from flask import Response
+from flask_babel import gettext as _
+from openpyxl import Workbook
+from sqlalchemy import Select, select
+
+from dispatch.errors import FieldErrors
+from dispatch.extensions import db
+from dispatch.labels import label
+from dispatch.registry.models import Customer
+from dispatch.technicians.models import Technician
+from workorders.finance.collections import day_of
+from workorders.finance.invoices import INVOICE_STATUSES, Invoice
+from workorders.finance.reconciliation import Totals, day_window
+
+ZERO = Decimal("0.00")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _optional_day(raw: Any) -> date | None:
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(str(raw).strip())
+    except ValueError as exc:
+        raise ValueError(_("Enter a date as YYYY-MM-DD.")) from exc
+
+
+def _optional_id(raw: Any) -> int | None:
+    if raw in (None, ""):
+        return None
+    try:
+        return int(raw)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(_("Enter a number.")) from exc
+
+
+def register_query(args: Mapping[str, Any]) -> Select[tuple[Invoice]]:
+    """Invoices matching the filters: ``number`` (part of it), ``date_from``/``date_to`` (issue
+    day), ``customer`` (part of the name) or ``customer_id``, ``technician_id``, ``status``."""
+    errors = FieldErrors()
+    start = errors.check("date_from", _optional_day, args.get("date_from"))
+    end = errors.check("date_to", _optional_day, args.get("date_to"))
+    customer_id = errors.check("customer_id", _optional_id, args.get("customer_id"))
+    technician_id = errors.check("technician_id", _optional_id, args.get("technician_id"))
+    status = args.get("status") or None
+    if status and status not in INVOICE_STATUSES:
+        errors.add("status", _("Unknown status."))
+    errors.raise_if_any()
+    query = select(Invoice).order_by(Invoice.issued_at.desc(), Invoice.id.desc())
+    if args.get("number"):
+        query = query.where(Invoice.number.contains(str(args["number"]).strip(), autoescape=True))
+    if start:
+        query = query.where(Invoice.issued_at >= day_window(start)[0])
+    if end:
+        query = query.where(Invoice.issued_at < day_window(end)[1])
+    if customer_id:
+        query = query.where(Invoice.customer_id == customer_id)
+    if args.get("customer"):
+        query = query.join(Customer, Customer.id == Invoice.customer_id).where(
+            Customer.name.contains(str(args["customer"]).strip(), autoescape=True))
+    if technician_id:
+        query = query.where(Invoice.technician_id == technician_id)
+    if status:
+        query = query.where(Invoice.status == status)
+    return query
+
+
+def register_rows(invoices: list[Invoice]) -> tuple[list[str], list[list[Any]]]:
+    """Header and rows of the register, the last row holding the total of non-void invoices."""
+    header = [_("Number"), _("Date"), _("Order"), _("Customer"), _("Technician"),
+              _("Payment"), _("Status"), _("Net"), _("Tax"), _("Total")]
+    rows: list[list[Any]] = []
+    totals = [ZERO, ZERO, ZERO]
+    for invoice in invoices:
+        technician = invoice.order.technician
+        rows.append([invoice.number, day_of(invoice.issued_at).isoformat(), invoice.order.number,
+                     invoice.order.customer.name, technician.name if technician else "",
+                     str(label(invoice.payment_method)) if invoice.payment_method else "",
+                     str(label(invoice.status)), invoice.net, invoice.tax, invoice.total])
+        if invoice.status != "void":
+            totals = [totals[0] + invoice.net, totals[1] + invoice.tax, totals[2] + invoice.total]
+    rows.append([_("Total (not void)"), "", "", "", "", "", "", *totals])
+    return header, rows
+
+
+def reconciliation_rows(totals: Totals) -> tuple[list[str], list[list[Any]]]:
+    """Header and rows of a day's reconciliation, with a totals row."""
+    header = [_("Technician"), _("Collected"), _("Invoiced"), _("Handed over"), _("Difference")]
+    rows: list[list[Any]] = [[r.technician, r.collected, r.invoiced, r.handed_over, r.difference]
+                             for r in totals.rows]
+    rows.append([_("Total"), totals.total("collected"), totals.total("invoiced"),
+                 totals.total("handed_over"), totals.total("difference")])
+    return header, rows
+
+
+def to_csv(header: list[str], rows: list[list[Any]]) -> bytes:
+    """UTF-8 with a BOM so spreadsheet programs read Chinese; amounts with two decimals."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows([[f"{c:.2f}" if isinstance(c, Decimal) else c for c in row] for row in rows])
+    return ("\ufeff" + buffer.getvalue()).encode()
+
+
+def to_xlsx(title: str, header: list[str], rows: list[list[Any]]) -> bytes:
+    """One sheet; amounts as numbers with two decimals."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title[:31]
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, Decimal):
+                cell.number_format = "#,##0.00"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def export_response(name: str, header: list[str], rows: list[list[Any]], fmt: str) -> Response | None:
+    """The table as a ``csv`` or ``xlsx`` download (None for another format)."""
+    if fmt == "xlsx":
+        return Response(to_xlsx(name, header, rows), mimetype=XLSX, headers={
+            "Content-Disposition": f'attachment; filename="{name}.xlsx"'})
+    if fmt == "csv":
+        return Response(to_csv(header, rows), mimetype="text/csv", headers={
+            "Content-Disposition": f'attachment; filename="{name}.csv"'})
+    return None
+
+
+def technician_choices() -> list[Technician]:
+    return sorted(db.session.scalars(select(Technician)), key=lambda t: t.name)

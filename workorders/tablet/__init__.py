@@ -1,0 +1,1 @@
+"""The technician tablet: the offline-first page and the API it calls."""

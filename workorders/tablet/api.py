@@ -1,0 +1,168 @@
+"""The technician tablet's API: the day's jobs in one read (kept on the device for offline
+work) and on-site photos."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from typing import Any
+
+from apiflask import APIBlueprint, Schema
+from apiflask.fields import DateTime, Integer, String
+from apiflask.validators import Length, OneOf
+from flask import Response, url_for
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from dispatch import settings, storage
+from dispatch.errors import NotFound
+from dispatch.extensions import db
+from dispatch.registry.models import Terminal, Vehicle
+from dispatch.technicians.services import technician_for_user
+from dispatch.timeutil import utcnow
+from dispatch.web.api import api_requires, current_api_user
+from dispatch.web.idempotency import idempotent
+from inventory.locations import van_for
+from inventory.models import Part
+from inventory.stock import serials_at, van_stock
+from workorders import onsite
+from workorders import order_parts as planning
+from workorders.access import get_order, order_contact
+from workorders.models import WorkOrder
+from workorders.photos import STAGES, OrderPhoto, add_photo, photos_of
+
+bp = APIBlueprint("tablet_api", __name__, url_prefix="/api/v1", tag="Technician tablet")
+OPEN = ("assigned", "en_route", "on_site")
+PRIORITY_RANK = {"urgent": 0, "normal": 1}
+#: Everything a job on the tablet shows, loaded with the list (a fixed number of queries).
+JOB_LOADING = (
+    joinedload(WorkOrder.customer),
+    joinedload(WorkOrder.vehicle).selectinload(Vehicle.terminals).selectinload(Terminal.sims),
+    selectinload(WorkOrder.swaps), selectinload(WorkOrder.parts),
+    selectinload(WorkOrder.planned_parts),
+)
+
+
+class PhotoIn(Schema):
+    stage = String(required=True, validate=OneOf(STAGES))
+    image_base64 = String(required=True, validate=Length(max=6_000_000))
+
+
+class PhotoOut(Schema):
+    id = Integer()
+    stage = String()
+    url = String()
+    created_at = DateTime()
+
+
+def _money(value: Any) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def route_order(orders: list[WorkOrder]) -> list[WorkOrder]:
+    """Route order: planned position, then the planned day, then urgent first, then oldest."""
+    return sorted(orders, key=lambda o: (o.route_position is None, o.route_position or 0,
+                                         o.scheduled_for is None, o.scheduled_for or "",
+                                         PRIORITY_RANK.get(o.priority, 2), o.created_at))
+
+
+def _job(order: WorkOrder, user: Any, picks: list) -> dict[str, Any]:
+    quote = onsite.current_quote(order)
+    fee = order.fee_override if order.fee_override is not None else quote.total
+    terminals = [t for t in order.vehicle.terminals if t.status == "installed"]
+    return {
+        "id": order.id, "number": order.number, "kind": order.kind, "status": order.status,
+        "priority": order.priority, "customer_name": order.customer.name,
+        "plate": order.vehicle.plate, **order_contact(order, user),
+        "product_model": order.product_model, "fault_description": order.fault_description,
+        "window_start": _iso(order.window_start), "window_end": _iso(order.window_end),
+        "route_position": order.route_position,
+        "installed": [{"terminal_id": t.terminal_id, "imei": t.imei,
+                       "sims": [s.iccid for s in t.sims]} for t in terminals],
+        "pick_list": [{"sku": line.sku, "qty": line.qty, "location": line.location_code,
+                       "short": line.short} for line in picks],
+        "swaps": [{"kind": s.kind, "old": s.old_identifier, "new": s.new_identifier}
+                  for s in order.swaps],
+        "parts": [{"sku": p.sku, "name": p.name, "qty": p.qty, "serial": p.serial,
+                   "amount": _money(p.amount)} for p in order.parts],
+        "fee": {"basis": quote.basis, "charged": quote.basis in ("parts_only",
+                                                                  "no_warranty_on_record"),
+                "override": _money(order.fee_override), "fee": _money(fee)},
+        "amount_collected": _money(order.amount_collected),
+        "payment_method": order.payment_method,
+    }
+
+
+@bp.get("/tablet/today")
+@api_requires("order.field_work")
+def today() -> dict[str, Any]:
+    """The technician's open jobs (and those completed today) in route order, with the van."""
+    user = current_api_user()
+    technician = technician_for_user(user)
+    if technician is None:
+        raise NotFound("No technician profile.")
+    zone = settings.timezone()
+    start = datetime.combine(utcnow().astimezone(zone).date(), time.min, tzinfo=zone)
+    orders = db.session.scalars(select(WorkOrder).options(*JOB_LOADING).where(
+        WorkOrder.technician_id == technician.id,
+        or_(WorkOrder.status.in_(OPEN),
+            (WorkOrder.status == "completed") & (WorkOrder.completed_at >= start)))).unique().all()
+    picks = planning.pick_lists(orders)
+    stock = van_stock(technician.id)
+    parts = db.session.scalars(select(Part).where(Part.sku.in_(stock))).all() if stock else []
+    devices = serials_at(van_for(technician.id).id)
+    return {
+        "generated_at": utcnow().isoformat(), "plate_pattern": settings.plate_pattern(),
+        "position": {"lat": technician.last_lat, "lon": technician.last_lon}
+        if technician.last_lat is not None else
+        {"lat": technician.home_lat, "lon": technician.home_lon},
+        "jobs": [_job(order, user, picks[order.id]) for order in route_order(list(orders))],
+        "van": [{"sku": p.sku, "name": p.name, "price": _money(p.price),
+                 "serialized": p.serialized, "available": stock[p.sku]} for p in parts],
+        "devices": [{"kind": "terminal" if hasattr(d, "terminal_id") else "sim",
+                     "id": getattr(d, "terminal_id", None) or d.iccid, "sku": d.sku}
+                    for d in devices if d.status == "in_stock"],
+        "photo_count": dict(db.session.execute(
+            select(OrderPhoto.order_id, func.count()).where(
+                OrderPhoto.order_id.in_([o.id for o in orders])).group_by(OrderPhoto.order_id)
+        ).all()),
+    }
+
+
+def _photo(photo: OrderPhoto) -> dict[str, Any]:
+    return {"id": photo.id, "stage": photo.stage, "created_at": photo.created_at,
+            "url": url_for("tablet_api.photo_file", photo_id=photo.id)}
+
+
+@bp.post("/workorders/<int:order_id>/photos")
+@api_requires("order.field_work")
+@idempotent
+@bp.input(PhotoIn, arg_name="body")
+@bp.output(PhotoOut, status_code=201)
+def upload_photo(order_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    """A before/after photo (JPEG or PNG, base64; at most 4 MiB and 16 megapixels)."""
+    user = current_api_user()
+    return _photo(add_photo(get_order(order_id, user, for_update=True), user, body))
+
+
+@bp.get("/workorders/<int:order_id>/photos")
+@api_requires("order.view")
+def list_photos(order_id: int) -> dict[str, Any]:
+    """The order's photos, for those who may see the order."""
+    order = get_order(order_id, current_api_user())
+    return {"items": [PhotoOut().dump(_photo(p)) for p in photos_of(order)]}
+
+
+@bp.get("/photos/<int:photo_id>")
+@api_requires("order.view")
+def photo_file(photo_id: int) -> Response:
+    """The photo's image, for those who may see its order (404 otherwise)."""
+    photo = db.session.get(OrderPhoto, photo_id)
+    if photo is None:
+        raise NotFound("No such photo.")
+    get_order(photo.order_id, current_api_user())  # 404 unless the order is visible
+    mimetype = "image/jpeg" if photo.path.endswith(".jpg") else "image/png"
+    return Response(storage.load(photo.path), mimetype=mimetype)
