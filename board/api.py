@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from apiflask import APIBlueprint
 
-from board import dayplan as planning
+from board import dayplan
 from board import schemas as s
 from dispatch.errors import FieldErrors
 from dispatch.extensions import db
@@ -23,7 +23,7 @@ bp = APIBlueprint("board_api", __name__, url_prefix="/api/v1", tag="Dispatch")
 def candidates(order_id: int, args):
     """Every active technician for this order, best first, with distance, ETA and reasons."""
     order = get_order(order_id, current_api_user())
-    ranked = planning.rank_candidates(order, bool(args["available_only"]), args.get("limit"))
+    ranked = dayplan.rank_candidates(order, bool(args["available_only"]), args.get("limit"))
     # Hundreds of flat rows: serialised directly (the schema above documents the shape).
     return rows_response({"items": [vars(candidate) for candidate in ranked]})
 
@@ -46,7 +46,7 @@ def set_location(order_id: int, body):
 @bp.output(s.AutoAssignOut)
 def auto_assign(body):
     """A proposal for the day (nothing is assigned until it is accepted)."""
-    plan = planning.plan_day(body["date"], current_api_user(), body.get("order_ids"))
+    plan = dayplan.plan_day(body["date"], current_api_user(), body.get("order_ids"))
     proposal = plan.proposal
     return {
         "date": body["date"],
@@ -70,7 +70,7 @@ def _clock(seconds: int) -> str:
 @bp.output(s.AcceptOut)
 def accept(body):
     """Assign the reviewed (possibly edited) pairs; each succeeds or fails on its own."""
-    return {"results": planning.accept(body["date"], body["assignments"], current_api_user())}
+    return {"results": dayplan.accept(body["date"], body["assignments"], current_api_user())}
 
 
 @bp.get("/dispatch/board")
@@ -90,4 +90,4 @@ def board(args):
         errors.raise_if_any()
     # Hundreds of map points and technicians: serialised directly (the schema above documents
     # the shape), and kept encoded while nothing changes.
-    return json_response(planning.board_json(current_api_user(), bbox))
+    return json_response(dayplan.board_json(current_api_user(), bbox))

@@ -8,8 +8,7 @@ from flask import url_for
 from dispatch.extensions import db
 from dispatch.web.api import api_requires, current_api_user, rows_response
 from dispatch.web.idempotency import idempotent
-from workorders import assignment, intake, onsite
-from workorders import order_parts as planning
+from workorders import assignment, intake, onsite, order_parts
 from workorders import schemas as s
 from workorders.access import get_order
 from workorders.finance.invoices import live_invoice
@@ -193,7 +192,7 @@ def transfer_owner(order_id: int, body):
 
 
 def _planned(order):
-    return {"items": order.planned_parts, "pick_list": planning.pick_list(order)}
+    return {"items": order.planned_parts, "pick_list": order_parts.pick_list(order)}
 
 
 @bp.get("/workorders/<int:order_id>/planned-parts")
@@ -211,7 +210,7 @@ def planned_parts(order_id: int):
 def set_planned_parts(order_id: int, body):
     """Replace the order's parts; an assigned order's reservation follows."""
     user = current_api_user()
-    order = planning.set_planned_parts(get_order(order_id, user, for_update=True),
+    order = order_parts.set_planned_parts(get_order(order_id, user, for_update=True),
                                        body["items"], user)
     db.session.commit()
     return _planned(order)
@@ -224,7 +223,7 @@ def set_planned_parts(order_id: int, body):
 def reserve_part(order_id: int, body):
     """Add a part to the order and reserve it now at a location; not available → 409."""
     user = current_api_user()
-    order = planning.reserve_line(get_order(order_id, user, for_update=True), body, user)
+    order = order_parts.reserve_line(get_order(order_id, user, for_update=True), body, user)
     db.session.commit()
     return _planned(order), 201
 
@@ -236,6 +235,6 @@ def reserve_part(order_id: int, body):
 def approve_shortage(order_id: int, body):
     """R12: a manager approves using a part the van and the reservation do not hold."""
     user = current_api_user()
-    approval = planning.approve_shortage(get_order(order_id, user, for_update=True), body, user)
+    approval = order_parts.approve_shortage(get_order(order_id, user, for_update=True), body, user)
     db.session.commit()
     return approval, 201

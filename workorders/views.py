@@ -19,8 +19,7 @@ from dispatch.validators import parse_date
 from dispatch.web.forms import form_data, handle_form
 from dispatch.web.security import page_requires
 from inventory.models import Part
-from workorders import assignment, intake, onsite
-from workorders import order_parts as planning
+from workorders import assignment, intake, onsite, order_parts
 from workorders.access import get_order, order_contact
 from workorders.care.models import Callback
 from workorders.documents.jobs import order_documents
@@ -105,7 +104,7 @@ def _render_order(order: WorkOrder, errors: dict | None = None, values: dict | N
         parts=db.session.scalars(select(Part).where(Part.active.is_(True)).order_by(Part.sku)).all(),
         payment_methods=PAYMENT_METHODS, errors=errors or {}, values=values or {},
         documents=order_documents(order.id),
-        pick_list=planning.pick_list(order), plannable=order.status in planning.PLANNABLE,
+        pick_list=order_parts.pick_list(order), plannable=order.status in order_parts.PLANNABLE,
         contact=order_contact(order, current_user),
         callbacks=db.session.scalars(select(Callback).where(Callback.workorder_id == order.id)
                                      .order_by(Callback.at)).all(),
@@ -115,7 +114,7 @@ def _render_order(order: WorkOrder, errors: dict | None = None, values: dict | N
 def _plan(order: WorkOrder, form: dict) -> WorkOrder:
     """Add a line to the order's parts (the same SKU again adds to its quantity)."""
     items = [{"sku": line.sku, "qty": line.qty} for line in order.planned_parts]
-    return planning.set_planned_parts(order, [*items, form], current_user)
+    return order_parts.set_planned_parts(order, [*items, form], current_user)
 
 
 @bp.get("/<int:order_id>")
@@ -146,7 +145,7 @@ ACTIONS = {
                ("reason",)),
     "close": (lambda order, form: assignment.close(order, current_user), ()),
     "plan": (_plan, ("sku", "qty")),
-    "shortage": (lambda order, form: planning.approve_shortage(order, form, current_user),
+    "shortage": (lambda order, form: order_parts.approve_shortage(order, form, current_user),
                  ("sku", "qty", "note")),
     "owner": (lambda order, form: intake.transfer_ownership(order, int(form.get("user_id") or 0),
                                                             current_user), ("user_id",)),

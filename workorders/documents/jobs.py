@@ -25,7 +25,7 @@ from dispatch.jobs.runner import handler
 from dispatch.labels import label
 from dispatch.pdf import money
 from dispatch.technicians.models import Technician
-from workorders import order_parts as planning
+from workorders import order_parts
 from workorders.documents import pdfs
 from workorders.finance.invoices import Invoice, issue_invoice
 from workorders.models import Swap, WorkOrder, WorkOrderEvent
@@ -92,7 +92,7 @@ def sheet_data(order: WorkOrder) -> dict[str, Any]:
 def pick_list(order: WorkOrder) -> list[dict[str, Any]]:
     """R4: the order's parts and where each waits for the technician (or that it is short)."""
     return [{"name": line.sku, "qty": line.qty,
-             "location": line.location_code or "缺货 short"} for line in planning.pick_list(order)]
+             "location": line.location_code or "缺货 short"} for line in order_parts.pick_list(order)]
 
 
 def invoice_data(invoice: Invoice) -> dict[str, Any]:

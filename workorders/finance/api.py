@@ -13,8 +13,7 @@ from flask import url_for
 from dispatch.extensions import db
 from dispatch.web.api import api_requires, current_api_user
 from dispatch.web.schemas import day_field, id_field, paginate
-from workorders.finance import collections
-from workorders.finance import exports as finance_exports
+from workorders.finance import collections, exports
 from workorders.finance.invoices import INVOICE_STATUSES, Invoice
 from workorders.finance.models import CashHandover
 from workorders.finance.reconciliation import reconcile
@@ -147,8 +146,8 @@ def reconciliation(args):
     over, and difference = collected − handed over. ``format=csv|xlsx`` downloads it."""
     totals = reconcile(args["date"], args.get("technician_id"))
     if args["format"] != "json":
-        header, rows = finance_exports.reconciliation_rows(totals)
-        return finance_exports.export_response(f"reconciliation-{args['date']}", header, rows, args["format"])
+        header, rows = exports.reconciliation_rows(totals)
+        return exports.export_response(f"reconciliation-{args['date']}", header, rows, args["format"])
     sums = {name: _money(totals.total(name)) for name in (
         "collected", "adjustments", "transfers", "invoiced", "handed_over", "difference")}
     return {"date": args["date"], "locked": collections.is_locked(args["date"]),
@@ -214,10 +213,10 @@ def _invoice(invoice: Invoice) -> dict:
 def invoice_register(args):
     """The invoice register, newest first; ``format=csv|xlsx`` downloads every match with a
     total of the invoices that are not void."""
-    query = finance_exports.register_query(args)
+    query = exports.register_query(args)
     if args["format"] != "json":
-        header, rows = finance_exports.register_rows(list(db.session.scalars(query)))
-        return finance_exports.export_response("invoices", header, rows, args["format"])
+        header, rows = exports.register_rows(list(db.session.scalars(query)))
+        return exports.export_response("invoices", header, rows, args["format"])
     page = paginate(query, args)
     return {**page, "items": [_invoice(i) for i in page["items"]]}
 

@@ -16,8 +16,7 @@ from dispatch.extensions import db
 from dispatch.validators import parse_date
 from dispatch.web.forms import form_data
 from dispatch.web.security import page_requires
-from workorders.finance import collections, reconciliation
-from workorders.finance import exports as finance_exports
+from workorders.finance import collections, exports, reconciliation
 from workorders.finance.invoices import INVOICE_STATUSES
 
 bp = Blueprint("finance", __name__, url_prefix="/finance")
@@ -61,7 +60,7 @@ def _index(errors: dict | None = None, values: dict | None = None, status: int =
         uninvoiced=reconciliation.uninvoiced_orders(day),
         uncollected=reconciliation.invoices_without_collection(day),
         chart=chart(reconciliation.daily_series()),
-        choices=[(t.id, t.name) for t in finance_exports.technician_choices()],
+        choices=[(t.id, t.name) for t in exports.technician_choices()],
         handovers=collections.handovers_of(day), receipt=collections.receipt_job,
         errors=errors or {}, values=values or {}), status
 
@@ -75,12 +74,12 @@ def index():
 @bp.get("/reconciliation.<fmt>")
 @page_requires("finance.view")
 def reconciliation_export(fmt: str):
-    header, rows = finance_exports.reconciliation_rows(reconciliation.reconcile(_day()))
+    header, rows = exports.reconciliation_rows(reconciliation.reconcile(_day()))
     return _download(f"reconciliation-{_day()}", header, rows, fmt)
 
 
 def _download(name: str, header: list[str], rows: list[list[Any]], fmt: str) -> Response:
-    response = finance_exports.export_response(name, header, rows, fmt)
+    response = exports.export_response(name, header, rows, fmt)
     if response is None:
         abort(404)
     return response
@@ -132,17 +131,17 @@ def lock():
 @page_requires("finance.view")
 def invoices():
     try:
-        query = finance_exports.register_query(request.args)
+        query = exports.register_query(request.args)
     except DomainError as exc:
         flash(exc.message, "error")
-        query = finance_exports.register_query({})
+        query = exports.register_query({})
     fmt = request.args.get("format")
     if fmt:
-        header, rows = finance_exports.register_rows(list(db.session.scalars(query)))
+        header, rows = exports.register_rows(list(db.session.scalars(query)))
         return _download("invoices", header, rows, fmt)
     page = db.paginate(query, per_page=50, error_out=False)
     return render_template("finance/invoices.html", page=page, statuses=INVOICE_STATUSES,
-                           technicians=finance_exports.technician_choices(),
+                           technicians=exports.technician_choices(),
                            pdf_job=collections.invoice_pdf_job, args=request.args)
 
 

@@ -24,8 +24,7 @@ from dispatch.web.idempotency import idempotent
 from inventory.locations import van_for
 from inventory.models import Part
 from inventory.stock import serials_at, van_stock
-from workorders import onsite
-from workorders import order_parts as planning
+from workorders import onsite, order_parts
 from workorders.access import get_order, order_contact
 from workorders.models import WorkOrder
 from workorders.photos import STAGES, OrderPhoto, add_photo, photos_of
@@ -110,7 +109,7 @@ def today() -> dict[str, Any]:
         WorkOrder.technician_id == technician.id,
         or_(WorkOrder.status.in_(OPEN),
             (WorkOrder.status == "completed") & (WorkOrder.completed_at >= start)))).unique().all()
-    picks = planning.pick_lists(orders)
+    picks = order_parts.pick_lists(orders)
     stock = van_stock(technician.id)
     parts = db.session.scalars(select(Part).where(Part.sku.in_(stock))).all() if stock else []
     devices = serials_at(van_for(technician.id).id)
