@@ -47,25 +47,23 @@ def create_app(test_config: dict[str, Any] | None = None) -> APIFlask:
     limiter.init_app(app)
     _init_login(app)
 
-    from dispatch import models  # noqa: F401  (every table registered on the metadata)
+    from dispatch import wiring
     from dispatch.web.error_handlers import register_error_handlers
     from dispatch.web.input_guard import init_input_guard
     from dispatch.web.read_transactions import init_read_transactions
     from dispatch.web.security import init_security_headers
     from dispatch.web.templating import init_templating
 
+    wiring.init_models()
+    wiring.init_listeners()
+    wiring.init_jobs()
     register_error_handlers(app)
     init_security_headers(app)
     init_input_guard(app)
     init_read_transactions(app)
     init_templating(app)
-    _register_blueprints(app)
-
-    from dispatch.cli import register_commands
-    from workorders.care.cli import register_care_commands
-
-    register_commands(app)
-    register_care_commands(app)
+    wiring.init_blueprints(app)
+    wiring.init_commands(app)
     return app
 
 
@@ -90,40 +88,3 @@ def _init_login(app: APIFlask) -> None:
         if user is not None:
             set_actor(user.id)
         return user
-
-
-def _register_blueprints(app: APIFlask) -> None:
-    from board.api import bp as board_api
-    from board.views import bp as board_pages
-    from dispatch.audit.views import bp as audit_pages
-    from dispatch.auth.api import bp as auth_api
-    from dispatch.auth.views import bp as auth_pages
-    from dispatch.handovers.views import bp as care_log_pages
-    from dispatch.registry.api import bp as registry_api
-    from dispatch.registry.views import bp as registry_pages
-    from dispatch.technicians.api import bp as technicians_api
-    from dispatch.technicians.views import bp as technicians_pages
-    from dispatch.web.pages import bp as web_pages
-    from inventory.api import bp as inventory_api
-    from inventory.views import bp as inventory_pages
-    from workorders.api import bp as workorders_api
-    from workorders.care.api import bp as care_api
-    from workorders.care.incentive_views import bp as incentive_pages
-    from workorders.care.views import bp as care_pages
-    from workorders.documents.api import bp as documents_api
-    from workorders.documents.views import bp as documents_pages
-    from workorders.finance.api import bp as finance_api
-    from workorders.finance.views import bp as finance_pages
-    from workorders.tablet.api import bp as tablet_api
-    from workorders.tablet.views import bp as tablet_pages
-    from workorders.views import bp as workorders_pages
-
-    for api_blueprint in (auth_api, registry_api, technicians_api, workorders_api, board_api,
-                          documents_api, inventory_api, care_api, finance_api, tablet_api):
-        csrf.exempt(api_blueprint)  # bearer tokens only: no ambient credentials to forge
-        app.register_blueprint(api_blueprint)
-    for page_blueprint in (web_pages, auth_pages, registry_pages, technicians_pages,
-                           audit_pages, workorders_pages, board_pages, documents_pages,
-                           inventory_pages, care_pages, incentive_pages, care_log_pages,
-                           finance_pages, tablet_pages):
-        app.register_blueprint(page_blueprint)

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
-from sqlalchemy import BigInteger, String, event, select, update
+from sqlalchemy import BigInteger, String, select, update
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, SessionTransaction, mapped_column
 
 from dispatch.extensions import db
@@ -88,8 +88,7 @@ def _touches(session: Session, obj: Any, ignored: frozenset[str]) -> bool:
     return any(attr.history.has_changes() for attr in state.attrs if attr.key not in ignored)
 
 
-@event.listens_for(Session, "before_flush")
-def _note_changes(session: Session, flush_context: Any, instances: Any) -> None:
+def note_changes(session: Session, flush_context: Any, instances: Any) -> None:
     changed = [*session.new, *session.dirty, *session.deleted]
     noted = session.info.setdefault(_CHANGED, set())
     for name, models in WATCHED.items():
@@ -102,8 +101,7 @@ def _note_changes(session: Session, flush_context: Any, instances: Any) -> None:
                 break
 
 
-@event.listens_for(Session, "do_orm_execute")
-def _note_bulk_changes(state: ORMExecuteState) -> None:
+def note_bulk_changes(state: ORMExecuteState) -> None:
     """Bulk INSERT/UPDATE/DELETE statements of models go around the flush."""
     if not (state.is_insert or state.is_update or state.is_delete):
         return
@@ -112,8 +110,7 @@ def _note_bulk_changes(state: ORMExecuteState) -> None:
     noted.update(name for name, watched in WATCHED.items() if models & watched.keys())
 
 
-@event.listens_for(Session, "before_commit")
-def _bump_changed(session: Session) -> None:
+def bump_changed(session: Session) -> None:
     if session.in_nested_transaction():
         return  # a savepoint: the outer transaction bumps when it commits
     session.flush()
@@ -121,7 +118,6 @@ def _bump_changed(session: Session) -> None:
         bump(session, name)
 
 
-@event.listens_for(Session, "after_transaction_end")
-def _forget_changes(session: Session, transaction: SessionTransaction) -> None:
+def forget_changes(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:
         session.info.pop(_CHANGED, None)

@@ -1,19 +1,19 @@
-"""``flask --app dispatch …`` commands: accounts and demo data."""
+"""``flask --app dispatch …`` commands: accounts, demo data, workers, backups (the app shell:
+may import every room)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import click
-from flask import Flask
 from flask.cli import with_appcontext
 
 from dispatch import planner_stats
 from dispatch.auth.roles import ROLES
 from dispatch.errors import ValidationFailed
 from dispatch.extensions import db
-from dispatch.jobs.worker import PRELOAD, sweep_command, worker_command
-from dispatch.pdf import preload as preload_pdf
+from dispatch.jobs.worker import sweep_command, worker_command
+from workorders.care.cli import monthly_report_command
 
 
 @click.command("create-user")
@@ -100,14 +100,7 @@ def restore_command(archive: Path, force: bool) -> None:
     click.echo(f"Restored {archive.name}")
 
 
-PRELOAD.append(preload_pdf)
 
-
-def register_commands(app: Flask) -> None:
-    app.cli.add_command(create_user_command)
-    app.cli.add_command(demo_command)
-    app.cli.add_command(synth_command)
-    app.cli.add_command(worker_command)
-    app.cli.add_command(sweep_command)
-    app.cli.add_command(backup_command)
-    app.cli.add_command(restore_command)
+#: Every ``flask --app dispatch`` command (registered by ``dispatch.wiring.init_commands``).
+COMMANDS = (create_user_command, demo_command, synth_command, worker_command, sweep_command,
+            backup_command, restore_command, monthly_report_command)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -15,11 +14,11 @@ from dispatch.extensions import db
 from dispatch.handovers.log import write_handover
 from dispatch.registry.models import Customer, Installation, Sim, Terminal, Vehicle
 from dispatch.technicians.models import Technician
+from inventory.demo import load_demo_stock
 from inventory.models import Part
+from workorders.care.demo import load_care_demo
+from workorders.demo import load_order_demo
 
-#: More demo loaders, called with the random generator after the base data: other packages
-#: (which ``dispatch`` may not import) append theirs when the app is built.
-DEMO_EXTENSIONS: list[Callable[[random.Random], None]] = []
 CENTER = (30.2741, 120.1551)
 DISTRICTS = [
     ("西湖区", 30.2590, 120.1300), ("上城区", 30.2420, 120.1690), ("拱墅区", 30.3190, 120.1420),
@@ -155,14 +154,12 @@ def load_demo(password: str) -> str:
         db.session.add(Sim(iccid=_luhn_complete(f"898600{serial:013d}"), carrier="中国移动",
                            status="in_stock", sku="SIM-IOT"))
     db.session.flush()
-    from inventory.demo import load_demo_stock  # the demo may load every package's data
-
     load_demo_stock(db.session.scalar(select(User).where(User.username == "warehouse")))
     agent = db.session.scalars(select(User).where(User.username == "agent")).one()
     write_handover({"open_problems": "顺达物流投诉终端频繁掉线，已上报经理，待答复。",
                     "pending_items": "明天上午回访昨日完成的维修工单。"}, agent)
-    for extension in DEMO_EXTENSIONS:
-        extension(rng)
+    load_order_demo(rng)
+    load_care_demo(rng)
     db.session.flush()
     return "Demo data loaded.\n" + _login_help(password)
 

@@ -7,8 +7,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData, event
-from sqlalchemy.engine import Engine
+from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -37,8 +36,7 @@ babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
-@event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # type: ignore[no-untyped-def]
+def sqlite_pragmas(dbapi_connection, connection_record) -> None:  # type: ignore[no-untyped-def]
     """SQLite: enforce foreign keys, let readers and the in-process job thread work beside a
     writer (WAL), wait for a lock instead of failing at once."""
     if type(dbapi_connection).__module__ != "sqlite3":

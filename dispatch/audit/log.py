@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import g, has_request_context
-from sqlalchemy import JSON, ForeignKey, Index, String, event, insert, inspect
+from sqlalchemy import JSON, ForeignKey, Index, String, insert, inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from dispatch.extensions import db
@@ -94,8 +94,7 @@ def _audited(obj: Any) -> bool:
     return getattr(obj, "__audit__", True)
 
 
-@event.listens_for(Session, "after_flush")
-def _write_audit_rows(session: Session, flush_context: Any) -> None:
+def write_audit_rows(session: Session, flush_context: Any) -> None:
     rows: list[dict[str, Any]] = []
     user_id = _actor()
     now = utcnow()

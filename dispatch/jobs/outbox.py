@@ -18,7 +18,7 @@ from typing import Any
 from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
 from redis.exceptions import RedisError
-from sqlalchemy import event, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from dispatch import planner_stats
@@ -51,15 +51,13 @@ def request_job(kind: str, dedupe_key: str, params: dict[str, Any] | None = None
     return job
 
 
-@event.listens_for(Session, "after_commit")
-def _relay_after_commit(session: Session) -> None:
+def relay_after_commit(session: Session) -> None:
     pending = session.info.pop(_PENDING, None)
     if pending:
         relay(sorted(pending), pending)
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget_after_rollback(session: Session) -> None:
+def forget_after_rollback(session: Session) -> None:
     session.info.pop(_PENDING, None)
 
 

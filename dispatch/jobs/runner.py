@@ -22,7 +22,8 @@ from dispatch.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
-#: kind → handler(job) returning the stored file's relative path (or None).
+#: kind → handler(job) returning the stored file's relative path (or None). Filled by the
+#: app factory (``dispatch.wiring.init_jobs``), never at import.
 HANDLERS: dict[str, Callable[[Job], str | None]] = {}
 #: kind → queue name.
 QUEUE_OF: dict[str, str] = {}
@@ -30,15 +31,18 @@ QUEUE_OF: dict[str, str] = {}
 PERIODIC: list[Callable[[], None]] = []
 
 
-def handler(kind: str, queue: str = "documents") -> Callable:
-    """Register the function that does the work of ``kind`` jobs."""
+def register_handler(kind: str, fn: Callable[[Job], str | None], queue: str = "documents") -> None:
+    """Make ``fn`` do the work of ``kind`` jobs, on ``queue`` (idempotent)."""
+    if queue not in QUEUES:
+        raise ValueError(f"unknown queue {queue!r} for {kind!r} jobs")
+    HANDLERS[kind] = fn
+    QUEUE_OF[kind] = queue
 
-    def register(fn: Callable[[Job], str | None]) -> Callable[[Job], str | None]:
-        HANDLERS[kind] = fn
-        QUEUE_OF[kind] = queue
-        return fn
 
-    return register
+def register_periodic(check: Callable[[], None]) -> None:
+    """Run ``check`` on every relay sweep (idempotent)."""
+    if check not in PERIODIC:
+        PERIODIC.append(check)
 
 
 def stale_after(job: Job) -> timedelta:

@@ -30,8 +30,14 @@ from dispatch.extensions import db
 from dispatch.jobs import outbox, queues
 
 log = logging.getLogger(__name__)
-#: Functions run once when a worker starts (e.g. registering PDF fonts).
+#: Functions run once when a worker starts (e.g. registering PDF fonts); filled by the factory.
 PRELOAD: list[Callable[[], None]] = []
+
+
+def register_preload(step: Callable[[], None]) -> None:
+    """Run ``step`` once when a worker starts (idempotent)."""
+    if step not in PRELOAD:
+        PRELOAD.append(step)
 #: Seconds between attempts to reach Redis again after RQ's worker quit on a lost connection.
 RECONNECT_SECONDS = 1.0
 

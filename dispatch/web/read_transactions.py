@@ -15,7 +15,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, request
-from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from dispatch.extensions import db
@@ -23,19 +22,16 @@ from dispatch.extensions import db
 _WROTE = "wrote"  # session.info key: this transaction flushed or ran a statement not a SELECT
 
 
-@event.listens_for(Session, "after_flush")
-def _note_flush(session: Session, flush_context: Any) -> None:
+def note_flush(session: Session, flush_context: Any) -> None:
     session.info[_WROTE] = True
 
 
-@event.listens_for(Session, "do_orm_execute")
-def _note_statement(state: ORMExecuteState) -> None:
+def note_statement(state: ORMExecuteState) -> None:
     if not state.is_select:
         state.session.info[_WROTE] = True
 
 
-@event.listens_for(Session, "after_transaction_end")
-def _forget(session: Session, transaction: SessionTransaction) -> None:
+def forget_writes(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:
         session.info.pop(_WROTE, None)
 

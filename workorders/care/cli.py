@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import click
-from flask import Flask
 from flask.cli import with_appcontext
 
 from dispatch import storage
@@ -29,15 +28,3 @@ def monthly_report_command(month: str) -> None:
     path = folder / f"care-{year:04d}-{number:02d}.pdf"
     path.write_bytes(build_monthly_report_pdf(monthly_stats(year, number)))
     click.echo(f"Wrote {path}")
-
-
-def register_care_commands(app: Flask) -> None:
-    """Add the care commands and the care demo data (idempotent across app instances)."""
-    from dispatch.demo import DEMO_EXTENSIONS
-    from workorders.care.demo import load_care_demo
-    from workorders.demo import load_order_demo
-
-    app.cli.add_command(monthly_report_command)
-    for extension in (load_order_demo, load_care_demo):
-        if extension not in DEMO_EXTENSIONS:
-            DEMO_EXTENSIONS.append(extension)

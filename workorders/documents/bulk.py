@@ -17,7 +17,7 @@ from dispatch.errors import FieldErrors
 from dispatch.extensions import db
 from dispatch.jobs.models import Job
 from dispatch.jobs.outbox import request_job
-from dispatch.jobs.runner import PERIODIC, handler, report_progress
+from dispatch.jobs.runner import report_progress
 from dispatch.timeutil import utcnow
 from dispatch.validators import parse_month
 from workorders.care.stats import build_monthly_report_pdf, monthly_stats
@@ -72,8 +72,7 @@ def schedule_monthly_report() -> None:
     db.session.commit()
 
 
-@handler("monthly_report", queue="bulk")
-def _monthly_report(job: Job) -> str:
+def build_monthly_report(job: Job) -> str:
     year, month = (int(part) for part in job.params["month"].split("-"))
     return storage.save("reports", build_monthly_report_pdf(monthly_stats(year, month)), ".pdf")
 
@@ -87,8 +86,7 @@ def invoices_owed(month: str) -> list[int]:
     return [o.id for o in candidates if (o.fee or 0) > 0 and live_invoice(o.id) is None]
 
 
-@handler("invoice_pack", queue="bulk")
-def _invoice_pack(job: Job) -> str:
+def build_invoice_pack(job: Job) -> str:
     month = job.params["month"]
     owed = invoices_owed(month)
     for index, order_id in enumerate(owed, start=1):
@@ -109,8 +107,7 @@ def _invoice_pack(job: Job) -> str:
     return storage.save("runs", pdfs.render(stories), ".pdf")
 
 
-@handler("day_sheets", queue="bulk")
-def _day_sheets(job: Job) -> str:
+def build_day_sheets(job: Job) -> str:
     day = date.fromisoformat(job.params["date"])
     zone = settings.timezone()
     start = datetime.combine(day, time.min, tzinfo=zone)
@@ -128,5 +125,3 @@ def _day_sheets(job: Job) -> str:
         stories = [[pdfs.paragraph(f"{day}: —", "title")]]
     return storage.save("runs", pdfs.render(stories), ".pdf")
 
-
-PERIODIC.append(schedule_monthly_report)

@@ -21,7 +21,6 @@ from dispatch.auth.models import User
 from dispatch.extensions import db
 from dispatch.jobs.models import Job
 from dispatch.jobs.outbox import request_job
-from dispatch.jobs.runner import handler
 from dispatch.labels import label
 from dispatch.pdf import money
 from dispatch.technicians.models import Technician
@@ -146,20 +145,17 @@ SHEET_LOADING = (joinedload(WorkOrder.customer), joinedload(WorkOrder.vehicle),
                  selectinload(WorkOrder.swaps), selectinload(WorkOrder.parts))
 
 
-@handler("service_sheet")
-def _build_sheet(job: Job) -> str:
+def build_service_sheet(job: Job) -> str:
     order = db.session.get(WorkOrder, job.params["order_id"], options=SHEET_LOADING)
     return storage.save("documents", pdfs.build(pdfs.service_sheet_flowables, sheet_data(order)), ".pdf")
 
 
-@handler("invoice_pdf")
-def _build_invoice(job: Job) -> str:
+def build_invoice_pdf(job: Job) -> str:
     invoice = db.session.get(Invoice, job.params["invoice_id"])
     return storage.save("documents", pdfs.build(pdfs.invoice_flowables, invoice_data(invoice)), ".pdf")
 
 
-@handler("return_tag")
-def _build_return_tag(job: Job) -> str:
+def build_return_tag(job: Job) -> str:
     swap = db.session.get(Swap, job.params["swap_id"])
     order = swap.order
     data = {**_common(order), "plate": order.vehicle.plate,

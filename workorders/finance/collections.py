@@ -25,7 +25,6 @@ from dispatch.text import clean_text
 from dispatch.timeutil import utcnow
 from dispatch.validators import parse_money
 from workorders.documents.jobs import request_invoice_pdf
-from workorders.finance import receipt as finance_receipt  # noqa: F401  (registers the receipt job)
 from workorders.finance.invoices import Invoice, issue_invoice, void_invoice
 from workorders.finance.models import Adjustment, CashHandover, Collection, LockedDay
 from workorders.models import WorkOrder

@@ -12,7 +12,6 @@ from dispatch import settings, storage
 from dispatch.auth.models import User
 from dispatch.extensions import db
 from dispatch.jobs.models import Job
-from dispatch.jobs.runner import handler
 from dispatch.pdf import money
 from workorders.documents import pdfs
 from workorders.finance.models import CashHandover
@@ -45,7 +44,6 @@ def receipt_flowables(data: dict[str, Any]) -> list[Flowable]:
             pdfs.paragraph(f"{L['signature']}: ______________________")]
 
 
-@handler("handover_receipt")
-def _build_receipt(job: Job) -> str:
+def build_handover_receipt(job: Job) -> str:
     handover = db.session.get(CashHandover, job.params["handover_id"])
     return storage.save("documents", pdfs.build(receipt_flowables, receipt_data(handover)), ".pdf")

@@ -1,0 +1,125 @@
+"""What the app factory plugs in, listed in one place: model modules, SQLAlchemy listeners,
+background job handlers, periodic checks, blueprints and CLI commands.
+
+Nothing registers itself when imported; ``create_app`` calls the ``init_*`` functions below.
+Like the factory, the CLI and the demo data, this module belongs to the app shell and may
+import every room (see ``docs/architecture.md``); the rooms never import it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from dispatch import cache, extensions, pdf
+from dispatch.audit import log as audit_log
+from dispatch.jobs import outbox, runner, worker
+from dispatch.web import read_transactions
+
+#: Every module that defines tables, so the metadata (and Alembic) sees them all.
+MODEL_MODULES = (
+    "dispatch.audit.log", "dispatch.auth.models", "dispatch.cache", "dispatch.handovers.log",
+    "dispatch.geo.models", "dispatch.web.idempotency", "dispatch.jobs.models",
+    "dispatch.registry.models", "dispatch.sequences", "dispatch.technicians.models",
+    "inventory.models", "workorders.models", "workorders.photos", "workorders.care.models",
+    "workorders.finance.models", "workorders.finance.invoices",
+)
+
+#: (target, event, function): the global session and engine hooks, in the order they run.
+LISTENERS: tuple[tuple[Any, str, Callable[..., Any]], ...] = (
+    (Engine, "connect", extensions.sqlite_pragmas),
+    (Session, "after_flush", audit_log.write_audit_rows),
+    (Session, "after_flush", read_transactions.note_flush),
+    (Session, "do_orm_execute", read_transactions.note_statement),
+    (Session, "after_transaction_end", read_transactions.forget_writes),
+    (Session, "before_flush", cache.note_changes),
+    (Session, "do_orm_execute", cache.note_bulk_changes),
+    (Session, "before_commit", cache.bump_changed),
+    (Session, "after_transaction_end", cache.forget_changes),
+    (Session, "after_commit", outbox.relay_after_commit),
+    (Session, "after_rollback", outbox.forget_after_rollback),
+)
+
+
+def init_models() -> None:
+    for name in MODEL_MODULES:
+        importlib.import_module(name)
+
+
+def init_listeners() -> None:
+    """Install each hook once per process, however many apps are built (tests build many)."""
+    for target, name, function in LISTENERS:
+        if not event.contains(target, name, function):
+            event.listen(target, name, function)
+
+
+def init_jobs() -> None:
+    """Job kinds with the function that does each and its queue; the sweep's periodic checks;
+    what a worker loads once at start."""
+    from workorders.documents import bulk, jobs, receipt
+
+    handlers: tuple[tuple[str, Callable[..., str | None], str], ...] = (
+        ("service_sheet", jobs.build_service_sheet, "documents"),
+        ("invoice_pdf", jobs.build_invoice_pdf, "documents"),
+        ("return_tag", jobs.build_return_tag, "documents"),
+        ("handover_receipt", receipt.build_handover_receipt, "documents"),
+        ("monthly_report", bulk.build_monthly_report, "bulk"),
+        ("invoice_pack", bulk.build_invoice_pack, "bulk"),
+        ("day_sheets", bulk.build_day_sheets, "bulk"),
+    )
+    for kind, function, queue in handlers:
+        runner.register_handler(kind, function, queue)
+    runner.register_periodic(bulk.schedule_monthly_report)
+    worker.register_preload(pdf.preload)
+
+
+def init_blueprints(app: Flask) -> None:
+    """API blueprints (bearer tokens, so exempt from CSRF) and page blueprints."""
+    from board.api import bp as board_api
+    from board.views import bp as board_pages
+    from dispatch.audit.views import bp as audit_pages
+    from dispatch.auth.api import bp as auth_api
+    from dispatch.auth.views import bp as auth_pages
+    from dispatch.extensions import csrf
+    from dispatch.handovers.views import bp as handover_pages
+    from dispatch.registry.api import bp as registry_api
+    from dispatch.registry.views import bp as registry_pages
+    from dispatch.technicians.api import bp as technicians_api
+    from dispatch.technicians.views import bp as technicians_pages
+    from dispatch.web.pages import bp as web_pages
+    from inventory.api import bp as inventory_api
+    from inventory.views import bp as inventory_pages
+    from workorders.api import bp as workorders_api
+    from workorders.care.api import bp as care_api
+    from workorders.care.incentive_views import bp as incentive_pages
+    from workorders.care.views import bp as care_pages
+    from workorders.documents.api import bp as documents_api
+    from workorders.documents.views import bp as documents_pages
+    from workorders.finance.api import bp as finance_api
+    from workorders.finance.views import bp as finance_pages
+    from workorders.tablet.api import bp as tablet_api
+    from workorders.tablet.views import bp as tablet_pages
+    from workorders.views import bp as workorders_pages
+
+    for api_blueprint in (auth_api, registry_api, technicians_api, workorders_api, board_api,
+                          documents_api, inventory_api, care_api, finance_api, tablet_api):
+        csrf.exempt(api_blueprint)  # bearer tokens only: no ambient credentials to forge
+        app.register_blueprint(api_blueprint)
+    for page_blueprint in (web_pages, auth_pages, registry_pages, technicians_pages,
+                           audit_pages, workorders_pages, board_pages, documents_pages,
+                           inventory_pages, care_pages, incentive_pages, handover_pages,
+                           finance_pages, tablet_pages):
+        app.register_blueprint(page_blueprint)
+
+
+def init_commands(app: Flask) -> None:
+    from dispatch.cli import COMMANDS
+
+    for command in COMMANDS:
+        app.cli.add_command(command)
