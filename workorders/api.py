@@ -8,7 +8,7 @@ from flask import url_for
 from dispatch.extensions import db
 from dispatch.web.api import api_requires, current_api_user, rows_response
 from dispatch.web.idempotency import idempotent
-from workorders import assignment, intake, onsite, order_parts
+from workorders import assignment, closing, completion, intake, onsite, order_parts
 from workorders import schemas as s
 from workorders.access import get_order
 from workorders.finance.invoices import live_invoice
@@ -151,7 +151,7 @@ def fee_override(order_id: int, body):
 def complete(order_id: int, body):
     """R7: complete with resolution, payment and the customer's signature."""
     user = current_api_user()
-    order = onsite.complete(get_order(order_id, user, for_update=True), user, body)
+    order = completion.complete(get_order(order_id, user, for_update=True), user, body)
     invoice = live_invoice(order.id)
     return {"status": order.status, "fee": order.fee,
             "invoice_number": invoice.number if invoice else None}
@@ -173,7 +173,7 @@ def cancel(order_id: int, body):
 @bp.output(s.StatusOut)
 def close(order_id: int):
     user = current_api_user()
-    order = assignment.close(get_order(order_id, user, for_update=True), user)
+    order = closing.close(get_order(order_id, user, for_update=True), user)
     db.session.commit()
     return _status(order)
 

@@ -10,7 +10,6 @@ from dispatch.extensions import db
 from dispatch.technicians.models import Technician
 from dispatch.text import clean_text
 from inventory import orders as order_stock
-from workorders.care.callbacks import require_callback
 from workorders.lifecycle import check, transition
 from workorders.models import WorkOrder
 
@@ -66,12 +65,4 @@ def cancel(order: WorkOrder, reason: str, user: User) -> WorkOrder:
     order.cancel_reason = clean
     transition(order, "cancel", user, note=clean or "")
     order_stock.release_order(order.id, user.id)
-    return order
-
-
-def close(order: WorkOrder, user: User) -> WorkOrder:
-    """Close a completed order; a repair order needs its callback first (R14)."""
-    check(order, "close", user)
-    require_callback(order)
-    transition(order, "close", user)
     return order

@@ -8,13 +8,12 @@ saved or nothing is.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from dispatch import settings, storage
+from dispatch import settings
 from dispatch.auth.models import User
 from dispatch.errors import Conflict, FieldErrors, Forbidden
 from dispatch.extensions import db
@@ -25,16 +24,13 @@ from dispatch.technicians.services import report_location
 from dispatch.text import choice, clean_text
 from dispatch.timeutil import utcnow
 from dispatch.validators import parse_money, validate_latlon
-from inventory import orders as order_stock
 from inventory import workshop
 from inventory.models import Part
 from workorders import fees
 from workorders.access import require_assigned_technician
-from workorders.documents.jobs import request_completion_documents
-from workorders.finance.collections import record_collection
 from workorders.kinds import kind_of
-from workorders.lifecycle import check, record, transition
-from workorders.models import PAYMENT_METHODS, SWAP_KINDS, OrderPart, Swap, WorkOrder
+from workorders.lifecycle import record, transition
+from workorders.models import SWAP_KINDS, OrderPart, Swap, WorkOrder
 from workorders.order_parts import check_part_use
 
 
@@ -173,47 +169,8 @@ def current_quote(order: WorkOrder) -> fees.FeeQuote:
     return fees.quote(order, utcnow().astimezone(settings.timezone()).date())
 
 
-def complete(order: WorkOrder, user: User, data: Mapping[str, Any]) -> WorkOrder:
-    """R7: complete once every required field is there; applies swaps, stores the signature."""
-    require_assigned_technician(order, user)
-    check(order, "complete", user)
-    errors = FieldErrors()
-    resolution = errors.check("resolution", clean_text, data.get("resolution"), max_len=2000) or ""
-    method = errors.check("payment_method", choice, data.get("payment_method"), PAYMENT_METHODS)
-    amount = errors.check("amount_collected", parse_money, data.get("amount_collected"))
-    signature = errors.check("signature", storage.decode_png, data.get("signature_png_base64") or "")
-    for field, message in kind_of(order).missing(order, resolution).items():
-        errors.add(field, message)
-    quote = current_quote(order)
-    fee = order.fee_override if order.fee_override is not None else quote.total
-    if method and amount is not None:
-        _check_payment(method, amount, fee, errors)
-    errors.raise_if_any()
-    _apply_swaps(order, user)
-    order_stock.consume_for_order(order.id, order.technician_id,  # type: ignore[arg-type]
-                                  [(p.sku, p.qty, p.serial) for p in order.parts], user.id)
-    order.resolution = resolution
-    order.signature_path = storage.save("signatures", signature, ".png")
-    order.payment_method, order.amount_collected = method, amount
-    order.fee_total, order.in_warranty = quote.total, quote.in_warranty
-    transition(order, "complete", user, note=f"fee {fee}")
-    db.session.flush()
-    record_collection(order)
-    request_completion_documents(order, user.id)
-    return order
-
-
-def _check_payment(method: str, amount: Decimal, fee: Decimal, errors: FieldErrors) -> None:
-    if method == "none" and amount != 0:
-        errors.add("amount_collected", _l("Nothing is collected when the payment method is none."))
-    elif method != "none" and amount != fee:
-        errors.add("amount_collected", _l("Collect exactly the fee: %(fee)s.", fee=fee))
-    if fee == 0 and method != "none":
-        errors.add("payment_method", _l("The fee is zero: choose none."))
-
-
-def _apply_swaps(order: WorkOrder, user: User) -> None:
-    """Terminal changes first, then SIMs, so a new SIM goes into the new terminal; a faulty
+def apply_swaps(order: WorkOrder, user: User) -> None:
+    """On completion: terminal changes first, then SIMs, so a new SIM goes into the new terminal; a faulty
     terminal taken out goes to the workshop with its tag (R5: plate and fault)."""
     now, today = utcnow(), utcnow().astimezone(settings.timezone()).date()
     removed_status = kind_of(order).removed_status

@@ -19,7 +19,7 @@ from dispatch.validators import parse_date
 from dispatch.web.forms import form_data, handle_form
 from dispatch.web.security import page_requires
 from inventory.models import Part
-from workorders import assignment, intake, onsite, order_parts
+from workorders import assignment, closing, completion, intake, onsite, order_parts
 from workorders.access import get_order, order_contact
 from workorders.care.models import Callback
 from workorders.documents.jobs import order_documents
@@ -137,13 +137,13 @@ ACTIONS = {
              ("kind", "old", "new", "reason")),
     "part": (lambda order, form: onsite.add_part(order, current_user, form),
              ("sku", "qty", "serial")),
-    "complete": (lambda order, form: onsite.complete(order, current_user, form),
+    "complete": (lambda order, form: completion.complete(order, current_user, form),
                  ("resolution", "payment_method", "amount_collected", "signature_png_base64")),
     "fee_override": (lambda order, form: onsite.override_fee(order, current_user, form["amount"],
                                                              form["reason"]), ("amount", "reason")),
     "cancel": (lambda order, form: assignment.cancel(order, form["reason"], current_user),
                ("reason",)),
-    "close": (lambda order, form: assignment.close(order, current_user), ()),
+    "close": (lambda order, form: closing.close(order, current_user), ()),
     "plan": (_plan, ("sku", "qty")),
     "shortage": (lambda order, form: order_parts.approve_shortage(order, form, current_user),
                  ("sku", "qty", "note")),

@@ -32,9 +32,12 @@ def _pause_after(fn):
 if _delay:
     from inventory import orders as order_stock
     from workorders import onsite
+    from workorders.documents import jobs as order_documents
+    from workorders.finance import collections
 
     # swaps applied → stock consumed → money recorded → outbox rows added → (commit)
-    onsite._apply_swaps = _pause_after(onsite._apply_swaps)
+    onsite.apply_swaps = _pause_after(onsite.apply_swaps)
     order_stock.consume_for_order = _pause_after(order_stock.consume_for_order)
-    onsite.record_collection = _pause_after(onsite.record_collection)
-    onsite.request_completion_documents = _pause_after(onsite.request_completion_documents)
+    collections.settle_completion = _pause_after(collections.settle_completion)
+    order_documents.request_completion_documents = _pause_after(
+        order_documents.request_completion_documents)

@@ -17,7 +17,7 @@ from dispatch.errors import DomainError
 from dispatch.extensions import db
 from dispatch.registry.models import Installation, Sim, Terminal
 from tests.world import signature_png
-from workorders import assignment, intake, onsite
+from workorders import assignment, closing, completion, intake, onsite
 from workorders.access import get_order
 from workorders.care import callbacks
 from workorders.fees import quote
@@ -69,7 +69,7 @@ def _perform(action, order, user, world):
         onsite.add_part(order, user, {"sku": "RELAY-5P", "qty": 1})
     elif action == "complete":
         total = onsite.current_quote(order).total
-        onsite.complete(order, user, {"resolution": "done",
+        completion.complete(order, user, {"resolution": "done",
                                       "payment_method": "cash" if total else "none",
                                       "amount_collected": str(total),
                                       "signature_png_base64": SIGNATURE})
@@ -77,7 +77,7 @@ def _perform(action, order, user, world):
         callbacks.record_callback({"workorder_id": order.id, "reached": True, "satisfaction": 5},
                                   user)
     elif action == "close":
-        assignment.close(order, user)
+        closing.close(order, user)
     elif action == "cancel":
         assignment.cancel(order, "客户取消", user)
 

@@ -26,7 +26,7 @@ from dispatch.pdf import money
 from dispatch.technicians.models import Technician
 from workorders import order_parts
 from workorders.documents import pdfs
-from workorders.finance.invoices import Invoice, issue_invoice
+from workorders.finance.invoices import Invoice
 from workorders.models import Swap, WorkOrder, WorkOrderEvent
 
 DOCUMENT_KINDS = ("service_sheet", "invoice_pdf", "return_tag")
@@ -108,33 +108,20 @@ def invoice_data(invoice: Invoice) -> dict[str, Any]:
     }
 
 
-def request_completion_documents(order: WorkOrder, user_id: int | None) -> Invoice | None:
-    """In the completion's transaction: issue the invoice when money was collected, and queue
-    the service sheet, the invoice PDF and the return tags."""
-    invoice = None
-    fee = order.fee
-    if fee is not None and fee > 0 and order.payment_method in ("cash", "transfer"):
-        invoice = issue_invoice(order, user_id)
-    db.session.flush()
+def request_completion_documents(order: WorkOrder, user_id: int | None) -> None:
+    """In the completion's transaction: queue the service sheet and a return tag per terminal
+    taken out (R5). The invoice and its PDF are finance's decision (``settle_completion``)."""
     request_sheet(order, user_id)
-    if invoice is not None:
-        request_invoice_pdf(invoice, user_id)
     for swap in order.swaps:
         if swap.kind == "terminal" and swap.old_identifier:
             request_job("return_tag", f"return_tag:{swap.id}", {"swap_id": swap.id},
                         order_id=order.id, user_id=user_id)
-    return invoice
 
 
 def request_sheet(order: WorkOrder, user_id: int | None) -> Job:
     return request_job("service_sheet", f"service_sheet:{order.id}:v{order.version}",
                        {"order_id": order.id, "version": order.version}, order_id=order.id,
                        user_id=user_id)
-
-
-def request_invoice_pdf(invoice: Invoice, user_id: int | None) -> Job:
-    return request_job("invoice_pdf", f"invoice_pdf:{invoice.id}:{invoice.status}",
-                       {"invoice_id": invoice.id}, order_id=invoice.order_id, user_id=user_id)
 
 
 SHEET_LOADING = (joinedload(WorkOrder.customer), joinedload(WorkOrder.vehicle),

@@ -24,8 +24,7 @@ from dispatch.technicians.models import Technician
 from dispatch.text import clean_text
 from dispatch.timeutil import utcnow
 from dispatch.validators import parse_money
-from workorders.documents.jobs import request_invoice_pdf
-from workorders.finance.invoices import Invoice, issue_invoice, void_invoice
+from workorders.finance.invoices import Invoice, issue_invoice, request_invoice_pdf, void_invoice
 from workorders.finance.models import Adjustment, CashHandover, Collection, LockedDay
 from workorders.models import WorkOrder
 
@@ -88,6 +87,30 @@ def record_collection(order: WorkOrder) -> Collection | None:
     db.session.add(collection)
     db.session.flush()
     return collection
+
+
+def check_payment(method: str, amount: Decimal, fee: Decimal, errors: FieldErrors) -> None:
+    """The payment taken at completion must match what is owed: cash or transfer collect
+    exactly the fee, ``none`` collects nothing (and is the only choice when the fee is zero)."""
+    if method == "none" and amount != 0:
+        errors.add("amount_collected", _l("Nothing is collected when the payment method is none."))
+    elif method != "none" and amount != fee:
+        errors.add("amount_collected", _l("Collect exactly the fee: %(fee)s.", fee=fee))
+    if fee == 0 and method != "none":
+        errors.add("payment_method", _l("The fee is zero: choose none."))
+
+
+def settle_completion(order: WorkOrder, user_id: int | None) -> Invoice | None:
+    """In the completion's transaction: record what was collected and, when money was taken
+    on site, issue the invoice and queue its PDF. Orders completed with a fee but no payment
+    are invoiced later by finance (``issue_now``, or the month-end run)."""
+    record_collection(order)
+    fee = order.fee
+    if fee is None or fee <= 0 or order.payment_method not in ("cash", "transfer"):
+        return None
+    invoice = issue_invoice(order, user_id)
+    request_invoice_pdf(invoice, user_id)
+    return invoice
 
 
 def _technician(raw: Any, errors: FieldErrors) -> Technician | None:

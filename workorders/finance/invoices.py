@@ -21,6 +21,8 @@ from dispatch import settings
 from dispatch.auth.models import User
 from dispatch.errors import Conflict, FieldErrors
 from dispatch.extensions import db, in_values
+from dispatch.jobs.models import Job
+from dispatch.jobs.outbox import request_job
 from dispatch.sequences import next_value
 from dispatch.text import clean_text
 from dispatch.timeutil import UTCDateTime, utcnow
@@ -123,3 +125,10 @@ def void_invoice(invoice: Invoice, reason: Any, user: User) -> Invoice:
     invoice.voided_at, invoice.voided_by_id = utcnow(), user.id
     db.session.flush()
     return invoice
+
+
+def request_invoice_pdf(invoice: Invoice, user_id: int | None) -> Job:
+    """Queue the invoice's PDF for its current status (a void invoice's is built again as VOID);
+    the documents room builds it (job kind ``invoice_pdf``)."""
+    return request_job("invoice_pdf", f"invoice_pdf:{invoice.id}:{invoice.status}",
+                       {"invoice_id": invoice.id}, order_id=invoice.order_id, user_id=user_id)
