@@ -16,6 +16,7 @@ from sqlalchemy import select
 from dispatch.auth.models import User
 from dispatch.errors import Conflict, FieldErrors
 from dispatch.extensions import db
+from dispatch.registry.devices import set_terminal_status
 from dispatch.registry.models import Terminal
 from dispatch.validators import normalize_terminal_id
 from inventory import locations
@@ -71,7 +72,8 @@ def send_to_vendor(serials: Sequence[Any], user: User) -> list[Terminal]:
     vendor = locations.system_location(locations.VENDOR)
     terminals = _terminals(serials, workshop.id, FieldErrors())
     for terminal in terminals:
-        terminal.status, terminal.location_id = "at_vendor", vendor.id
+        set_terminal_status(terminal, "at_vendor")
+        terminal.location_id = vendor.id
         if terminal.sku:
             move("send_to_vendor", terminal.sku, 1, from_id=workshop.id, to_id=vendor.id,
                  serial=terminal.terminal_id, user_id=user.id)
@@ -92,7 +94,7 @@ def back_from_vendor(serials: Sequence[Any], user: User, location: str | None = 
             move("back_from_vendor", terminal.sku, 1, from_id=vendor.id,
                  to_id=None if scrapped else target.id, serial=terminal.terminal_id,
                  user_id=user.id, reason="scrapped" if scrapped else "repaired")
-        terminal.status = "scrapped" if scrapped else "in_stock"
+        set_terminal_status(terminal, "scrapped" if scrapped else "in_stock")
         terminal.location_id = None if scrapped else target.id
     return terminals
 

@@ -20,6 +20,40 @@ from dispatch.registry.models import Installation, Sim, Terminal, Vehicle
 from dispatch.validators import normalize_iccid, normalize_terminal_id
 
 
+#: Where a terminal may go from each status: the only writer of ``Terminal.status`` is
+#: :func:`set_terminal_status` (installs, removals, the workshop's vendor round trip).
+TERMINAL_MOVES: dict[str, frozenset[str]] = {
+    "in_stock": frozenset({"installed", "scrapped"}),
+    "installed": frozenset({"faulty", "in_stock"}),
+    "faulty": frozenset({"at_vendor", "scrapped"}),
+    "at_vendor": frozenset({"in_stock", "scrapped"}),
+    "scrapped": frozenset(),
+}
+#: The same for SIM cards (:func:`set_sim_status`).
+SIM_MOVES: dict[str, frozenset[str]] = {
+    "in_stock": frozenset({"installed", "deactivated"}),
+    "installed": frozenset({"faulty", "in_stock"}),
+    "faulty": frozenset({"deactivated"}),
+    "deactivated": frozenset(),
+}
+
+
+def set_terminal_status(terminal: Terminal, status: str) -> None:
+    """Move a terminal to ``status``; a move its current status does not allow is a 409."""
+    if status not in TERMINAL_MOVES.get(terminal.status, frozenset()):
+        raise Conflict(_l("Terminal %(id)s is %(status)s: it cannot become %(new)s.",
+                          id=terminal.terminal_id, status=label(terminal.status), new=label(status)))
+    terminal.status = status
+
+
+def set_sim_status(sim: Sim, status: str) -> None:
+    """Move a SIM card to ``status``; a move its current status does not allow is a 409."""
+    if status not in SIM_MOVES.get(sim.status, frozenset()):
+        raise Conflict(_l("SIM %(iccid)s is %(status)s: it cannot become %(new)s.",
+                          iccid=sim.iccid, status=label(sim.status), new=label(status)))
+    sim.status = status
+
+
 def find_terminal(identifier: str) -> Terminal | None:
     """By terminal ID or IMEI."""
     key = normalize_terminal_id(identifier)
@@ -41,7 +75,8 @@ def install_terminal(terminal: Terminal, vehicle: Vehicle, order_id: int | None,
     if terminal.status != "in_stock":
         raise Conflict(_l("Terminal %(id)s is %(status)s, not in stock.",
                           id=terminal.terminal_id, status=label(terminal.status)))
-    terminal.status, terminal.vehicle = "installed", vehicle
+    set_terminal_status(terminal, "installed")
+    terminal.vehicle = vehicle
     terminal.install_date = today
     if terminal.warranty_end is None:
         months = current_app.config["DISPATCH_WARRANTY_MONTHS"]
@@ -59,7 +94,8 @@ def remove_terminal(terminal: Terminal, status: str, order_id: int | None, when:
         open_row.removed_at, open_row.removed_by_order_id = when, order_id
     for sim in terminal.sims:
         _close_sim(sim, order_id, when)
-    terminal.status, terminal.vehicle = status, None
+    set_terminal_status(terminal, status)
+    terminal.vehicle = None
 
 
 def move_sims(old: Terminal, new: Terminal) -> None:
@@ -72,14 +108,16 @@ def install_sim(sim: Sim, terminal: Terminal, order_id: int | None, when: dateti
     if sim.status != "in_stock":
         raise Conflict(_l("SIM %(iccid)s is %(status)s, not in stock.",
                           iccid=sim.iccid, status=label(sim.status)))
-    sim.terminal, sim.status = terminal, "installed"
+    set_sim_status(sim, "installed")
+    sim.terminal = terminal
     if terminal.vehicle is not None:
         _open_sim(sim, terminal.vehicle, order_id, when)
 
 
 def remove_sim(sim: Sim, status: str, order_id: int | None, when: datetime) -> None:
     _close_sim(sim, order_id, when)
-    sim.terminal, sim.status = None, status
+    set_sim_status(sim, status)
+    sim.terminal = None
 
 
 def _open_sim(sim: Sim, vehicle: Vehicle, order_id: int | None, when: datetime) -> None:
