@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from board.roster import Member, Reported
 from dispatch import settings
 from dispatch.extensions import db
+from workorders.lifecycle import UNDER_WAY
 from workorders.models import WorkOrder, in_hands
 from workorders.queries import read_rows
 
@@ -76,7 +77,7 @@ def jobs_in_hand() -> dict[int, JobInHand]:
     so no time is read back."""
     rows = read_rows(
         select(WorkOrder.technician_id, WorkOrder.id, WorkOrder.site_lat, WorkOrder.site_lon)
-        .where(in_hands(), WorkOrder.status.in_(("en_route", "on_site")),
+        .where(in_hands(), WorkOrder.status.in_(UNDER_WAY),
                WorkOrder.site_lat.is_not(None))
         .order_by(WorkOrder.technician_id, WorkOrder.on_site_at.desc().nullslast(),
                   WorkOrder.route_position.nullslast(), WorkOrder.id))

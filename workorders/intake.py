@@ -33,8 +33,8 @@ from dispatch.validators import (
     parse_date,
     validate_latlon,
 )
-from workorders.lifecycle import record
-from workorders.models import KINDS, OPEN_STATUSES, PRIORITIES, WorkOrder
+from workorders.lifecycle import OPEN, record
+from workorders.models import KINDS, PRIORITIES, WorkOrder
 
 INTAKE_FIELDS = ("kind", "customer_id", "plate", "address", "lat", "lon", "contact_name",
                  "contact_phone", "product_model", "purchase_date", "fault_description",
@@ -136,7 +136,7 @@ def create_order(data: Mapping[str, Any], user: User) -> tuple[WorkOrder, list[s
     warnings = [
         str(_l("Order %(number)s for this plate is still open.", number=number))
         for number in db.session.scalars(select(WorkOrder.number).where(
-            WorkOrder.vehicle_id == vehicle.id, WorkOrder.status.in_(OPEN_STATUSES)))
+            WorkOrder.vehicle_id == vehicle.id, WorkOrder.status.in_(OPEN)))
     ] if vehicle.id else []
     if customer.credit_class == "D":
         warnings.append(str(_l("Credit class D customer: collect payment on site.")))

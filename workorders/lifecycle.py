@@ -9,6 +9,7 @@ touching the order, and records who, when and where in the order's history.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 
@@ -17,7 +18,29 @@ from dispatch.errors import Conflict, Forbidden
 from dispatch.extensions import db
 from dispatch.labels import label
 from dispatch.timeutil import utcnow
-from workorders.models import WorkOrder, WorkOrderEvent
+
+if TYPE_CHECKING:
+    from workorders.models import WorkOrder, WorkOrderEvent
+
+STATUSES = ("new", "approved", "assigned", "en_route", "on_site", "completed", "closed",
+            "cancelled")
+# The status groups every room asks about; pages ask through ``allowed_actions`` where they can.
+#: Waiting for a technician (the dispatcher's queue).
+WAITING = ("new", "approved")
+#: A technician holds it: assigned, en route or on site.
+IN_HAND = ("assigned", "en_route", "on_site")
+#: The technician is on the way or there (where the technician is, for the board).
+UNDER_WAY = ("en_route", "on_site")
+#: Not finished and not cancelled.
+OPEN = (*WAITING, *IN_HAND)
+#: The work is done: the order is billable (an invoice may exist) and counts for statistics.
+FINISHED = ("completed", "closed")
+#: Nothing about the work or its fee changes any more.
+ENDED = (*FINISHED, "cancelled")
+#: A dispatcher may (re)assign it.
+ASSIGNABLE = ("approved", "assigned")
+#: Parts may still be planned (before the technician sets off).
+PLANNABLE = ("new", "approved", "assigned")
 
 
 @dataclass(frozen=True)
@@ -30,7 +53,7 @@ class Action:
 
 ACTIONS: dict[str, Action] = {
     "approve": Action(frozenset({"new"}), "approved", "order.approve", "approved_at"),
-    "assign": Action(frozenset({"approved", "assigned"}), "assigned", "order.assign", "assigned_at"),
+    "assign": Action(frozenset(ASSIGNABLE), "assigned", "order.assign", "assigned_at"),
     "en_route": Action(frozenset({"assigned"}), "en_route", "order.field_work", "en_route_at"),
     "on_site": Action(frozenset({"assigned", "en_route"}), "on_site", "order.field_work",
                       "on_site_at"),
@@ -66,6 +89,8 @@ def check(order: WorkOrder, name: str, user: User) -> Action:
 def transition(order: WorkOrder, name: str, user: User, *, lat: float | None = None,
                lon: float | None = None, note: str = "") -> WorkOrderEvent:
     """Move ``order`` through ``name`` after :func:`check`; records the event."""
+    from workorders.models import WorkOrderEvent  # the models take their statuses from here
+
     action = check(order, name, user)
     now = utcnow()
     event = WorkOrderEvent(order=order, at=now, user_id=user.id, action=name,
@@ -80,6 +105,8 @@ def transition(order: WorkOrder, name: str, user: User, *, lat: float | None = N
 
 def record(order: WorkOrder, name: str, user: User, note: str = "") -> WorkOrderEvent:
     """A history entry that does not change the state (swap, part, fee override, owner…)."""
+    from workorders.models import WorkOrderEvent
+
     event = WorkOrderEvent(order=order, user_id=user.id, action=name, from_status=order.status,
                            to_status=order.status, note=note[:500])
     db.session.add(event)

@@ -25,11 +25,9 @@ from dispatch.extensions import db, in_values
 from dispatch.registry.models import Customer, Vehicle
 from dispatch.technicians.models import Technician
 from dispatch.timeutil import UTCDateTime, utcnow
+from workorders.lifecycle import FINISHED, IN_HAND, STATUSES, WAITING
 
 KINDS = ("install", "repair", "removal", "inspection")
-STATUSES = ("new", "approved", "assigned", "en_route", "on_site", "completed", "closed",
-            "cancelled")
-OPEN_STATUSES = ("new", "approved", "assigned", "en_route", "on_site")
 PRIORITIES = ("normal", "urgent")
 PAYMENT_METHODS = ("cash", "transfer", "none")
 SWAP_KINDS = ("terminal", "sim")
@@ -49,7 +47,7 @@ class WorkOrder(db.Model):
         CheckConstraint("fee_total IS NULL OR fee_total >= 0", name="fee_not_negative"),
         CheckConstraint("window_end IS NULL OR window_start IS NULL OR window_end > window_start",
                         name="window_order"),
-        CheckConstraint("status NOT IN ('assigned', 'en_route', 'on_site', 'completed', 'closed') "
+        CheckConstraint(f"NOT ({in_values('status', (*IN_HAND, *FINISHED))}) "
                         "OR technician_id IS NOT NULL", name="assigned_has_technician"),
         CheckConstraint("status IN ('new', 'cancelled') OR approved_by_id IS NOT NULL",
                         name="approved_before_work"),
@@ -144,12 +142,12 @@ class WorkOrder(db.Model):
 
 # The dispatcher's unassigned queue in board order (urgent first, then oldest), read without
 # sorting every open order; filter with unassigned_open().
-OPEN_QUEUE = text("technician_id IS NULL AND status IN ('new', 'approved')")
+OPEN_QUEUE = text(f"technician_id IS NULL AND {in_values('status', WAITING)}")
 Index("ix_work_orders_queue", WorkOrder.priority.desc(), WorkOrder.created_at,
       sqlite_where=OPEN_QUEUE, postgresql_where=OPEN_QUEUE)
 # Orders in a technician's hands (assigned, en route, on site): a few hundred among millions,
 # counted and drawn on every board refresh; filter with in_hands().
-BUSY = text("status IN ('assigned', 'en_route', 'on_site')")
+BUSY = text(in_values("status", IN_HAND))
 Index("ix_work_orders_in_hands", WorkOrder.technician_id, sqlite_where=BUSY, postgresql_where=BUSY)
 
 
@@ -165,12 +163,12 @@ def _partial_index_filter(*terms: str) -> ColumnElement[bool]:
 def unassigned_open() -> ColumnElement[bool]:
     """Orders waiting for a technician (new or approved, nobody assigned)."""
     return _partial_index_filter("work_orders.technician_id IS NULL",
-                                 "work_orders.status IN ('new', 'approved')")
+                                 in_values("work_orders.status", WAITING))
 
 
 def in_hands() -> ColumnElement[bool]:
     """Orders a technician holds: assigned, en route or on site."""
-    return _partial_index_filter("work_orders.status IN ('assigned', 'en_route', 'on_site')")
+    return _partial_index_filter(in_values("work_orders.status", IN_HAND))
 
 
 class WorkOrderEvent(db.Model):

@@ -29,7 +29,7 @@ from inventory.models import Part
 from workorders import fees
 from workorders.access import require_assigned_technician
 from workorders.kinds import kind_of
-from workorders.lifecycle import record, transition
+from workorders.lifecycle import ENDED, record, transition
 from workorders.models import SWAP_KINDS, OrderPart, Swap, WorkOrder
 from workorders.order_parts import check_part_use
 
@@ -206,7 +206,7 @@ def override_fee(order: WorkOrder, user: User, amount: Any, reason: Any) -> Work
     """A manager sets the fee by hand, with a reason (audited)."""
     if not user.can("order.fee_override"):
         raise Forbidden(_l("Only a manager can override a fee."))
-    if order.status in ("completed", "closed", "cancelled"):
+    if order.status in ENDED:
         raise Conflict(_l("The fee of a %(status)s order cannot change.", status=label(order.status)))
     errors = FieldErrors()
     value = errors.check("amount", parse_money, amount)

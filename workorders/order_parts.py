@@ -16,10 +16,8 @@ from dispatch.text import clean_text
 from inventory import locations
 from inventory import orders as order_stock
 from inventory.stock import part_for
-from workorders.lifecycle import record
+from workorders.lifecycle import IN_HAND, PLANNABLE, record
 from workorders.models import PlannedPart, ShortageApproval, WorkOrder
-
-PLANNABLE = ("new", "approved", "assigned")
 
 
 def _qty(raw: Any) -> int:
@@ -106,7 +104,7 @@ def approve_shortage(order: WorkOrder, data: Mapping[str, Any], user: User) -> S
     """R12: a manager allows using a part the van and the reservation do not cover."""
     if not user.can("order.shortage_approve"):
         raise Forbidden(_l("Only a manager can approve a parts shortage."))
-    if order.status not in ("assigned", "en_route", "on_site"):
+    if order.status not in IN_HAND:
         raise Conflict(_l("The order is %(status)s.", status=label(order.status)),
                        code="illegal_transition")
     errors = FieldErrors()

@@ -36,7 +36,8 @@ from workorders.access import (
     sees_contacts,
     visible_orders,
 )
-from workorders.models import KINDS, PRIORITIES, STATUSES, WorkOrder
+from workorders.lifecycle import STATUSES
+from workorders.models import KINDS, PRIORITIES, WorkOrder
 
 #: The order list counts its matches up to this many (``total_capped`` beyond): counting a
 #: million rows costs more than the page itself. Deeper pages continue by keyset (``after``).

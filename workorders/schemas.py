@@ -22,7 +22,8 @@ from marshmallow import post_dump
 
 from dispatch.registry.schemas import CustomerIn
 from dispatch.web.schemas import PageQuery, day_field, id_field
-from workorders.models import KINDS, PAYMENT_METHODS, PRIORITIES, STATUSES, SWAP_KINDS
+from workorders.lifecycle import STATUSES
+from workorders.models import KINDS, PAYMENT_METHODS, PRIORITIES, SWAP_KINDS
 
 
 def Money(**kwargs):

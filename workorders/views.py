@@ -23,8 +23,8 @@ from workorders import assignment, closing, completion, intake, onsite, order_pa
 from workorders.access import get_order, order_contact
 from workorders.care.models import Callback
 from workorders.documents.jobs import order_documents
-from workorders.lifecycle import allowed_actions
-from workorders.models import KINDS, PAYMENT_METHODS, PRIORITIES, STATUSES, WorkOrder
+from workorders.lifecycle import ASSIGNABLE, ENDED, FINISHED, IN_HAND, PLANNABLE, STATUSES, allowed_actions
+from workorders.models import KINDS, PAYMENT_METHODS, PRIORITIES, WorkOrder
 from workorders.queries import filtered_orders, order_figures, order_page, response_figures
 
 bp = Blueprint("workorders", __name__, url_prefix="/workorders")
@@ -94,7 +94,7 @@ def new():
 def _render_order(order: WorkOrder, errors: dict | None = None, values: dict | None = None,
                   status: int = 200):
     technicians = []
-    if current_user.can("order.assign") and order.status in ("approved", "assigned"):
+    if current_user.can("order.assign") and order.status in ASSIGNABLE:
         technicians = db.session.scalars(search_technicians(active_only=True)).all()
     mine = technician_for_user(current_user)
     return render_template(
@@ -104,7 +104,9 @@ def _render_order(order: WorkOrder, errors: dict | None = None, values: dict | N
         parts=db.session.scalars(select(Part).where(Part.active.is_(True)).order_by(Part.sku)).all(),
         payment_methods=PAYMENT_METHODS, errors=errors or {}, values=values or {},
         documents=order_documents(order.id),
-        pick_list=order_parts.pick_list(order), plannable=order.status in order_parts.PLANNABLE,
+        pick_list=order_parts.pick_list(order), plannable=order.status in PLANNABLE,
+        in_hand=order.status in IN_HAND, finished=order.status in FINISHED,
+        fee_editable=order.status not in ENDED,
         contact=order_contact(order, current_user),
         callbacks=db.session.scalars(select(Callback).where(Callback.workorder_id == order.id)
                                      .order_by(Callback.at)).all(),

@@ -19,7 +19,6 @@ from dispatch.labels import label
 from dispatch.registry.models import Installation, Sim, Terminal, Vehicle
 from dispatch.validators import normalize_iccid, normalize_terminal_id
 
-
 #: Where a terminal may go from each status: the only writer of ``Terminal.status`` is
 #: :func:`set_terminal_status` (installs, removals, the workshop's vendor round trip).
 TERMINAL_MOVES: dict[str, frozenset[str]] = {

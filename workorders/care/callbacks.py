@@ -21,6 +21,7 @@ from dispatch.text import boolean, choice, clean_text
 from dispatch.timeutil import utcnow
 from workorders.access import get_order, visible_orders
 from workorders.care.models import AUDIT_RESULTS, AuditCheck, Callback
+from workorders.lifecycle import FINISHED
 from workorders.models import WorkOrder
 
 SAMPLE_SHARE = 0.2
@@ -110,7 +111,7 @@ def quarter_repair_ids(year: int, quarter: int) -> list[int]:
     """Repair orders completed in the quarter (completed or closed), by id."""
     start, end = quarter_bounds(year, quarter)
     return list(db.session.scalars(select(WorkOrder.id).where(
-        WorkOrder.kind == "repair", WorkOrder.status.in_(("completed", "closed")),
+        WorkOrder.kind == "repair", WorkOrder.status.in_(FINISHED),
         and_(WorkOrder.completed_at >= start, WorkOrder.completed_at < end))
         .order_by(WorkOrder.id)))
 

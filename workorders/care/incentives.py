@@ -31,6 +31,7 @@ from dispatch.technicians.models import Technician
 from dispatch.text import clean_text
 from dispatch.validators import parse_date
 from workorders.care.models import SafetyIncident, ServicePoints
+from workorders.lifecycle import FINISHED
 from workorders.models import KINDS, OrderPart, WorkOrder
 
 #: The coefficient table migration 0004 seeds (docs/decisions.md); managers change it later.
@@ -121,7 +122,7 @@ def monthly_incentives(year: int, month: int) -> list[MonthRow]:
     rate = Decimal(str(config["DISPATCH_INCENTIVE_PAY_PER_POINT"]))
     share = Decimal(str(config["DISPATCH_PARTS_CREDIT_PERCENT"])) / 100
     table = coefficients()
-    done = (WorkOrder.status.in_(("completed", "closed")), WorkOrder.completed_at >= start,
+    done = (WorkOrder.status.in_(FINISHED), WorkOrder.completed_at >= start,
             WorkOrder.completed_at < end)
     orders: dict[int, list[str]] = {}
     for technician_id, kind in db.session.execute(

@@ -24,6 +24,7 @@ from workorders.care.stats import build_monthly_report_pdf, monthly_stats
 from workorders.documents import pdfs
 from workorders.documents.jobs import invoice_data, sheet_data
 from workorders.finance.invoices import Invoice, issue_invoice, live_invoice
+from workorders.lifecycle import FINISHED, IN_HAND
 from workorders.models import WorkOrder
 
 ISSUE_BATCH = 50
@@ -82,7 +83,7 @@ def invoices_owed(month: str) -> list[int]:
     start, end = _month_bounds(month)
     candidates = db.session.scalars(select(WorkOrder).where(
         WorkOrder.completed_at >= start, WorkOrder.completed_at < end,
-        WorkOrder.status.in_(("completed", "closed")), WorkOrder.payment_method == "none"))
+        WorkOrder.status.in_(FINISHED), WorkOrder.payment_method == "none"))
     return [o.id for o in candidates if (o.fee or 0) > 0 and live_invoice(o.id) is None]
 
 
@@ -115,7 +116,7 @@ def build_day_sheets(job: Job) -> str:
         WorkOrder.technician_id == job.params["technician_id"],
         (WorkOrder.scheduled_for == day)
         | ((WorkOrder.completed_at >= start) & (WorkOrder.completed_at < start + timedelta(days=1)))
-        | (WorkOrder.status.in_(("assigned", "en_route", "on_site")) & WorkOrder.scheduled_for.is_(None)))
+        | (WorkOrder.status.in_(IN_HAND) & WorkOrder.scheduled_for.is_(None)))
         .order_by(WorkOrder.route_position.nullslast(), WorkOrder.id)))
     stories = []
     for index, order in enumerate(orders, start=1):

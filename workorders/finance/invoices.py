@@ -26,6 +26,7 @@ from dispatch.jobs.outbox import request_job
 from dispatch.sequences import next_value
 from dispatch.text import clean_text
 from dispatch.timeutil import UTCDateTime, utcnow
+from workorders.lifecycle import FINISHED
 from workorders.models import WorkOrder
 
 INVOICE_STATUSES = ("issued", "paid", "void")
@@ -90,7 +91,7 @@ def issue_invoice(order: WorkOrder, user_id: int | None) -> Invoice:
     if existing is not None:
         return existing
     fee = order.fee
-    if order.status not in ("completed", "closed") or fee is None or fee <= 0:
+    if order.status not in FINISHED or fee is None or fee <= 0:
         raise Conflict(_l("Only a completed order with a fee gets an invoice."))
     now = utcnow()
     year = now.astimezone(settings.timezone()).year

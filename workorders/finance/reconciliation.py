@@ -21,6 +21,7 @@ from dispatch.technicians.models import Technician
 from workorders.finance.collections import today
 from workorders.finance.invoices import Invoice
 from workorders.finance.models import Adjustment, CashHandover, Collection
+from workorders.lifecycle import FINISHED
 from workorders.models import WorkOrder
 
 ZERO = Decimal("0.00")
@@ -147,7 +148,7 @@ def uninvoiced_orders(day: date) -> list[WorkOrder]:
     live = exists().where(Invoice.order_id == WorkOrder.id, Invoice.status != "void")
     start, end = day_window(day)
     orders = db.session.scalars(select(WorkOrder).where(
-        WorkOrder.status.in_(("completed", "closed")), WorkOrder.completed_at >= start,
+        WorkOrder.status.in_(FINISHED), WorkOrder.completed_at >= start,
         WorkOrder.completed_at < end, ~live).order_by(WorkOrder.id))
     return [o for o in orders if o.fee and o.fee > 0]
 

@@ -26,11 +26,11 @@ from inventory.models import Part
 from inventory.stock import serials_at, van_stock
 from workorders import onsite, order_parts
 from workorders.access import get_order, order_contact
+from workorders.lifecycle import IN_HAND
 from workorders.models import WorkOrder
 from workorders.photos import STAGES, OrderPhoto, add_photo, photos_of
 
 bp = APIBlueprint("tablet_api", __name__, url_prefix="/api/v1", tag="Technician tablet")
-OPEN = ("assigned", "en_route", "on_site")
 PRIORITY_RANK = {"urgent": 0, "normal": 1}
 #: Everything a job on the tablet shows, loaded with the list (a fixed number of queries).
 JOB_LOADING = (
@@ -107,7 +107,7 @@ def today() -> dict[str, Any]:
     start = datetime.combine(utcnow().astimezone(zone).date(), time.min, tzinfo=zone)
     orders = db.session.scalars(select(WorkOrder).options(*JOB_LOADING).where(
         WorkOrder.technician_id == technician.id,
-        or_(WorkOrder.status.in_(OPEN),
+        or_(WorkOrder.status.in_(IN_HAND),
             (WorkOrder.status == "completed") & (WorkOrder.completed_at >= start)))).unique().all()
     picks = order_parts.pick_lists(orders)
     stock = van_stock(technician.id)
