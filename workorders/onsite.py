@@ -19,12 +19,13 @@ from dispatch.auth.models import User
 from dispatch.errors import Conflict, FieldErrors, Forbidden
 from dispatch.extensions import db
 from dispatch.labels import label
+from dispatch.money import format_money, parse_money
 from dispatch.registry import devices
 from dispatch.registry.models import Sim, Terminal
 from dispatch.technicians.services import report_location
 from dispatch.text import choice, clean_text
 from dispatch.timeutil import utcnow
-from dispatch.validators import parse_money, validate_latlon
+from dispatch.validators import validate_latlon
 from inventory import orders as order_stock
 from inventory import workshop
 from inventory.models import Part
@@ -185,7 +186,7 @@ def complete(order: WorkOrder, user: User, data: Mapping[str, Any]) -> WorkOrder
     for field, message in kind_of(order).missing(order, resolution).items():
         errors.add(field, message)
     quote = current_quote(order)
-    fee = order.fee_override if order.fee_override is not None else quote.total
+    fee = fees.amount_due(order, quote)
     if method and amount is not None:
         _check_payment(method, amount, fee, errors)
     errors.raise_if_any()
@@ -207,7 +208,7 @@ def _check_payment(method: str, amount: Decimal, fee: Decimal, errors: FieldErro
     if method == "none" and amount != 0:
         errors.add("amount_collected", _l("Nothing is collected when the payment method is none."))
     elif method != "none" and amount != fee:
-        errors.add("amount_collected", _l("Collect exactly the fee: %(fee)s.", fee=fee))
+        errors.add("amount_collected", _l("Collect exactly the fee: %(fee)s.", fee=format_money(fee)))
     if fee == 0 and method != "none":
         errors.add("payment_method", _l("The fee is zero: choose none."))
 

@@ -20,11 +20,12 @@ from dispatch.errors import Conflict, FieldErrors, NotFound
 from dispatch.extensions import db
 from dispatch.jobs.models import Job
 from dispatch.jobs.outbox import request_job
+from dispatch.money import parse_money
 from dispatch.technicians.models import Technician
 from dispatch.text import clean_text
 from dispatch.timeutil import utcnow
-from dispatch.validators import parse_money
 from workorders.documents.jobs import request_invoice_pdf
+from workorders.fees import amount_due
 from workorders.finance import receipt as finance_receipt  # noqa: F401  (registers the receipt job)
 from workorders.finance.invoices import Invoice, issue_invoice, void_invoice
 from workorders.finance.models import Adjustment, CashHandover, Collection, LockedDay
@@ -78,8 +79,8 @@ def _parse_day(raw: Any) -> date:
 def record_collection(order: WorkOrder) -> Collection | None:
     """In the completion's transaction: what the technician collected (cash or transfer).
     A completion with a fee on a locked day is refused."""
-    now = utcnow()
-    if order.fee is not None and order.fee > 0:
+    now, fee = utcnow(), amount_due(order)
+    if fee is not None and fee > 0:
         require_open(day_of(now))
     amount = order.amount_collected
     if order.payment_method not in ("cash", "transfer") or not amount or amount <= 0:
