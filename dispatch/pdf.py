@@ -1,4 +1,5 @@
-"""Shared pieces of the PDF documents: an embedded CJK font, styles, number formats.
+"""Shared pieces of the PDF documents: an embedded CJK font and styles (money is laid out by
+:func:`dispatch.money.format_money`, as on the pages).
 
 Chinese names and addresses must render and be extractable, so a CJK TrueType font is embedded
 (subset): ``DISPATCH_PDF_FONT`` if set, else WenQuanYi Micro Hei from Debian's
@@ -10,7 +11,6 @@ embedded).
 from __future__ import annotations
 
 import os
-from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
@@ -55,10 +55,6 @@ def styles() -> dict[str, ParagraphStyle]:
         "big": ParagraphStyle("big", parent=base["BodyText"], fontName=font, fontSize=12,
                               leading=15),
     }
-
-
-def money(value: Decimal | None, currency: str) -> str:
-    return "" if value is None else f"{currency} {value:,.2f}"
 
 
 def preload() -> None:

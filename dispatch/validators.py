@@ -9,14 +9,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date
-from decimal import Decimal, InvalidOperation
 
 import phonenumbers
 from flask_babel import lazy_gettext as _l
 from stdnum import luhn
 
 _SEPARATORS = re.compile(r"[\s.\-·•_]+")
-_MONEY_LIMIT = Decimal("9999999999.99")
 #: The days any date may name (purchase dates, filters, reports): beyond them it is a typo.
 FIRST_DAY, LAST_DAY = date(1990, 1, 1), date(2100, 12, 31)
 
@@ -86,26 +84,6 @@ def normalize_phone(raw: str, region: str) -> str:
     if not phonenumbers.is_valid_number(number):
         raise ValueError(_l("“%(phone)s” is not a valid phone number.", phone=text))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def parse_money(raw: object, *, allow_zero: bool = True) -> Decimal:
-    """A non-negative amount with at most two decimals, as :class:`Decimal`."""
-    if isinstance(raw, bool) or raw is None:
-        raise ValueError(_l("Enter an amount."))
-    text = unicodedata.normalize("NFKC", str(raw)).strip().replace(",", "")
-    try:
-        amount = Decimal(text)
-    except InvalidOperation as exc:
-        raise ValueError(_l("“%(amount)s” is not an amount.", amount=text)) from exc
-    if not amount.is_finite():
-        raise ValueError(_l("“%(amount)s” is not an amount.", amount=text))
-    if amount.as_tuple().exponent < -2:  # type: ignore[operator]
-        raise ValueError(_l("An amount has at most two decimals."))
-    if amount < 0 or (amount == 0 and not allow_zero):
-        raise ValueError(_l("The amount must be positive."))
-    if amount > _MONEY_LIMIT:
-        raise ValueError(_l("The amount is too large."))
-    return amount.quantize(Decimal("0.01"))
 
 
 def parse_date(raw: object) -> date:

@@ -10,8 +10,8 @@ from sqlalchemy import Select, func, or_, select
 
 from dispatch.errors import FieldErrors, NotFound
 from dispatch.extensions import db
+from dispatch.money import parse_money
 from dispatch.text import boolean, choice, clean_text
-from dispatch.validators import parse_money
 from inventory.models import CATEGORIES, Location, Part, StockBalance
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from apiflask import Schema
-from apiflask.fields import Boolean, Decimal, Integer, List, Nested, Raw, String
+from apiflask.fields import Boolean, Integer, List, Nested, Raw, String
 from apiflask.validators import Length, OneOf, Range
 
-from dispatch.web.schemas import PageQuery
+from dispatch.web.schemas import Money, PageQuery
 from inventory.models import CATEGORIES
 
 _SERIALS = List(String(validate=Length(max=40)), load_default=list, validate=Length(max=1000))
@@ -35,7 +35,7 @@ class CatalogPartOut(Schema):
     name = String()
     category = String()
     serialized = Boolean()
-    price = Decimal(places=2, as_string=True)
+    price = Money()
     reorder_point = Integer()
     active = Boolean()
     available = Integer(metadata={"description": "available in the warehouses"})

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from stdnum import luhn
 
 from dispatch.config import DEFAULT_PLATE_PATTERN
+from dispatch.money import parse_money
 from dispatch.validators import (
     normalize_iccid,
     normalize_imei,
@@ -17,7 +18,6 @@ from dispatch.validators import (
     normalize_plate,
     normalize_terminal_id,
     parse_date,
-    parse_money,
     parse_month,
 )
 

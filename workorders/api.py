@@ -8,7 +8,7 @@ from flask import url_for
 from dispatch.extensions import db
 from dispatch.web.api import api_requires, current_api_user, rows_response
 from dispatch.web.idempotency import idempotent
-from workorders import assignment, closing, completion, intake, onsite, order_parts
+from workorders import assignment, closing, completion, fees, intake, onsite, order_parts
 from workorders import schemas as s
 from workorders.access import get_order
 from workorders.finance.invoices import live_invoice
@@ -127,8 +127,7 @@ def fee(order_id: int):
     """The fee the server computes (R1), shown before the customer signs."""
     order = get_order(order_id, current_api_user())
     quote = onsite.current_quote(order)
-    return {**quote.__dict__, "override": order.fee_override,
-            "fee": order.fee_override if order.fee_override is not None else quote.total}
+    return {**quote.__dict__, "override": order.fee_override, "fee": fees.amount_due(order, quote)}
 
 
 @bp.post("/workorders/<int:order_id>/fee-override")
@@ -153,7 +152,7 @@ def complete(order_id: int, body):
     user = current_api_user()
     order = completion.complete(get_order(order_id, user, for_update=True), user, body)
     invoice = live_invoice(order.id)
-    return {"status": order.status, "fee": order.fee,
+    return {"status": order.status, "fee": fees.amount_due(order),
             "invoice_number": invoice.number if invoice else None}
 
 

@@ -20,10 +20,10 @@ from dispatch import storage
 from dispatch.auth.models import User
 from dispatch.errors import FieldErrors
 from dispatch.extensions import db
+from dispatch.money import parse_money
 from dispatch.text import choice, clean_text
-from dispatch.validators import parse_money
 from inventory import orders as order_stock
-from workorders import onsite
+from workorders import fees, onsite
 from workorders.access import require_assigned_technician
 from workorders.documents import jobs as order_documents
 from workorders.finance import collections
@@ -44,7 +44,7 @@ def complete(order: WorkOrder, user: User, data: Mapping[str, Any]) -> WorkOrder
     for field, message in kind_of(order).missing(order, resolution).items():
         errors.add(field, message)
     quote = onsite.current_quote(order)
-    fee = order.fee_override if order.fee_override is not None else quote.total
+    fee = fees.amount_due(order, quote)
     if method and amount is not None:
         collections.check_payment(method, amount, fee, errors)
     errors.raise_if_any()

@@ -3,6 +3,9 @@ parts used at the parts price list; labour never charged.
 
 The warranty runs ``DISPATCH_WARRANTY_MONTHS`` from the install date, or from the purchase date
 when no install is on record; a terminal's own ``warranty_end`` wins when set.
+
+What the customer must pay is :func:`amount_due`, the only place that knows a manager's
+override beats the computed fee (:func:`due_from`, which order lists apply to raw rows).
 """
 
 from __future__ import annotations
@@ -15,8 +18,12 @@ from dateutil.relativedelta import relativedelta
 from flask import current_app
 from sqlalchemy import select
 
+from dispatch import settings
 from dispatch.extensions import db
+from dispatch.money import round_money
 from dispatch.registry.models import Terminal
+from dispatch.timeutil import utcnow
+from workorders.lifecycle import FINISHED
 from workorders.models import WorkOrder
 
 ZERO = Decimal("0.00")
@@ -79,9 +86,24 @@ def quote(order: WorkOrder, today: date) -> FeeQuote:
         return FeeQuote(lines=_zeroed(lines), in_warranty=True, warranty_end=end,
                         basis="in_warranty")
     total = sum((line.amount for line in lines), ZERO)
-    return FeeQuote(lines=lines, total=total.quantize(Decimal("0.01")), in_warranty=False,
+    return FeeQuote(lines=lines, total=round_money(total), in_warranty=False,
                     warranty_end=end, basis="parts_only" if end else "no_warranty_on_record")
 
 
 def _zeroed(lines: list[FeeLine]) -> list[FeeLine]:
     return [FeeLine(line.description, line.sku, line.qty, line.unit_price, ZERO) for line in lines]
+
+
+def due_from(override: Decimal | None, fee: Decimal | None) -> Decimal | None:
+    """What is owed: a manager's override beats the fee (stored ``fee_total`` or a quote's
+    total). Order lists apply it to raw ``(fee_override, fee_total)`` rows."""
+    return override if override is not None else fee
+
+
+def amount_due(order: WorkOrder, live: FeeQuote | None = None) -> Decimal | None:
+    """What the customer must pay now: for a completed or closed order what completion stored,
+    before that today's quote (``live`` when the caller already has it); an override beats both."""
+    if order.status in FINISHED:
+        return due_from(order.fee_override, order.fee_total)
+    today = utcnow().astimezone(settings.timezone()).date()
+    return due_from(order.fee_override, (live or quote(order, today)).total)

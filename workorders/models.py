@@ -134,11 +134,6 @@ class WorkOrder(db.Model):
 
     __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
 
-    @property
-    def fee(self) -> Decimal | None:
-        """What the customer pays: the manager's override when there is one."""
-        return self.fee_override if self.fee_override is not None else self.fee_total
-
 
 # The dispatcher's unassigned queue in board order (urgent first, then oldest), read without
 # sorting every open order; filter with unassigned_open().

@@ -18,12 +18,13 @@ from dispatch.auth.models import User
 from dispatch.errors import Conflict, FieldErrors, Forbidden
 from dispatch.extensions import db
 from dispatch.labels import label
+from dispatch.money import parse_money
 from dispatch.registry import devices
 from dispatch.registry.models import Sim, Terminal
 from dispatch.technicians.services import report_location
 from dispatch.text import choice, clean_text
 from dispatch.timeutil import utcnow
-from dispatch.validators import parse_money, validate_latlon
+from dispatch.validators import validate_latlon
 from inventory import workshop
 from inventory.models import Part
 from workorders import fees

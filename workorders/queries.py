@@ -26,6 +26,7 @@ from sqlalchemy.orm import aliased, joinedload
 from dispatch import settings
 from dispatch.auth.models import User
 from dispatch.extensions import db
+from dispatch.money import money_text
 from dispatch.registry.models import Customer, Vehicle
 from dispatch.validators import fold_identifier
 from workorders.access import (
@@ -36,13 +37,13 @@ from workorders.access import (
     sees_contacts,
     visible_orders,
 )
+from workorders.fees import due_from
 from workorders.lifecycle import STATUSES
 from workorders.models import KINDS, PRIORITIES, WorkOrder
 
 #: The order list counts its matches up to this many (``total_capped`` beyond): counting a
 #: million rows costs more than the page itself. Deeper pages continue by keyset (``after``).
 COUNT_LIMIT = 1000
-CENT = Decimal("0.01")
 
 
 def inline(value: Any) -> BindParameter[Any]:
@@ -303,7 +304,9 @@ def order_summaries(rows: Sequence[Any], user: User | None) -> list[dict[str, An
     """``OrderSummary`` of each row of :func:`summary_page` (R18 masking included), built
     directly: 50 ORM entities through marshmallow cost several times the page's queries
     (tests/scale checks both give the same). Rows are unpacked by position (in
-    ``SUMMARY_COLUMNS`` order), several times faster than reading their attributes by name."""
+    ``SUMMARY_COLUMNS`` order), several times faster than reading their attributes by name.
+    ``fee`` is what the row records as owed (:func:`~workorders.fees.due_from`): a list
+    computes no live quotes."""
     sees = sees_contacts(user)
     return [_order_summary(*row[:len(SUMMARY_COLUMNS)], sees_contacts=sees) for row in rows]
 
@@ -313,7 +316,6 @@ def _order_summary(order_id: int, number: str, kind: str, status: str, priority:
                    site_address: str, site_lat: Any, site_lon: Any, technician_id: int | None,
                    created_at: datetime, fee_override: Decimal | None, fee_total: Decimal | None,
                    *, sees_contacts: bool) -> dict[str, Any]:
-    fee = fee_override if fee_override is not None else fee_total
     hidden = hidden_from(confidentiality, sees_contacts)
     return {
         "id": order_id, "number": number, "kind": kind, "status": status, "priority": priority,
@@ -322,7 +324,7 @@ def _order_summary(order_id: int, number: str, kind: str, status: str, priority:
         "site_lat": None if hidden or site_lat is None else float(site_lat),
         "site_lon": None if hidden or site_lon is None else float(site_lon),
         "technician_id": technician_id, "created_at": created_at.isoformat(),
-        "fee": None if fee is None else format(fee.quantize(CENT), "f"),
+        "fee": money_text(due_from(fee_override, fee_total)),
     }
 
 

@@ -7,7 +7,6 @@ from apiflask.fields import (
     Boolean,
     Date,
     DateTime,
-    Decimal,
     Dict,
     Float,
     Integer,
@@ -21,13 +20,10 @@ from apiflask.validators import Length, OneOf, Range
 from marshmallow import post_dump
 
 from dispatch.registry.schemas import CustomerIn
-from dispatch.web.schemas import PageQuery, day_field, id_field
+from dispatch.web.schemas import Money, PageQuery, day_field, id_field
+from workorders.fees import due_from
 from workorders.lifecycle import STATUSES
 from workorders.models import KINDS, PAYMENT_METHODS, PRIORITIES, SWAP_KINDS
-
-
-def Money(**kwargs):
-    return Decimal(places=2, as_string=True, **kwargs)
 
 
 class OrderIn(Schema):
@@ -125,7 +121,7 @@ class OrderSummary(Schema):
     site_lon = Float(allow_none=True)
     technician_id = Integer(allow_none=True)
     created_at = DateTime()
-    fee = Money(allow_none=True)
+    fee = Money(allow_none=True, of=lambda order: due_from(order.fee_override, order.fee_total))
 
     @post_dump(pass_original=True)
     def _confidential(self, data, order, **kwargs):

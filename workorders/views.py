@@ -19,7 +19,7 @@ from dispatch.validators import parse_date
 from dispatch.web.forms import form_data, handle_form
 from dispatch.web.security import page_requires
 from inventory.models import Part
-from workorders import assignment, closing, completion, intake, onsite, order_parts
+from workorders import assignment, closing, completion, fees, intake, onsite, order_parts
 from workorders.access import get_order, order_contact
 from workorders.care.models import Callback
 from workorders.documents.jobs import order_documents
@@ -28,6 +28,7 @@ from workorders.models import KINDS, PAYMENT_METHODS, PRIORITIES, WorkOrder
 from workorders.queries import filtered_orders, order_figures, order_page, response_figures
 
 bp = Blueprint("workorders", __name__, url_prefix="/workorders")
+bp.add_app_template_global(fees.amount_due, "amount_due")
 
 INTAKE_FORM = ("kind", "customer_id", "plate", "address", "lat", "lon", "contact_name",
                "contact_phone", "product_model", "purchase_date", "fault_description",

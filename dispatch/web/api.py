@@ -24,6 +24,7 @@ from dispatch.audit.log import set_actor
 from dispatch.auth.models import User
 from dispatch.auth.services import user_for_token
 from dispatch.errors import Forbidden
+from dispatch.money import money_text
 from dispatch.web.security import log_refusal
 
 token_auth = HTTPTokenAuth(scheme="Bearer", description="A token from POST /api/v1/auth/token")
@@ -79,7 +80,7 @@ def json_response(body: bytes) -> Response:
 def _plain(value: Any) -> Any:
     """Money as a string, as everywhere else in the API (orjson writes dates itself)."""
     if isinstance(value, Decimal):
-        return str(value)
+        return money_text(value)
     raise TypeError(f"{type(value).__name__} is not JSON")
 
 

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from apiflask import Schema
-from apiflask.fields import Date, Integer, String
+from apiflask.fields import Date, Decimal, Integer, String
 from apiflask.validators import Length, Range
 from flask import current_app
+from marshmallow import missing
 from sqlalchemy import Select
 from werkzeug.routing import IntegerConverter
 
 from dispatch.extensions import db
+from dispatch.money import money_text
 from dispatch.validators import FIRST_DAY, LAST_DAY
 
 #: The largest id a table holds (PostgreSQL ``integer``): a bigger number names nothing, and
@@ -28,6 +31,23 @@ def day_field(**kwargs: Any) -> Date:
     """An input date (a day in filters and requests): within ``FIRST_DAY`` … ``LAST_DAY``, like
     every date the services accept, so no far-off year reaches time-zone arithmetic."""
     return Date(validate=Range(min=FIRST_DAY, max=LAST_DAY), **kwargs)
+
+
+class Money(Decimal):
+    """Money out of the API: a string with two decimals (``"120.00"``, :func:`money_text`).
+    ``of`` computes the amount from the object instead of reading the field's attribute."""
+
+    def __init__(self, *, of: Callable[[Any], Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(places=2, as_string=True, **kwargs)
+        self.of = of
+
+    def get_value(self, obj: Any, attr: str, accessor: Any = None, default: Any = missing) -> Any:
+        if self.of is not None:
+            return self.of(obj)
+        return super().get_value(obj, attr, accessor=accessor, default=default)
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        return money_text(value)
 
 
 class IdConverter(IntegerConverter):

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
-from flask import current_app, request, url_for
-from flask_babel import format_datetime, format_decimal, get_locale
+from flask import request, url_for
+from flask_babel import format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from dispatch.auth.roles import allowed
 from dispatch.handovers.log import pending_handovers, unread_notifications
 from dispatch.labels import label
+from dispatch.money import format_money, money_text
 
 #: Top navigation: (endpoint, label, permission or None for any signed-in user).
 NAVIGATION: list[tuple[str, Any, str | None]] = [
@@ -48,12 +48,6 @@ def _when(value: datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
     return format_datetime(value, fmt) if value else ""
 
 
-def _money(value: Decimal | None) -> str:
-    if value is None:
-        return ""
-    return f"{current_app.config['DISPATCH_CURRENCY']} {format_decimal(value, '#,##0.00')}"
-
-
 def _page_url(page: int) -> str:
     args = dict(request.args)
     args["page"] = page
@@ -69,7 +63,8 @@ def _nav() -> list[tuple[str, Any]]:
 
 def init_templating(app: Any) -> None:
     app.jinja_env.filters["when"] = _when
-    app.jinja_env.filters["money"] = _money
+    app.jinja_env.filters["money"] = format_money
+    app.jinja_env.filters["money_text"] = money_text
     app.jinja_env.filters["label"] = label
     app.jinja_env.filters["label_pair"] = _label_pair
     app.jinja_env.globals["page_url"] = _page_url

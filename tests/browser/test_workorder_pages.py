@@ -75,7 +75,7 @@ def run_order(browser, live_server, world, make_user, kind, swaps, parts, shot):
     screenshot(tech_page, f"{shot}-2-on-site")
     fee = tech_page.locator("#fee-to-collect").inner_text()
     tech_page.fill("#complete-form #f-resolution", "已处理")
-    tech_page.select_option("#f-payment_method", "cash" if not fee.endswith(" 0.00") else "none")
+    tech_page.select_option("#f-payment_method", "cash" if not fee.endswith("¥0.00") else "none")
     draw_signature(tech_page)
     tech_page.click("#complete-form button[type=submit]")
     assert "completed" in tech_page.locator("#order-status").inner_text(), \
@@ -99,7 +99,7 @@ def test_repair_and_install_through_the_pages(browser, live_server, world, make_
                             swaps=[("terminal", "HZ00000001", "HZ00000002"),
                                    ("sim", "8986001234567890120", "89860012345678901238")],
                             parts=["HARNESS-12V"], shot="repair")
-    assert fee == "CNY 435.50"
+    assert fee == "CN¥435.50"
     order = db.session.scalars(select(WorkOrder).where(WorkOrder.number == number)).one()
     db.session.refresh(order)
     assert order.status == "closed" and order.signature_path and str(order.amount_collected) == "435.50"
@@ -108,7 +108,7 @@ def test_repair_and_install_through_the_pages(browser, live_server, world, make_
         browser, live_server, world, make_user, "install",
         swaps=[("terminal", "", "HZ00000003"), ("sim", "", "8986001234567890138")],
         parts=["RELAY-5P"], shot="install")
-    assert install_fee == "CNY 0.00"
+    assert install_fee == "CN¥0.00"
     installed = db.session.scalars(select(Terminal).where(Terminal.terminal_id == "HZ00000003")).one()
     db.session.refresh(installed)
     assert installed.vehicle.plate == "浙AD12345"

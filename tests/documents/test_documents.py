@@ -25,10 +25,10 @@ def test_completion_produces_sheet_invoice_and_return_tag(world):
     assert sheet.status_code == 200 and sheet.mimetype == "application/pdf"
     text = pdf_text(sheet.data)
     for expected in (order["number"], "浙A12345", "杭州顺达物流有限公司", "HZ00000001",
-                     "HZ00000002", "CNY 425.00", "维修服务单"):
+                     "HZ00000002", "CN¥425.00", "维修服务单"):
         assert expected in text, expected
     invoice = pdf_text(world.agent.get(docs["invoice_pdf"]["url"]).data)
-    assert "INV-" in invoice and "CNY 425.00" in invoice and "杭州顺达物流有限公司" in invoice
+    assert "INV-" in invoice and "CN¥425.00" in invoice and "杭州顺达物流有限公司" in invoice
     tag = pdf_text(world.agent.get(docs["return_tag"]["url"]).data)
     assert "浙A12345" in tag and "不上线" in tag and "HZ00000001" in tag and "HZ00000002" in tag
 

@@ -24,14 +24,14 @@ def test_finance_page_records_a_handover_and_shows_the_day(world, login, make_us
     page = client.get("/finance/")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert "<svg class=\"chart\"" in html and "CNY 120.00" in html and "style=" not in html
+    assert "<svg class=\"chart\"" in html and "CN¥120.00" in html and "style=" not in html
     response = post_form(client, "/finance/", {"technician_id": world.technician.id,
                                                "amount": "100", "note": "交款"},
                          post_url="/finance/handovers")
     assert response.status_code == 302
     assert db.session.scalar(select(CashHandover)).amount == Decimal("100.00")
     html = client.get("/finance/").get_data(as_text=True)
-    assert "CNY 20.00" in html
+    assert "CN¥20.00" in html
     bad = post_form(client, "/finance/", {"technician_id": world.technician.id, "amount": "x"},
                     post_url="/finance/handovers")
     assert bad.status_code == 422

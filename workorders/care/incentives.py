@@ -15,7 +15,7 @@ import io
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask import current_app
@@ -27,6 +27,7 @@ from dispatch import settings
 from dispatch.auth.models import User
 from dispatch.errors import FieldErrors
 from dispatch.extensions import db
+from dispatch.money import round_money
 from dispatch.technicians.models import Technician
 from dispatch.text import clean_text
 from dispatch.validators import parse_date
@@ -39,7 +40,8 @@ DEFAULT_POINTS = {"install": Decimal("1.00"), "repair": Decimal("1.00"),
                   "removal": Decimal("0.50"), "inspection": Decimal("0.50")}
 INCIDENT_POINTS = Decimal(2)
 QUARTER_BONUSES = (Decimal(1500),) * 3 + (Decimal(1000),) * 5
-CENT = Decimal("0.01")
+#: Service points are kept to two decimals (a coefficient, not money).
+POINT_STEP = Decimal("0.01")
 
 
 @dataclass
@@ -78,7 +80,7 @@ def set_service_points(values: Mapping[str, Any], user: User) -> dict[str, Decim
         if raw in (None, ""):
             continue
         try:
-            points = Decimal(str(raw)).quantize(CENT)
+            points = Decimal(str(raw)).quantize(POINT_STEP)
             if not Decimal(0) <= points <= Decimal(100):
                 raise InvalidOperation
             parsed[kind] = points
@@ -145,9 +147,9 @@ def monthly_incentives(year: int, month: int) -> list[MonthRow]:
         points = sum((table.get(kind, Decimal(0)) for kind in kinds), Decimal(0))
         net = points - INCIDENT_POINTS * incidents.get(tech.id, 0)
         above = max(Decimal(0), net - base)
-        sales = Decimal(revenue.get(tech.id) or 0).quantize(CENT)
-        pay = (above * rate).quantize(CENT, ROUND_HALF_UP)
-        credit = (sales * share).quantize(CENT, ROUND_HALF_UP)
+        sales = round_money(revenue.get(tech.id) or 0)
+        pay = round_money(above * rate)
+        credit = round_money(sales * share)
         rows.append(MonthRow(tech.id, tech.name, len(kinds), points, incidents.get(tech.id, 0),
                              net, above, pay, sales, credit, pay + credit))
     return rows

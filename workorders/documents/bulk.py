@@ -23,6 +23,7 @@ from dispatch.validators import parse_month
 from workorders.care.stats import build_monthly_report_pdf, monthly_stats
 from workorders.documents import pdfs
 from workorders.documents.jobs import invoice_data, sheet_data
+from workorders.fees import amount_due
 from workorders.finance.invoices import Invoice, issue_invoice, live_invoice
 from workorders.lifecycle import FINISHED, IN_HAND
 from workorders.models import WorkOrder
@@ -84,7 +85,7 @@ def invoices_owed(month: str) -> list[int]:
     candidates = db.session.scalars(select(WorkOrder).where(
         WorkOrder.completed_at >= start, WorkOrder.completed_at < end,
         WorkOrder.status.in_(FINISHED), WorkOrder.payment_method == "none"))
-    return [o.id for o in candidates if (o.fee or 0) > 0 and live_invoice(o.id) is None]
+    return [o.id for o in candidates if (amount_due(o) or 0) > 0 and live_invoice(o.id) is None]
 
 
 def build_invoice_pack(job: Job) -> str:

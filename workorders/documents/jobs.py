@@ -9,7 +9,6 @@ English), as paper forms here usually are.
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from flask import current_app
@@ -22,10 +21,11 @@ from dispatch.extensions import db
 from dispatch.jobs.models import Job
 from dispatch.jobs.outbox import request_job
 from dispatch.labels import label
-from dispatch.pdf import money
+from dispatch.money import format_money
 from dispatch.technicians.models import Technician
 from workorders import order_parts
 from workorders.documents import pdfs
+from workorders.fees import amount_due
 from workorders.finance.invoices import Invoice
 from workorders.models import Swap, WorkOrder, WorkOrderEvent
 
@@ -54,10 +54,6 @@ def _local(moment: datetime | None) -> str:
     return moment.astimezone(settings.timezone()).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
-def _money(value: Any) -> str:
-    return money(value, settings.currency())
-
-
 def _common(order: WorkOrder) -> dict[str, Any]:
     return {"company": current_app.config["DISPATCH_COMPANY_NAME"], "labels": L,
             "url": f"{current_app.config['DISPATCH_BASE_URL']}/workorders/{order.id}"}
@@ -73,7 +69,7 @@ def sheet_data(order: WorkOrder) -> dict[str, Any]:
         "purchase_date": order.purchase_date.isoformat() if order.purchase_date else "",
         "technician": order.technician.name if order.technician else "",
         "status": str(label(order.status)),
-        "payment": f"{label(order.payment_method)} {_money(order.amount_collected)}"
+        "payment": f"{label(order.payment_method)} {format_money(order.amount_collected)}"
         if order.payment_method else "",
         "fault": order.fault_description, "resolution": order.resolution,
         "events": [[_local(e.at), f"{label(e.action)} {e.note}".strip(),
@@ -81,9 +77,9 @@ def sheet_data(order: WorkOrder) -> dict[str, Any]:
         "swaps": [[str(label(s.kind)), s.old_identifier or "—", s.new_identifier or "—", s.reason]
                   for s in order.swaps],
         "pick_list": [[line["name"], line["qty"], line["location"]] for line in pick_list(order)],
-        "parts": [[p.name, p.serial or "", p.qty, _money(p.unit_price), _money(p.amount)]
+        "parts": [[p.name, p.serial or "", p.qty, format_money(p.unit_price), format_money(p.amount)]
                   for p in order.parts],
-        "total": _money(order.fee if order.fee is not None else 0),
+        "total": format_money(amount_due(order) or 0),
         "signature": signature,
     }
 
@@ -100,10 +96,11 @@ def invoice_data(invoice: Invoice) -> dict[str, Any]:
         **_common(order), "number": invoice.number, "customer": order.customer.name,
         "date": _local(invoice.issued_at)[:10], "order_number": order.number,
         "payment": str(label(invoice.payment_method)) if invoice.payment_method else "",
-        "lines": [[line["description"], line["qty"], _money(Decimal(line["unit_price"])),
-                   _money(Decimal(line["amount"]))] for line in invoice.lines],
-        "net": _money(invoice.net), "tax": f"{_money(invoice.tax)} ({invoice.tax_rate:.0%})",
-        "total": _money(invoice.total), "void": invoice.status == "void",
+        "lines": [[line["description"], line["qty"], format_money(line["unit_price"]),
+                   format_money(line["amount"])] for line in invoice.lines],
+        "net": format_money(invoice.net),
+        "tax": f"{format_money(invoice.tax)} ({invoice.tax_rate:.0%})",
+        "total": format_money(invoice.total), "void": invoice.status == "void",
         "void_reason": invoice.void_reason or "",
     }
 

@@ -12,7 +12,7 @@ from dispatch import settings, storage
 from dispatch.auth.models import User
 from dispatch.extensions import db
 from dispatch.jobs.models import Job
-from dispatch.pdf import money
+from dispatch.money import format_money
 from workorders.documents import pdfs
 from workorders.finance.models import CashHandover
 
@@ -29,7 +29,7 @@ def receipt_data(handover: CashHandover) -> dict[str, Any]:
         "company": current_app.config["DISPATCH_COMPANY_NAME"],
         "number": f"HO-{handover.day:%Y%m%d}-{handover.id:06d}",
         "technician": handover.technician.name,
-        "amount": money(handover.amount, settings.currency()),
+        "amount": format_money(handover.amount),
         "date": handover.at.astimezone(settings.timezone()).strftime("%Y-%m-%d %H:%M"),
         "note": handover.note or "—",
         "received_by": receiver.display_name if receiver else "",

@@ -3,14 +3,13 @@ invoice register (search, void, transfer received, exports). Money travels as st
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from apiflask import APIBlueprint, Schema
 from apiflask.fields import Boolean, Date, DateTime, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
 from flask import url_for
 
 from dispatch.extensions import db
+from dispatch.money import money_text
 from dispatch.web.api import api_requires, current_api_user
 from dispatch.web.schemas import day_field, id_field, paginate
 from workorders.finance import collections, exports
@@ -127,13 +126,9 @@ class VoidIn(Schema):
     reason = String(required=True, validate=Length(max=300))
 
 
-def _money(value: Decimal) -> str:
-    return f"{value:.2f}"
-
-
 def _row(row) -> dict:  # type: ignore[no-untyped-def]
     return {"technician_id": row.technician_id, "technician": row.technician,
-            **{name: _money(getattr(row, name)) for name in (
+            **{name: money_text(getattr(row, name)) for name in (
                 "collected", "adjustments", "transfers", "invoiced", "handed_over", "difference")}}
 
 
@@ -148,7 +143,7 @@ def reconciliation(args):
     if args["format"] != "json":
         header, rows = exports.reconciliation_rows(totals)
         return exports.export_response(f"reconciliation-{args['date']}", header, rows, args["format"])
-    sums = {name: _money(totals.total(name)) for name in (
+    sums = {name: money_text(totals.total(name)) for name in (
         "collected", "adjustments", "transfers", "invoiced", "handed_over", "difference")}
     return {"date": args["date"], "locked": collections.is_locked(args["date"]),
             "items": [_row(r) for r in totals.rows], "totals": sums}
@@ -157,7 +152,7 @@ def reconciliation(args):
 def _handover(handover: CashHandover) -> dict:
     job = collections.receipt_job(handover)
     return {"id": handover.id, "technician_id": handover.technician_id,
-            "amount": _money(handover.amount), "note": handover.note, "at": handover.at,
+            "amount": money_text(handover.amount), "note": handover.note, "at": handover.at,
             "day": handover.day, "receipt_id": job.id if job else None,
             "receipt_url": url_for("documents_api.download", job_id=job.id) if job else None}
 
@@ -182,7 +177,7 @@ def create_adjustment(body):
     adjustment = collections.record_adjustment(body, current_api_user())
     db.session.commit()
     return {"id": adjustment.id, "technician_id": adjustment.technician_id,
-            "amount": _money(adjustment.amount), "reason": adjustment.reason,
+            "amount": money_text(adjustment.amount), "reason": adjustment.reason,
             "day": adjustment.day}, 201
 
 
@@ -202,7 +197,7 @@ def _invoice(invoice: Invoice) -> dict:
     return {**{c: getattr(invoice, c) for c in (
         "id", "number", "order_id", "customer_id", "technician_id", "payment_method", "status",
         "issued_at", "paid_at", "voided_at", "void_reason")},
-        "net": _money(invoice.net), "tax": _money(invoice.tax), "total": _money(invoice.total),
+        "net": money_text(invoice.net), "tax": money_text(invoice.tax), "total": money_text(invoice.total),
         "pdf_job_id": job.id if job else None}
 
 

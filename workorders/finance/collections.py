@@ -20,10 +20,11 @@ from dispatch.errors import Conflict, FieldErrors, NotFound
 from dispatch.extensions import db
 from dispatch.jobs.models import Job
 from dispatch.jobs.outbox import request_job
+from dispatch.money import format_money, parse_money
 from dispatch.technicians.models import Technician
 from dispatch.text import clean_text
 from dispatch.timeutil import utcnow
-from dispatch.validators import parse_money
+from workorders.fees import amount_due
 from workorders.finance.invoices import Invoice, issue_invoice, request_invoice_pdf, void_invoice
 from workorders.finance.models import Adjustment, CashHandover, Collection, LockedDay
 from workorders.models import WorkOrder
@@ -76,8 +77,8 @@ def _parse_day(raw: Any) -> date:
 def record_collection(order: WorkOrder) -> Collection | None:
     """In the completion's transaction: what the technician collected (cash or transfer).
     A completion with a fee on a locked day is refused."""
-    now = utcnow()
-    if order.fee is not None and order.fee > 0:
+    now, fee = utcnow(), amount_due(order)
+    if fee is not None and fee > 0:
         require_open(day_of(now))
     amount = order.amount_collected
     if order.payment_method not in ("cash", "transfer") or not amount or amount <= 0:
@@ -95,7 +96,7 @@ def check_payment(method: str, amount: Decimal, fee: Decimal, errors: FieldError
     if method == "none" and amount != 0:
         errors.add("amount_collected", _l("Nothing is collected when the payment method is none."))
     elif method != "none" and amount != fee:
-        errors.add("amount_collected", _l("Collect exactly the fee: %(fee)s.", fee=fee))
+        errors.add("amount_collected", _l("Collect exactly the fee: %(fee)s.", fee=format_money(fee)))
     if fee == 0 and method != "none":
         errors.add("payment_method", _l("The fee is zero: choose none."))
 
@@ -105,7 +106,7 @@ def settle_completion(order: WorkOrder, user_id: int | None) -> Invoice | None:
     on site, issue the invoice and queue its PDF. Orders completed with a fee but no payment
     are invoiced later by finance (``issue_now``, or the month-end run)."""
     record_collection(order)
-    fee = order.fee
+    fee = amount_due(order)
     if fee is None or fee <= 0 or order.payment_method not in ("cash", "transfer"):
         return None
     invoice = issue_invoice(order, user_id)

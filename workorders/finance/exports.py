@@ -18,6 +18,7 @@ from sqlalchemy import Select, select
 from dispatch.errors import FieldErrors
 from dispatch.extensions import db
 from dispatch.labels import label
+from dispatch.money import money_text
 from dispatch.registry.models import Customer
 from dispatch.technicians.models import Technician
 from workorders.finance.collections import day_of
@@ -110,7 +111,7 @@ def to_csv(header: list[str], rows: list[list[Any]]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(header)
-    writer.writerows([[f"{c:.2f}" if isinstance(c, Decimal) else c for c in row] for row in rows])
+    writer.writerows([[money_text(c) if isinstance(c, Decimal) else c for c in row] for row in rows])
     return ("\ufeff" + buffer.getvalue()).encode()
 
 

@@ -9,7 +9,7 @@ unique index.
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from flask import current_app
@@ -23,9 +23,11 @@ from dispatch.errors import Conflict, FieldErrors
 from dispatch.extensions import db, in_values
 from dispatch.jobs.models import Job
 from dispatch.jobs.outbox import request_job
+from dispatch.money import money_text, round_money
 from dispatch.sequences import next_value
 from dispatch.text import clean_text
 from dispatch.timeutil import UTCDateTime, utcnow
+from workorders.fees import amount_due
 from workorders.lifecycle import FINISHED
 from workorders.models import WorkOrder
 
@@ -77,7 +79,7 @@ def live_invoice(order_id: int) -> Invoice | None:
 def _split_tax(total: Decimal) -> tuple[Decimal, Decimal, Decimal]:
     """Prices are tax-inclusive: ``total = net + tax`` with ``DISPATCH_TAX_RATE``."""
     rate = Decimal(str(current_app.config["DISPATCH_TAX_RATE"]))
-    tax = (total * rate / (1 + rate)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    tax = round_money(total * rate / (1 + rate))
     return rate, total - tax, tax
 
 
@@ -90,18 +92,18 @@ def issue_invoice(order: WorkOrder, user_id: int | None) -> Invoice:
     existing = live_invoice(order.id)
     if existing is not None:
         return existing
-    fee = order.fee
-    if order.status not in FINISHED or fee is None or fee <= 0:
+    fee = amount_due(order) if order.status in FINISHED else None
+    if fee is None or fee <= 0:
         raise Conflict(_l("Only a completed order with a fee gets an invoice."))
     now = utcnow()
     year = now.astimezone(settings.timezone()).year
     seq = next_value(f"invoice:{year}")
     rate, net, tax = _split_tax(fee)
     lines = [{"description": part.name, "sku": part.sku, "qty": part.qty,
-              "unit_price": str(part.unit_price), "amount": str(part.amount)}
+              "unit_price": money_text(part.unit_price), "amount": money_text(part.amount)}
              for part in order.parts] if order.fee_override is None and not order.in_warranty \
         else [{"description": str(_l("Service fee (%(number)s)", number=order.number)),
-               "sku": None, "qty": 1, "unit_price": str(fee), "amount": str(fee)}]
+               "sku": None, "qty": 1, "unit_price": money_text(fee), "amount": money_text(fee)}]
     invoice = Invoice(
         number=f"INV-{year}-{seq:06d}", year=year, seq=seq, order_id=order.id,
         customer_id=order.customer_id, technician_id=order.technician_id,

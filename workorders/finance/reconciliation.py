@@ -17,7 +17,9 @@ from sqlalchemy import exists, func, select
 
 from dispatch import settings
 from dispatch.extensions import db
+from dispatch.money import round_money
 from dispatch.technicians.models import Technician
+from workorders.fees import amount_due
 from workorders.finance.collections import today
 from workorders.finance.invoices import Invoice
 from workorders.finance.models import Adjustment, CashHandover, Collection
@@ -54,8 +56,7 @@ class Totals:
 
 def _sums(column, technician_column, *where) -> dict[int, Decimal]:  # type: ignore[no-untyped-def]
     query = select(technician_column, func.sum(column)).where(*where).group_by(technician_column)
-    return {tid: Decimal(total).quantize(Decimal("0.01")) for tid, total in db.session.execute(query)
-            if tid is not None}
+    return {tid: round_money(total) for tid, total in db.session.execute(query) if tid is not None}
 
 
 def _names(ids: set[int]) -> dict[int, str]:
@@ -150,7 +151,7 @@ def uninvoiced_orders(day: date) -> list[WorkOrder]:
     orders = db.session.scalars(select(WorkOrder).where(
         WorkOrder.status.in_(FINISHED), WorkOrder.completed_at >= start,
         WorkOrder.completed_at < end, ~live).order_by(WorkOrder.id))
-    return [o for o in orders if o.fee and o.fee > 0]
+    return [o for o in orders if (amount_due(o) or 0) > 0]
 
 
 def invoices_without_collection(day: date) -> list[Invoice]:

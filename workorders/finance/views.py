@@ -13,6 +13,7 @@ from flask_login import current_user
 
 from dispatch.errors import DomainError
 from dispatch.extensions import db
+from dispatch.money import format_money
 from dispatch.validators import parse_date
 from dispatch.web.forms import form_data
 from dispatch.web.security import page_requires
@@ -43,11 +44,11 @@ def chart(series: list[tuple[date, Decimal, Decimal]]) -> dict[str, Any]:
         return round(height - pad - float(max(value, Decimal(0)) / top) * (height - 2 * pad), 1)
 
     bars = [{"x": round(pad + i * step + 1, 1), "y": y(c), "w": round(step - 2, 1),
-             "h": round(height - pad - y(c), 1), "title": f"{d}: {c:.2f}"}
+             "h": round(height - pad - y(c), 1), "title": f"{d}: {format_money(c)}"}
             for i, (d, c, _) in enumerate(series)]
     line = " ".join(f"{round(pad + (i + 0.5) * step, 1)},{y(o)}"
                     for i, (_, _, o) in enumerate(series))
-    return {**CHART, "bars": bars, "line": line, "top": f"{top:.2f}",
+    return {**CHART, "bars": bars, "line": line, "top": format_money(top),
             "first": series[0][0].isoformat() if series else "",
             "last": series[-1][0].isoformat() if series else ""}
 

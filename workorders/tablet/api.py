@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from dispatch import settings, storage
 from dispatch.errors import NotFound
 from dispatch.extensions import db
+from dispatch.money import money_text
 from dispatch.registry.models import Terminal, Vehicle
 from dispatch.technicians.services import technician_for_user
 from dispatch.timeutil import utcnow
@@ -24,7 +25,7 @@ from dispatch.web.idempotency import idempotent
 from inventory.locations import van_for
 from inventory.models import Part
 from inventory.stock import serials_at, van_stock
-from workorders import onsite, order_parts
+from workorders import fees, onsite, order_parts
 from workorders.access import get_order, order_contact
 from workorders.lifecycle import IN_HAND
 from workorders.models import WorkOrder
@@ -53,10 +54,6 @@ class PhotoOut(Schema):
     created_at = DateTime()
 
 
-def _money(value: Any) -> str | None:
-    return None if value is None else f"{value:.2f}"
-
-
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
@@ -70,7 +67,7 @@ def route_order(orders: list[WorkOrder]) -> list[WorkOrder]:
 
 def _job(order: WorkOrder, user: Any, picks: list) -> dict[str, Any]:
     quote = onsite.current_quote(order)
-    fee = order.fee_override if order.fee_override is not None else quote.total
+    fee = fees.amount_due(order, quote)
     terminals = [t for t in order.vehicle.terminals if t.status == "installed"]
     return {
         "id": order.id, "number": order.number, "kind": order.kind, "status": order.status,
@@ -86,11 +83,11 @@ def _job(order: WorkOrder, user: Any, picks: list) -> dict[str, Any]:
         "swaps": [{"kind": s.kind, "old": s.old_identifier, "new": s.new_identifier}
                   for s in order.swaps],
         "parts": [{"sku": p.sku, "name": p.name, "qty": p.qty, "serial": p.serial,
-                   "amount": _money(p.amount)} for p in order.parts],
+                   "amount": money_text(p.amount)} for p in order.parts],
         "fee": {"basis": quote.basis, "charged": quote.basis in ("parts_only",
                                                                   "no_warranty_on_record"),
-                "override": _money(order.fee_override), "fee": _money(fee)},
-        "amount_collected": _money(order.amount_collected),
+                "override": money_text(order.fee_override), "fee": money_text(fee)},
+        "amount_collected": money_text(order.amount_collected),
         "payment_method": order.payment_method,
     }
 
@@ -119,7 +116,7 @@ def today() -> dict[str, Any]:
         if technician.last_lat is not None else
         {"lat": technician.home_lat, "lon": technician.home_lon},
         "jobs": [_job(order, user, picks[order.id]) for order in route_order(list(orders))],
-        "van": [{"sku": p.sku, "name": p.name, "price": _money(p.price),
+        "van": [{"sku": p.sku, "name": p.name, "price": money_text(p.price),
                  "serialized": p.serialized, "available": stock[p.sku]} for p in parts],
         "devices": [{"kind": "terminal" if hasattr(d, "terminal_id") else "sim",
                      "id": getattr(d, "terminal_id", None) or d.iccid, "sku": d.sku}

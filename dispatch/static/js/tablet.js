@@ -18,7 +18,12 @@
     return node;
   }
   function cents(s) { return Math.round(parseFloat(s || "0") * 100); }
-  function money(c) { return (c / 100).toFixed(2); }
+  // Amounts are whole cents here. plain() is the form field's "120.00"; money() shows them as the
+  // server's format_money does (the same CLDR currency format, in the page's language).
+  function plain(c) { return (c / 100).toFixed(2); }
+  function money(c) {
+    return new Intl.NumberFormat(document.documentElement.lang, { style: "currency", currency: root.dataset.currency }).format(c / 100);
+  }
   function time(iso) {
     return iso ? new Date(iso).toLocaleTimeString(document.documentElement.lang, { hour: "2-digit", minute: "2-digit" }) : "";
   }
@@ -183,16 +188,16 @@
     }
   }
   function setFee(c, basis) {
-    $("fee-amount").textContent = money(c) + " " + root.dataset.currency;
+    $("fee-amount").textContent = money(c);
     $("fee-basis").textContent = "(" + basis + ")";
     $("fee-amount").dataset.cents = c;
     var method = $("payment-method");
     if (c === 0) { method.value = "none"; }
-    $("amount").value = method.value === "none" ? "0.00" : money(c);
+    $("amount").value = method.value === "none" ? "0.00" : plain(c);
   }
   function renderDone(job, view) {
     var paid = view.payment || { payment_method: job.payment_method, amount_collected: job.amount_collected };
-    $("done-money").textContent = text(paid.payment_method || "none") + " " + (paid.amount_collected || "0.00") + " " + root.dataset.currency;
+    $("done-money").textContent = text(paid.payment_method || "none") + " " + money(cents(paid.amount_collected));
     if (pendingFor(job.id).length || job.status !== "completed") { $("documents").textContent = T.doc_wait; return; }
     pollDocuments(job);
   }
