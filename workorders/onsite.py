@@ -14,7 +14,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from dispatch import settings, storage
+from dispatch import storage
 from dispatch.auth.models import User
 from dispatch.errors import Conflict, FieldErrors, Forbidden
 from dispatch.extensions import db
@@ -23,7 +23,7 @@ from dispatch.registry import devices
 from dispatch.registry.models import Sim, Terminal
 from dispatch.technicians.services import report_location
 from dispatch.text import choice, clean_text
-from dispatch.timeutil import utcnow
+from dispatch.timeutil import local_day, utcnow
 from dispatch.validators import parse_money, validate_latlon
 from inventory import orders as order_stock
 from inventory import workshop
@@ -170,7 +170,7 @@ def _positive_int(raw: Any) -> int:
 
 
 def current_quote(order: WorkOrder) -> fees.FeeQuote:
-    return fees.quote(order, utcnow().astimezone(settings.timezone()).date())
+    return fees.quote(order, local_day(utcnow()))
 
 
 def complete(order: WorkOrder, user: User, data: Mapping[str, Any]) -> WorkOrder:
@@ -215,7 +215,8 @@ def _check_payment(method: str, amount: Decimal, fee: Decimal, errors: FieldErro
 def _apply_swaps(order: WorkOrder, user: User) -> None:
     """Terminal changes first, then SIMs, so a new SIM goes into the new terminal; a faulty
     terminal taken out goes to the workshop with its tag (R5: plate and fault)."""
-    now, today = utcnow(), utcnow().astimezone(settings.timezone()).date()
+    now = utcnow()
+    today = local_day(now)
     removed_status = kind_of(order).removed_status
     for swap in sorted(order.swaps, key=lambda s: (s.kind != "terminal", s.id)):
         if swap.applied_at is not None:

@@ -23,7 +23,7 @@ from dispatch.errors import Conflict, FieldErrors
 from dispatch.extensions import db, in_values
 from dispatch.sequences import next_value
 from dispatch.text import clean_text
-from dispatch.timeutil import UTCDateTime, utcnow
+from dispatch.timeutil import UTCDateTime, local_day, utcnow
 from workorders.models import WorkOrder
 
 INVOICE_STATUSES = ("issued", "paid", "void")
@@ -91,7 +91,7 @@ def issue_invoice(order: WorkOrder, user_id: int | None) -> Invoice:
     if order.status not in ("completed", "closed") or fee is None or fee <= 0:
         raise Conflict(_l("Only a completed order with a fee gets an invoice."))
     now = utcnow()
-    year = now.astimezone(settings.timezone()).year
+    year = local_day(now).year
     seq = next_value(f"invoice:{year}")
     rate, net, tax = _split_tax(fee)
     lines = [{"description": part.name, "sku": part.sku, "qty": part.qty,

@@ -14,6 +14,7 @@ from dispatch.extensions import db
 from dispatch.jobs.models import Job
 from dispatch.jobs.runner import handler
 from dispatch.pdf import money
+from dispatch.timeutil import local_text
 from workorders.documents import pdfs
 from workorders.finance.models import CashHandover
 
@@ -31,7 +32,7 @@ def receipt_data(handover: CashHandover) -> dict[str, Any]:
         "number": f"HO-{handover.day:%Y%m%d}-{handover.id:06d}",
         "technician": handover.technician.name,
         "amount": money(handover.amount, settings.currency()),
-        "date": handover.at.astimezone(settings.timezone()).strftime("%Y-%m-%d %H:%M"),
+        "date": local_text(handover.at),
         "note": handover.note or "—",
         "received_by": receiver.display_name if receiver else "",
     }
