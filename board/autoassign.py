@@ -12,7 +12,7 @@ Nothing is assigned here: the result is a proposal the dispatcher reviews and ac
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime
 
 import numpy as np
 from flask import current_app
@@ -20,8 +20,8 @@ from numpy.typing import NDArray
 from scipy.optimize import linear_sum_assignment
 
 from board.routes import Route, Stop, solve_route
-from dispatch import settings
 from dispatch.geo.distance import distance_matrix
+from dispatch.timeutil import local_moment
 
 FORBIDDEN = 1e9
 URGENT_BONUS = 1e6
@@ -110,7 +110,7 @@ def propose(jobs: list[Job], workers: list[Worker], day: date, *, routes: bool =
 
 
 def _seconds(moment: datetime, day: date) -> int:
-    midnight = datetime.combine(day, time.min, tzinfo=settings.timezone())
+    midnight = local_moment(day)
     return max(0, int((moment - midnight).total_seconds()))
 
 

@@ -23,8 +23,8 @@ from board.positions import (
     position_of,
 )
 from board.roster import Member, active_members, reported_positions
-from dispatch import settings
 from dispatch.geo.distance import distance_matrix, eta_minutes
+from dispatch.timeutil import local_clock
 from workorders.models import WorkOrder
 
 #: Score penalties; distance counts one point per kilometre.
@@ -82,7 +82,7 @@ def rank(order: WorkOrder, now: datetime, van_stock: VanStock | None = None,
     reported = reported_positions(fresh_since(now))
     positions = [position_of(t, now, in_hand, reported) for t in pool]
     km = distance_matrix([(p.lat, p.lon) for p in positions], [(order.site_lat, order.site_lon)])[:, 0]
-    local_time = now.astimezone(settings.timezone()).time()
+    local_time = local_clock(now)
     needed = _parts_needed(order)
     stock = van_stock([t.id for t in pool]) if needed and van_stock is not None else None
     kind, model = order.kind, order.product_model  # read once: ORM attributes are not free

@@ -9,7 +9,6 @@ from datetime import date, datetime, time
 from typing import Any
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from board import autoassign, candidates
@@ -23,12 +22,11 @@ from board.positions import (
     position_of,
 )
 from board.roster import Member, Reported, active_members, reported_positions
-from dispatch import settings
 from dispatch.auth.models import User
 from dispatch.cache import cached
-from dispatch.errors import DomainError, FieldErrors
+from dispatch.errors import DomainError
 from dispatch.extensions import db
-from dispatch.timeutil import utcnow
+from dispatch.timeutil import local_clock, local_day, local_moment, utcnow
 from dispatch.web.api import encode_rows
 from workorders import assignment
 from workorders.access import count_visible, get_order, visible_orders
@@ -57,16 +55,12 @@ def rank_candidates(order: WorkOrder, available_only: bool = False,
 
 
 def _loads(day: date, now: datetime) -> dict[int, int]:
-    if day == now.astimezone(settings.timezone()).date():
+    if day == local_day(now):
         return dict(loads_today(now))
     rows = db.session.execute(select(WorkOrder.technician_id, func.count()).where(
         WorkOrder.scheduled_for == day, WorkOrder.technician_id.is_not(None))
         .group_by(WorkOrder.technician_id)).all()
     return {technician_id: count for technician_id, count in rows}
-
-
-def _at(day: date, moment: time) -> datetime:
-    return datetime.combine(day, moment, tzinfo=settings.timezone())
 
 
 @dataclass
@@ -86,11 +80,11 @@ def plan_day(day: date, user: User, order_ids: Iterable[int] | None = None) -> D
     if order_ids is not None:
         query = query.where(WorkOrder.id.in_(list(order_ids)))
     orders = [o for o in db.session.scalars(query)
-              if o.window_start is None or o.window_start.astimezone(settings.timezone()).date() == day]
+              if o.window_start is None or local_day(o.window_start) == day]
     technicians = active_members(include_contractors=False)
     loads, in_hand = _loads(day, now), jobs_in_hand()
     reported = reported_positions(fresh_since(now))
-    today = day == now.astimezone(settings.timezone()).date()
+    today = day == local_day(now)
     workers = []
     for technician in technicians:
         start = position_of(technician, now, in_hand, reported) if today else None
@@ -98,7 +92,7 @@ def plan_day(day: date, user: User, order_ids: Iterable[int] | None = None) -> D
             technician.id, start.lat if start else technician.home_lat,
             start.lon if start else technician.home_lon, frozenset(technician.skills),
             max(0, technician.daily_capacity - loads.get(technician.id, 0)),
-            (_at(day, technician.work_start), _at(day, technician.work_end))))
+            (local_moment(day, technician.work_start), local_moment(day, technician.work_end))))
     jobs = [autoassign.Job(o.id, o.site_lat, o.site_lon, o.kind, o.priority == "urgent",  # type: ignore[arg-type]
                            (o.window_start, o.window_end) if o.window_start and o.window_end else None)
             for o in orders]
@@ -123,16 +117,6 @@ def accept(day: date, items: list[Mapping[str, Any]], user: User) -> list[dict[s
             results.append({"order_id": order_id, "status": "refused", "error": exc.message,
                             "fields": exc.fields})
     return results
-
-
-def parse_day(raw: Any) -> date:
-    errors = FieldErrors()
-    try:
-        return raw if isinstance(raw, date) else date.fromisoformat(str(raw))
-    except ValueError:
-        errors.add("date", _l("Enter a date as YYYY-MM-DD."))
-        errors.raise_if_any()
-        raise
 
 
 def board_json(user: User, bbox: tuple[float, float, float, float] | None = None) -> bytes:
@@ -171,7 +155,7 @@ def board_data(user: User, bbox: tuple[float, float, float, float] | None = None
     technicians = active_members()
     held = orders_in_hand()
     loads, in_hand, reported = loads_today(now, held), jobs_in_hand(), reported_positions()
-    since, local_time = fresh_since(now), now.astimezone(settings.timezone()).time()
+    since, local_time = fresh_since(now), local_clock(now)
     fresh = {key: last for key, last in reported.items() if last.seen_at >= since}
     routes: dict[int, list[dict[str, Any]]] = {}
     for h in held:

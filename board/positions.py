@@ -11,8 +11,8 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from board.roster import Member, Reported
-from dispatch import settings
 from dispatch.extensions import db
+from dispatch.timeutil import day_bounds, local_clock, local_day
 from workorders.lifecycle import UNDER_WAY
 from workorders.models import WorkOrder, in_hands
 from workorders.queries import read_rows
@@ -87,16 +87,10 @@ def jobs_in_hand() -> dict[int, JobInHand]:
     return found
 
 
-def day_bounds(day: datetime | None = None) -> tuple[datetime, datetime]:
-    local = (day or datetime.now(settings.timezone())).astimezone(settings.timezone())
-    start = datetime.combine(local.date(), time.min, tzinfo=settings.timezone())
-    return start, start + timedelta(days=1)
-
-
 def loads_today(now: datetime, held: list[Held] | None = None) -> Counter[int]:
     """Orders per technician today: in hand (counted from ``held``, else from the index of
     orders in hand), plus those completed today (from the completions index)."""
-    start, end = day_bounds(now)
+    start, end = day_bounds(local_day(now))
     if held is not None:
         loads: Counter[int] = Counter(h.technician_id for h in held)
     else:
@@ -113,5 +107,5 @@ def loads_today(now: datetime, held: list[Held] | None = None) -> Counter[int]:
 
 def on_shift(technician: Member, now: datetime | time) -> bool:
     """Within working hours at ``now`` (a moment, or a local time of day already converted)."""
-    local = now if isinstance(now, time) else now.astimezone(settings.timezone()).time()
+    local = now if isinstance(now, time) else local_clock(now)
     return technician.work_start <= local < technician.work_end

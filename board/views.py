@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, render_template, send_from_directory
 from xstatic.pkg import leaflet
 
+from dispatch.timeutil import local_day
 from dispatch.web.security import page_requires
 
 bp = Blueprint("board", __name__)
@@ -15,7 +14,7 @@ bp = Blueprint("board", __name__)
 @bp.get("/board")
 @page_requires("order.assign")
 def index():
-    return render_template("board/index.html", today=date.today().isoformat())
+    return render_template("board/index.html", today=local_day().isoformat())
 
 
 @bp.get("/vendor/leaflet/<path:filename>")

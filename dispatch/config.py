@@ -119,6 +119,6 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         config["DISPATCH_TILE_URL"] = ""
         config["PASSWORD_HASH_METHOD"] = "pbkdf2:sha256:1000"  # noqa: S105 - a method name
         config["RATELIMIT_STORAGE_URI"] = "memory://"
-    config["BABEL_DEFAULT_TIMEZONE"] = config["DISPATCH_TIMEZONE"]
     config.update(overrides)
+    config.setdefault("BABEL_DEFAULT_TIMEZONE", config["DISPATCH_TIMEZONE"])
     return config

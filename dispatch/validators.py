@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date
+from datetime import date, datetime
 
 import phonenumbers
 from flask_babel import lazy_gettext as _l
 from stdnum import luhn
+
+from dispatch.timeutil import local_moment
 
 _SEPARATORS = re.compile(r"[\s.\-·•_]+")
 #: The days any date may name (purchase dates, filters, reports): beyond them it is a typo.
@@ -98,6 +100,21 @@ def parse_date(raw: object) -> date:
     if not FIRST_DAY <= value <= LAST_DAY:
         raise ValueError(_l("The date is out of range."))
     return value
+
+
+def parse_datetime(raw: object) -> datetime:
+    """An ISO date and time (``YYYY-MM-DDTHH:MM``) between 1990 and 2100; without an offset it
+    is wall-clock time in the configured zone."""
+    if isinstance(raw, datetime):
+        value = raw
+    else:
+        try:
+            value = datetime.fromisoformat(str(raw).strip())
+        except ValueError as exc:
+            raise ValueError(_l("Enter a date and time (YYYY-MM-DDTHH:MM).")) from exc
+    if not FIRST_DAY <= value.date() <= LAST_DAY:
+        raise ValueError(_l("The date is out of range."))
+    return value if value.tzinfo is not None else local_moment(value.date(), value.time())
 
 
 def parse_month(raw: object) -> tuple[int, int]:

@@ -18,11 +18,10 @@ from dateutil.relativedelta import relativedelta
 from flask import current_app
 from sqlalchemy import select
 
-from dispatch import settings
 from dispatch.extensions import db
 from dispatch.money import round_money
 from dispatch.registry.models import Terminal
-from dispatch.timeutil import utcnow
+from dispatch.timeutil import local_day
 from workorders.lifecycle import FINISHED
 from workorders.models import WorkOrder
 
@@ -105,5 +104,5 @@ def amount_due(order: WorkOrder, live: FeeQuote | None = None) -> Decimal | None
     before that today's quote (``live`` when the caller already has it); an override beats both."""
     if order.status in FINISHED:
         return due_from(order.fee_override, order.fee_total)
-    today = utcnow().astimezone(settings.timezone()).date()
+    today = local_day()
     return due_from(order.fee_override, (live or quote(order, today)).total)

@@ -8,7 +8,6 @@ at once and nothing is written when there is one.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -23,7 +22,7 @@ from dispatch.registry import services as registry
 from dispatch.registry.models import Customer, Vehicle
 from dispatch.sequences import next_value
 from dispatch.text import choice, clean_text
-from dispatch.timeutil import utcnow
+from dispatch.timeutil import local_day, utcnow
 from dispatch.validators import (
     normalize_iccid,
     normalize_imei,
@@ -31,6 +30,7 @@ from dispatch.validators import (
     normalize_plate,
     normalize_terminal_id,
     parse_date,
+    parse_datetime,
     validate_latlon,
 )
 from workorders.lifecycle import OPEN, record
@@ -39,20 +39,6 @@ from workorders.models import KINDS, PRIORITIES, WorkOrder
 INTAKE_FIELDS = ("kind", "customer_id", "plate", "address", "lat", "lon", "contact_name",
                  "contact_phone", "product_model", "purchase_date", "fault_description",
                  "terminal_id", "imei", "iccid", "priority", "window_start", "window_end")
-
-
-def parse_local_datetime(raw: Any) -> datetime:
-    """An ISO date-time; without an offset it is read in the configured zone."""
-    if isinstance(raw, datetime):
-        value = raw
-    else:
-        try:
-            value = datetime.fromisoformat(str(raw).strip())
-        except ValueError as exc:
-            raise ValueError(_l("Enter a date and time (YYYY-MM-DDTHH:MM).")) from exc
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=settings.timezone())
-    return value
 
 
 def _optional(errors: FieldErrors, name: str, fn: Any, raw: Any, *args: Any) -> Any:
@@ -119,8 +105,8 @@ def create_order(data: Mapping[str, Any], user: User) -> tuple[WorkOrder, list[s
         "reported_imei": _optional(errors, "imei", normalize_imei, data.get("imei")),
         "reported_iccid": _optional(errors, "iccid", normalize_iccid, data.get("iccid")),
         "priority": errors.check("priority", choice, data.get("priority"), PRIORITIES, "normal"),
-        "window_start": _optional(errors, "window_start", parse_local_datetime, data.get("window_start")),
-        "window_end": _optional(errors, "window_end", parse_local_datetime, data.get("window_end")),
+        "window_start": _optional(errors, "window_start", parse_datetime, data.get("window_start")),
+        "window_end": _optional(errors, "window_end", parse_datetime, data.get("window_end")),
     }
     if fields["window_start"] and fields["window_end"] and \
             fields["window_end"] <= fields["window_start"]:
@@ -141,7 +127,7 @@ def create_order(data: Mapping[str, Any], user: User) -> tuple[WorkOrder, list[s
     if customer.credit_class == "D":
         warnings.append(str(_l("Credit class D customer: collect payment on site.")))
     now = utcnow()
-    yymm = now.astimezone(settings.timezone()).strftime("%y%m")
+    yymm = local_day(now).strftime("%y%m")
     order = WorkOrder(
         number=f"WO-{yymm}-{next_value(f'work_order:{yymm}'):05d}", kind=kind, status="new",
         customer=customer, vehicle=vehicle, site_lat=point[0] if point else None,

@@ -13,7 +13,6 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from dispatch import settings
 from dispatch.auth.models import User
 from dispatch.errors import Conflict, FieldErrors, Forbidden
 from dispatch.extensions import db
@@ -23,7 +22,7 @@ from dispatch.registry import devices
 from dispatch.registry.models import Sim, Terminal
 from dispatch.technicians.services import report_location
 from dispatch.text import choice, clean_text
-from dispatch.timeutil import utcnow
+from dispatch.timeutil import local_day, utcnow
 from dispatch.validators import validate_latlon
 from inventory import workshop
 from inventory.models import Part
@@ -167,13 +166,14 @@ def _positive_int(raw: Any) -> int:
 
 
 def current_quote(order: WorkOrder) -> fees.FeeQuote:
-    return fees.quote(order, utcnow().astimezone(settings.timezone()).date())
+    return fees.quote(order, local_day(utcnow()))
 
 
 def apply_swaps(order: WorkOrder, user: User) -> None:
     """On completion: terminal changes first, then SIMs, so a new SIM goes into the new terminal; a faulty
     terminal taken out goes to the workshop with its tag (R5: plate and fault)."""
-    now, today = utcnow(), utcnow().astimezone(settings.timezone()).date()
+    now = utcnow()
+    today = local_day(now)
     removed_status = kind_of(order).removed_status
     for swap in sorted(order.swaps, key=lambda s: (s.kind != "terminal", s.id)):
         if swap.applied_at is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from statistics import median
@@ -23,11 +23,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased, joinedload
 
-from dispatch import settings
 from dispatch.auth.models import User
 from dispatch.extensions import db
 from dispatch.money import money_text
 from dispatch.registry.models import Customer, Vehicle
+from dispatch.timeutil import day_bounds, local_moment
 from dispatch.validators import fold_identifier
 from workorders.access import (
     hidden_from,
@@ -84,10 +84,6 @@ def capped_count(query: Select[tuple[WorkOrder]], limit: int = COUNT_LIMIT) -> t
 NEWEST_FIRST = (WorkOrder.created_at.desc(), WorkOrder.id.desc())
 
 
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=settings.timezone())
-
-
 @dataclass(frozen=True)
 class ListFilter:
     """The order list's filters for one caller. ``shape`` is which filters apply, with the
@@ -115,9 +111,9 @@ def list_filter(user: User, filters: Mapping[str, Any]) -> ListFilter:
     if filters.get("plate"):
         values["plate"] = f"%{fold_identifier(filters['plate'])}%"
     if filters.get("date_from"):
-        values["date_from"] = _day_start(filters["date_from"])
+        values["date_from"] = local_moment(filters["date_from"])
     if filters.get("date_to"):
-        values["date_to"] = _day_start(filters["date_to"] + timedelta(days=1))
+        values["date_to"] = day_bounds(filters["date_to"])[1]
     text = (filters.get("q") or "").strip()
     if text:
         values["text"], values["text_plate"] = f"%{text}%", f"%{fold_identifier(text)}%"
@@ -352,8 +348,8 @@ def _summary(values: list[float]) -> dict[str, float | int | None]:
 def response_figures(user: User, date_from: date, date_to: date) -> dict[str, Any]:
     """R10 in aggregate over orders created in ``[date_from, date_to]``, overall and by kind."""
     query = visible_orders(user).where(
-        WorkOrder.created_at >= _day_start(date_from),
-        WorkOrder.created_at < _day_start(date_to + timedelta(days=1)),
+        WorkOrder.created_at >= local_moment(date_from),
+        WorkOrder.created_at < day_bounds(date_to)[1],
         WorkOrder.on_site_at.is_not(None))
     rows = db.session.execute(query.with_only_columns(
         WorkOrder.kind, WorkOrder.created_at, WorkOrder.on_site_at, WorkOrder.completed_at)).all()

@@ -14,7 +14,7 @@ from dispatch.errors import DomainError, ValidationFailed
 from dispatch.extensions import db
 from dispatch.registry.services import visible_customers
 from dispatch.technicians.services import search_technicians, technician_choices, technician_for_user
-from dispatch.timeutil import utcnow
+from dispatch.timeutil import local_day
 from dispatch.validators import parse_date
 from dispatch.web.forms import form_data, handle_form
 from dispatch.web.security import page_requires
@@ -181,7 +181,7 @@ def act(order_id: int, action: str):
 @bp.get("/stats")
 @page_requires("order.stats")
 def stats():
-    today = utcnow().date()
+    today = local_day()
     date_to = _date_arg("date_to") or today
     date_from = _date_arg("date_from") or date_to - timedelta(days=30)
     return render_template("workorders/stats.html",

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from apiflask import Schema
 from apiflask.fields import Date, Decimal, Integer, String
 from apiflask.validators import Length, Range
 from flask import current_app
-from marshmallow import missing
+from marshmallow import ValidationError, missing
 from sqlalchemy import Select
 from werkzeug.routing import IntegerConverter
 
 from dispatch.extensions import db
 from dispatch.money import money_text
-from dispatch.validators import FIRST_DAY, LAST_DAY
+from dispatch.validators import parse_date, parse_month
 
 #: The largest id a table holds (PostgreSQL ``integer``): a bigger number names nothing, and
 #: sending it to the database would fail ("integer out of range") instead of finding nothing.
@@ -27,10 +28,37 @@ def id_field(**kwargs: Any) -> Integer:
     return Integer(validate=Range(min=1, max=MAX_ID), **kwargs)
 
 
-def day_field(**kwargs: Any) -> Date:
-    """An input date (a day in filters and requests): within ``FIRST_DAY`` … ``LAST_DAY``, like
-    every date the services accept, so no far-off year reaches time-zone arithmetic."""
-    return Date(validate=Range(min=FIRST_DAY, max=LAST_DAY), **kwargs)
+class Day(Date):
+    """An input day, read by :func:`~dispatch.validators.parse_date` like every date the
+    services accept (1990–2100), so no far-off year reaches time-zone arithmetic."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> date:
+        try:
+            return parse_date(value)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from exc
+
+
+class Month(String):
+    """An input month ``YYYY-MM``, read by :func:`~dispatch.validators.parse_month`
+    (1990–2100); loaded as its canonical text."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        try:
+            year, month = parse_month(value)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from exc
+        return f"{year:04d}-{month:02d}"
+
+
+def day_field(**kwargs: Any) -> Day:
+    """An input date (a day in filters and requests)."""
+    return Day(**kwargs)
+
+
+def month_field(**kwargs: Any) -> Month:
+    """An input month (statistics, incentives, the invoice pack)."""
+    return Month(**kwargs)
 
 
 class Money(Decimal):

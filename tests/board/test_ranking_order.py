@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from board import candidates
 from board.roster import Member
 from dispatch.geo.distance import distance_km
-from dispatch.timeutil import utcnow
+from dispatch.timeutil import local_clock, utcnow
 
 SITE = (30.2741, 120.1551)
 
@@ -25,7 +25,7 @@ members = st.lists(st.builds(
 
 def _one_by_one(order, pool, stock, now):
     """The score of each technician computed alone, sorted as the ranking promises."""
-    local = now.astimezone(candidates.settings.timezone()).time()
+    local = local_clock(now)
     needed = {"RELAY-5P": 1}
     rows = []
     for t in pool:

@@ -6,19 +6,18 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Mapping
-from datetime import date, datetime, time
+from datetime import datetime
 from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, func, select
 
-from dispatch import settings
 from dispatch.auth.models import User
 from dispatch.errors import Conflict, FieldErrors, Forbidden, NotFound
 from dispatch.extensions import db
 from dispatch.text import boolean, choice, clean_text
-from dispatch.timeutil import utcnow
+from dispatch.timeutil import month_bounds, utcnow
 from workorders.access import get_order, visible_orders
 from workorders.care.models import AUDIT_RESULTS, AuditCheck, Callback
 from workorders.lifecycle import FINISHED
@@ -101,10 +100,7 @@ def quarter_bounds(year: int, quarter: int) -> tuple[datetime, datetime]:
     """Start and end (exclusive) of a calendar quarter in the configured zone."""
     if not 1 <= quarter <= 4:
         raise ValueError(_l("A quarter is 1 to 4."))
-    zone = settings.timezone()
-    start = datetime.combine(date(year, 3 * quarter - 2, 1), time(), zone)
-    end = datetime.combine(date(year + quarter // 4, (3 * quarter) % 12 + 1, 1), time(), zone)
-    return start, end
+    return month_bounds(year, 3 * quarter - 2)[0], month_bounds(year, 3 * quarter)[1]
 
 
 def quarter_repair_ids(year: int, quarter: int) -> list[int]:

@@ -6,7 +6,7 @@ import click
 from flask.cli import with_appcontext
 
 from dispatch import storage
-from dispatch.timeutil import utcnow
+from dispatch.timeutil import last_month
 from dispatch.validators import parse_month
 from workorders.care.stats import build_monthly_report_pdf, monthly_stats
 
@@ -16,9 +16,7 @@ from workorders.care.stats import build_monthly_report_pdf, monthly_stats
 @with_appcontext
 def monthly_report_command(month: str) -> None:
     """Write last month's (or ``--month``'s) customer-care statistics as a PDF."""
-    from workorders.care.views import last_month
-
-    text = month or last_month(utcnow().date())
+    text = month or last_month()
     try:
         year, number = parse_month(text)
     except ValueError as exc:

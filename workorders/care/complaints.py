@@ -9,13 +9,12 @@ registration, 20 for overseas customers (R17).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
 
-from dispatch import settings
 from dispatch.auth.models import User
 from dispatch.auth.roles import MANAGER
 from dispatch.errors import Conflict, FieldErrors, Forbidden, NotFound
@@ -25,7 +24,8 @@ from dispatch.registry.models import Customer
 from dispatch.registry.services import get_customer
 from dispatch.sequences import next_value
 from dispatch.text import boolean, choice, clean_text
-from dispatch.timeutil import utcnow
+from dispatch.timeutil import day_bounds, local_day, utcnow
+from dispatch.validators import parse_datetime
 from workorders.access import get_order
 from workorders.care.models import (
     CAUSES,
@@ -35,14 +35,13 @@ from workorders.care.models import (
     Complaint,
     ComplaintFollowUp,
 )
-from workorders.intake import parse_local_datetime
 
 DUE_DAYS, DUE_DAYS_OVERSEAS, DUE_SOON_DAYS, MAX_FOLLOW_UPS = 15, 20, 3, 2
 
 
 def complaint_number(at: datetime) -> str:
     """The next ``YYMM-NNN`` for the month of ``at`` in the configured zone (gapless)."""
-    yymm = at.astimezone(settings.timezone()).strftime("%y%m")
+    yymm = local_day(at).strftime("%y%m")
     return f"{yymm}-{next_value(f'complaint:{yymm}'):03d}"
 
 
@@ -123,7 +122,7 @@ def record_notice(complaint: Complaint, data: Mapping[str, Any], user: User) -> 
     if complaint.status in ("resolved", "closed"):
         raise Conflict(_l("This complaint is already resolved."))
     errors = FieldErrors()
-    promised = errors.check("promised_reply_at", parse_local_datetime, data.get("promised_reply_at"))
+    promised = errors.check("promised_reply_at", parse_datetime, data.get("promised_reply_at"))
     if promised is not None and promised <= complaint.received_at:
         errors.add("promised_reply_at", _l("The promised time must be after registration."))
     errors.raise_if_any()
@@ -188,9 +187,7 @@ def close_complaint(complaint: Complaint, user: User) -> Complaint:
 
 def missed_notice(complaint: Complaint, now: datetime | None = None) -> bool:
     """R15: not solved on the day it came in, and the customer was not told that day."""
-    zone = settings.timezone()
-    day_end = datetime.combine(complaint.received_at.astimezone(zone).date() + timedelta(days=1),
-                               time(), zone)
+    day_end = day_bounds(local_day(complaint.received_at))[1]
     now = now or utcnow()
     if now < day_end or (complaint.resolved_at is not None and complaint.resolved_at < day_end):
         return False

@@ -11,13 +11,12 @@ from sqlalchemy import select
 from dispatch.errors import ValidationFailed
 from dispatch.extensions import db
 from dispatch.technicians.models import Technician
-from dispatch.timeutil import utcnow
+from dispatch.timeutil import last_month
 from dispatch.validators import parse_month
 from dispatch.web.forms import form_data
 from dispatch.web.security import page_requires
 from workorders.care import incentives
 from workorders.care.models import SafetyIncident
-from workorders.care.views import last_month
 from workorders.models import KINDS
 
 bp = Blueprint("incentives", __name__, url_prefix="/incentives")
@@ -26,7 +25,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def _month() -> tuple[int, int]:
     try:
-        return parse_month(request.values.get("month") or last_month(utcnow().date()))
+        return parse_month(request.values.get("month") or last_month())
     except ValueError:
         abort(404)
 

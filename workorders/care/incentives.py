@@ -14,7 +14,6 @@ import csv
 import io
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -23,13 +22,13 @@ from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from dispatch import settings
 from dispatch.auth.models import User
 from dispatch.errors import FieldErrors
 from dispatch.extensions import db
 from dispatch.money import round_money
 from dispatch.technicians.models import Technician
 from dispatch.text import clean_text
+from dispatch.timeutil import local_day, month_bounds
 from dispatch.validators import parse_date
 from workorders.care.models import SafetyIncident, ServicePoints
 from workorders.lifecycle import FINISHED
@@ -57,13 +56,6 @@ class MonthRow:
     parts_revenue: Decimal
     parts_credit: Decimal
     total: Decimal
-
-
-def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
-    """Start and end (exclusive) of a calendar month in the configured zone."""
-    zone = settings.timezone()
-    end = date(year + month // 12, month % 12 + 1, 1)
-    return datetime.combine(date(year, month, 1), time(), zone), datetime.combine(end, time(), zone)
 
 
 def coefficients() -> dict[str, Decimal]:
@@ -136,7 +128,7 @@ def monthly_incentives(year: int, month: int) -> list[MonthRow]:
         .group_by(WorkOrder.technician_id)).all())
     incidents = dict(db.session.execute(
         select(SafetyIncident.technician_id, func.count(SafetyIncident.id))
-        .where(SafetyIncident.occurred_on >= start.date(), SafetyIncident.occurred_on < end.date())
+        .where(SafetyIncident.occurred_on >= local_day(start), SafetyIncident.occurred_on < local_day(end))
         .group_by(SafetyIncident.technician_id)).all())
     rows = []
     technicians = db.session.scalars(select(Technician).where(Technician.contractor.is_(False)))

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from apiflask import Schema
 from apiflask.fields import Boolean, DateTime, Dict, Integer, List, Nested, String
-from apiflask.validators import Length, OneOf, Range, Regexp
+from apiflask.validators import Length, OneOf, Range
 
-from dispatch.web.schemas import id_field
+from dispatch.web.schemas import id_field, month_field
 from workorders.care.models import CAUSES, CHANNELS, DEPARTMENTS, SEVERITIES
 
 VIEWS = ("open", "overdue", "due_soon", "no_notice", "all")
-MONTH = Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="Use YYYY-MM.")
 
 
 class ComplaintIn(Schema):
@@ -111,7 +110,7 @@ class QueueOut(Schema):
 
 
 class MonthQuery(Schema):
-    month = String(required=True, validate=MONTH)
+    month = month_field(required=True)
 
 
 class CareStatsOut(Schema):

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from dispatch.extensions import db
 from dispatch.pdf import font_name
-from workorders.care.incentives import month_bounds
+from dispatch.timeutil import month_bounds
 from workorders.care.models import CAUSES, DEPARTMENTS, SEVERITIES, Callback, Complaint
 
 #: Fixed bilingual labels of the PDF (a file for archives, read in both languages).

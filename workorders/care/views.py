@@ -3,8 +3,6 @@ monthly statistics with their PDF."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,8 +12,8 @@ from dispatch.auth.models import User
 from dispatch.errors import DomainError, ValidationFailed
 from dispatch.extensions import db
 from dispatch.registry.services import visible_customers
-from dispatch.timeutil import utcnow
-from dispatch.validators import parse_month
+from dispatch.timeutil import last_month, local_day, utcnow
+from dispatch.validators import FIRST_DAY, LAST_DAY, parse_month
 from dispatch.web.forms import form_data, handle_form
 from dispatch.web.security import page_requires
 from workorders.care import callbacks, complaints
@@ -43,14 +41,8 @@ ACTIONS = {
 }
 
 
-def last_month(today: date) -> str:
-    """``YYYY-MM`` of the month before ``today`` (the report R17 asks for by the 10th)."""
-    year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
-    return f"{year:04d}-{month:02d}"
-
-
 def _month_arg() -> tuple[int, int]:
-    text = request.args.get("month") or last_month(utcnow().date())
+    text = request.args.get("month") or last_month()
     try:
         return parse_month(text)
     except ValueError:
@@ -145,10 +137,10 @@ def callback_queue():
 @bp.route("/audit", methods=["GET", "POST"])
 @page_requires("audit_sample.manage")
 def audit():
-    today = utcnow().date()
+    today = local_day()
     year = request.values.get("year", today.year, type=int)
     quarter = request.values.get("quarter", (today.month - 1) // 3 + 1, type=int)
-    if quarter not in (1, 2, 3, 4) or not 2000 <= year <= 2100:
+    if quarter not in (1, 2, 3, 4) or not FIRST_DAY.year <= year <= LAST_DAY.year:
         abort(404)
     errors: dict = {}
     if request.method == "POST":

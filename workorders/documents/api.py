@@ -6,14 +6,13 @@ from datetime import date
 
 from apiflask import APIBlueprint, Schema
 from apiflask.fields import DateTime, Integer, List, Nested, String
-from apiflask.validators import Regexp
 from flask import url_for
 
 from dispatch.extensions import db
 from dispatch.jobs.models import Job
 from dispatch.jobs.outbox import retry
 from dispatch.web.api import api_requires, current_api_user
-from dispatch.web.schemas import day_field, id_field
+from dispatch.web.schemas import day_field, id_field, month_field
 from workorders.access import get_order
 from workorders.documents import bulk
 from workorders.documents.access import check_day_sheets, pdf_response, readable_job
@@ -38,7 +37,7 @@ class DocumentList(Schema):
 
 
 class InvoicePackIn(Schema):
-    month = String(required=True, validate=Regexp(r"^\d{4}-(0[1-9]|1[0-2])$"))
+    month = month_field(required=True)
 
 
 class DaySheetsIn(Schema):

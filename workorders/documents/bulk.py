@@ -7,19 +7,19 @@ the month — void ones marked void — into one PDF.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from uuid import uuid4
 
 from sqlalchemy import select
 
-from dispatch import settings, storage
+from dispatch import storage
 from dispatch.errors import FieldErrors
 from dispatch.extensions import db
 from dispatch.jobs.models import Job
 from dispatch.jobs.outbox import request_job
 from dispatch.jobs.runner import report_progress
-from dispatch.timeutil import utcnow
-from dispatch.validators import parse_month
+from dispatch.timeutil import day_bounds, last_month, month_bounds
+from dispatch.validators import parse_date, parse_month
 from workorders.care.stats import build_monthly_report_pdf, monthly_stats
 from workorders.documents import pdfs
 from workorders.documents.jobs import invoice_data, sheet_data
@@ -31,24 +31,17 @@ from workorders.models import WorkOrder
 ISSUE_BATCH = 50
 
 
-def _month_bounds(month: str) -> tuple[datetime, datetime]:
-    first = date.fromisoformat(f"{month}-01")
-    following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
-    zone = settings.timezone()
-    return (datetime.combine(first, time.min, tzinfo=zone),
-            datetime.combine(following, time.min, tzinfo=zone))
-
-
 def _checked_month(month: str) -> str:
+    """``month`` as ``YYYY-MM``; a field error (422) unless it is a month of 1990–2100."""
     errors = FieldErrors()
-    errors.check("month", parse_month, month)
+    year_month = errors.check("month", parse_month, month)
     errors.raise_if_any()
-    return month
+    return "{:04d}-{:02d}".format(*year_month)
 
 
 def request_invoice_pack(month: str, user_id: int) -> Job:
     """Each request is a new run (a re-run after corrections is deliberate)."""
-    _checked_month(month)
+    month = _checked_month(month)
     return request_job("invoice_pack", f"invoice_pack:{month}:{uuid4().hex}", {"month": month},
                        user_id=user_id)
 
@@ -61,27 +54,25 @@ def request_day_sheets(technician_id: int, day: date, user_id: int) -> Job:
 def request_monthly_report(month: str, user_id: int | None, scheduled: bool = False) -> Job:
     """R17: last month's customer-care statistics as a PDF. The scheduled run has one key per
     month (so the periodic check requests it once); an on-demand run is always new."""
-    _checked_month(month)
+    month = _checked_month(month)
     key = f"monthly_report:{month}" + ("" if scheduled else f":{uuid4().hex}")
     return request_job("monthly_report", key, {"month": month}, user_id=user_id)
 
 
 def schedule_monthly_report() -> None:
     """Called by every relay sweep: from the 1st, last month's report is requested once."""
-    today = utcnow().astimezone(settings.timezone()).date()
-    last = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
-    request_monthly_report(last, None, scheduled=True)
+    request_monthly_report(last_month(), None, scheduled=True)
     db.session.commit()
 
 
 def build_monthly_report(job: Job) -> str:
-    year, month = (int(part) for part in job.params["month"].split("-"))
+    year, month = parse_month(job.params["month"])
     return storage.save("reports", build_monthly_report_pdf(monthly_stats(year, month)), ".pdf")
 
 
 def invoices_owed(month: str) -> list[int]:
     """Orders completed in ``month`` with a fee collected on account and no live invoice."""
-    start, end = _month_bounds(month)
+    start, end = month_bounds(*parse_month(month))
     candidates = db.session.scalars(select(WorkOrder).where(
         WorkOrder.completed_at >= start, WorkOrder.completed_at < end,
         WorkOrder.status.in_(FINISHED), WorkOrder.payment_method == "none"))
@@ -96,7 +87,7 @@ def build_invoice_pack(job: Job) -> str:
         if index % ISSUE_BATCH == 0 or index == len(owed):  # a batch is one transaction
             db.session.commit()
             report_progress(job, int(40 * index / len(owed)))
-    start, end = _month_bounds(month)
+    start, end = month_bounds(*parse_month(month))
     invoices = list(db.session.scalars(select(Invoice).where(
         Invoice.issued_at >= start, Invoice.issued_at < end).order_by(Invoice.year, Invoice.seq)))
     stories = []
@@ -110,13 +101,12 @@ def build_invoice_pack(job: Job) -> str:
 
 
 def build_day_sheets(job: Job) -> str:
-    day = date.fromisoformat(job.params["date"])
-    zone = settings.timezone()
-    start = datetime.combine(day, time.min, tzinfo=zone)
+    day = parse_date(job.params["date"])
+    start, end = day_bounds(day)
     orders = list(db.session.scalars(select(WorkOrder).where(
         WorkOrder.technician_id == job.params["technician_id"],
         (WorkOrder.scheduled_for == day)
-        | ((WorkOrder.completed_at >= start) & (WorkOrder.completed_at < start + timedelta(days=1)))
+        | ((WorkOrder.completed_at >= start) & (WorkOrder.completed_at < end))
         | (WorkOrder.status.in_(IN_HAND) & WorkOrder.scheduled_for.is_(None)))
         .order_by(WorkOrder.route_position.nullslast(), WorkOrder.id)))
     stories = []

@@ -8,14 +8,13 @@ English), as paper forms here usually are.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from dispatch import settings, storage
+from dispatch import storage
 from dispatch.auth.models import User
 from dispatch.extensions import db
 from dispatch.jobs.models import Job
@@ -23,6 +22,7 @@ from dispatch.jobs.outbox import request_job
 from dispatch.labels import label
 from dispatch.money import format_money
 from dispatch.technicians.models import Technician
+from dispatch.timeutil import local_text
 from workorders import order_parts
 from workorders.documents import pdfs
 from workorders.fees import amount_due
@@ -50,8 +50,6 @@ TITLES = {"install": "安装派工单 Install dispatch order",
           "inspection": "巡检服务单 Inspection service order"}
 
 
-def _local(moment: datetime | None) -> str:
-    return moment.astimezone(settings.timezone()).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
 def _common(order: WorkOrder) -> dict[str, Any]:
@@ -72,7 +70,7 @@ def sheet_data(order: WorkOrder) -> dict[str, Any]:
         "payment": f"{label(order.payment_method)} {format_money(order.amount_collected)}"
         if order.payment_method else "",
         "fault": order.fault_description, "resolution": order.resolution,
-        "events": [[_local(e.at), f"{label(e.action)} {e.note}".strip(),
+        "events": [[local_text(e.at), f"{label(e.action)} {e.note}".strip(),
                     e.user.display_name if e.user else ""] for e in order.events],
         "swaps": [[str(label(s.kind)), s.old_identifier or "—", s.new_identifier or "—", s.reason]
                   for s in order.swaps],
@@ -94,7 +92,7 @@ def invoice_data(invoice: Invoice) -> dict[str, Any]:
     order = invoice.order
     return {
         **_common(order), "number": invoice.number, "customer": order.customer.name,
-        "date": _local(invoice.issued_at)[:10], "order_number": order.number,
+        "date": local_text(invoice.issued_at)[:10], "order_number": order.number,
         "payment": str(label(invoice.payment_method)) if invoice.payment_method else "",
         "lines": [[line["description"], line["qty"], format_money(line["unit_price"]),
                    format_money(line["amount"])] for line in invoice.lines],
@@ -144,7 +142,7 @@ def build_return_tag(job: Job) -> str:
     order = swap.order
     data = {**_common(order), "plate": order.vehicle.plate,
             "fault": swap.reason or order.fault_description, "old": swap.old_identifier,
-            "new": swap.new_identifier or "—", "date": _local(swap.applied_at or swap.created_at)[:10],
+            "new": swap.new_identifier or "—", "date": local_text(swap.applied_at or swap.created_at)[:10],
             "order_number": order.number}
     return storage.save("documents", pdfs.build_return_tag(data), ".pdf")
 

@@ -8,11 +8,12 @@ from flask import current_app
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Spacer
 
-from dispatch import settings, storage
+from dispatch import storage
 from dispatch.auth.models import User
 from dispatch.extensions import db
 from dispatch.jobs.models import Job
 from dispatch.money import format_money
+from dispatch.timeutil import local_text
 from workorders.documents import pdfs
 from workorders.finance.models import CashHandover
 
@@ -30,7 +31,7 @@ def receipt_data(handover: CashHandover) -> dict[str, Any]:
         "number": f"HO-{handover.day:%Y%m%d}-{handover.id:06d}",
         "technician": handover.technician.name,
         "amount": format_money(handover.amount),
-        "date": handover.at.astimezone(settings.timezone()).strftime("%Y-%m-%d %H:%M"),
+        "date": local_text(handover.at),
         "note": handover.note or "—",
         "received_by": receiver.display_name if receiver else "",
     }

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,6 +12,7 @@ from dispatch.extensions import db
 from dispatch.jobs.models import Job
 from dispatch.jobs.outbox import retry
 from dispatch.technicians.services import search_technicians, technician_for_user
+from dispatch.timeutil import local_day
 from dispatch.validators import parse_date
 from dispatch.web.security import page_requires
 from workorders.documents import bulk
@@ -57,13 +56,9 @@ def runs():
     if request.method == "POST":
         try:
             if request.form.get("kind") == "monthly_report" and can_report:
-                month = request.form.get("month", "")
-                date.fromisoformat(f"{month}-01")
-                bulk.request_monthly_report(month, current_user.id)
+                bulk.request_monthly_report(request.form.get("month", ""), current_user.id)
             elif request.form.get("kind") == "invoice_pack" and can_pack:
-                month = request.form.get("month", "")
-                date.fromisoformat(f"{month}-01")
-                bulk.request_invoice_pack(month, current_user.id)
+                bulk.request_invoice_pack(request.form.get("month", ""), current_user.id)
             elif request.form.get("kind") == "day_sheets" and can_sheets:
                 technician_id = int(request.form.get("technician_id") or 0)
                 check_day_sheets(current_user, technician_id)
@@ -81,9 +76,10 @@ def runs():
     mine = technician_for_user(current_user)
     technicians = ([mine] if mine and not current_user.has_role("dispatcher", "manager")
                    else db.session.scalars(search_technicians(active_only=True)).all())
+    today = local_day()
     return render_template("documents/runs.html", jobs=jobs, can_pack=can_pack,
                            can_sheets=can_sheets, can_report=can_report, technicians=technicians,
-                           today=date.today().isoformat(), month=date.today().strftime("%Y-%m"),
+                           today=today.isoformat(), month=f"{today:%Y-%m}",
                            refresh=any(job.status in ("queued", "running") for job in jobs))
 
 

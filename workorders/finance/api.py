@@ -86,8 +86,8 @@ class LockOut(Schema):
 
 class RegisterQuery(Schema):
     number = String(validate=Length(max=20))
-    date_from = Date()
-    date_to = Date()
+    date_from = day_field()
+    date_to = day_field()
     customer = String(validate=Length(max=100))
     customer_id = id_field()
     technician_id = id_field()

@@ -14,7 +14,6 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from dispatch import settings
 from dispatch.auth.models import User
 from dispatch.errors import Conflict, FieldErrors, NotFound
 from dispatch.extensions import db
@@ -23,7 +22,8 @@ from dispatch.jobs.outbox import request_job
 from dispatch.money import format_money, parse_money
 from dispatch.technicians.models import Technician
 from dispatch.text import clean_text
-from dispatch.timeutil import utcnow
+from dispatch.timeutil import local_day, utcnow
+from dispatch.validators import parse_date
 from workorders.fees import amount_due
 from workorders.finance.invoices import Invoice, issue_invoice, request_invoice_pdf, void_invoice
 from workorders.finance.models import Adjustment, CashHandover, Collection, LockedDay
@@ -32,7 +32,7 @@ from workorders.models import WorkOrder
 
 def day_of(moment: datetime) -> date:
     """The calendar day of ``moment`` in the configured time zone."""
-    return moment.astimezone(settings.timezone()).date()
+    return local_day(moment)
 
 
 def today() -> date:
@@ -53,7 +53,7 @@ def require_open(day: date) -> None:
 def lock_day(raw_day: Any, user: User) -> LockedDay:
     """Lock a day that has ended; locking twice is a conflict."""
     errors = FieldErrors()
-    day = errors.check("date", _parse_day, raw_day)
+    day = errors.check("date", parse_date, raw_day)
     errors.raise_if_any()
     if day >= today():
         raise Conflict(_l("Only a day that has ended can be locked."), fields={"date": str(day)})
@@ -63,15 +63,6 @@ def lock_day(raw_day: Any, user: User) -> LockedDay:
     db.session.add(locked)
     db.session.flush()
     return locked
-
-
-def _parse_day(raw: Any) -> date:
-    if isinstance(raw, date):
-        return raw
-    try:
-        return date.fromisoformat(str(raw or "").strip())
-    except ValueError as exc:
-        raise ValueError(_l("Enter a date as YYYY-MM-DD.")) from exc
 
 
 def record_collection(order: WorkOrder) -> Collection | None:

@@ -21,21 +21,18 @@ from dispatch.labels import label
 from dispatch.money import money_text
 from dispatch.registry.models import Customer
 from dispatch.technicians.models import Technician
+from dispatch.timeutil import day_bounds
+from dispatch.validators import parse_date
 from workorders.finance.collections import day_of
 from workorders.finance.invoices import INVOICE_STATUSES, Invoice
-from workorders.finance.reconciliation import Totals, day_window
+from workorders.finance.reconciliation import Totals
 
 ZERO = Decimal("0.00")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _optional_day(raw: Any) -> date | None:
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(str(raw).strip())
-    except ValueError as exc:
-        raise ValueError(_("Enter a date as YYYY-MM-DD.")) from exc
+    return parse_date(raw) if raw else None
 
 
 def _optional_id(raw: Any) -> int | None:
@@ -63,9 +60,9 @@ def register_query(args: Mapping[str, Any]) -> Select[tuple[Invoice]]:
     if args.get("number"):
         query = query.where(Invoice.number.contains(str(args["number"]).strip(), autoescape=True))
     if start:
-        query = query.where(Invoice.issued_at >= day_window(start)[0])
+        query = query.where(Invoice.issued_at >= day_bounds(start)[0])
     if end:
-        query = query.where(Invoice.issued_at < day_window(end)[1])
+        query = query.where(Invoice.issued_at < day_bounds(end)[1])
     if customer_id:
         query = query.where(Invoice.customer_id == customer_id)
     if args.get("customer"):

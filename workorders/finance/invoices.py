@@ -26,7 +26,7 @@ from dispatch.jobs.outbox import request_job
 from dispatch.money import money_text, round_money
 from dispatch.sequences import next_value
 from dispatch.text import clean_text
-from dispatch.timeutil import UTCDateTime, utcnow
+from dispatch.timeutil import UTCDateTime, local_day, utcnow
 from workorders.fees import amount_due
 from workorders.lifecycle import FINISHED
 from workorders.models import WorkOrder
@@ -96,7 +96,7 @@ def issue_invoice(order: WorkOrder, user_id: int | None) -> Invoice:
     if fee is None or fee <= 0:
         raise Conflict(_l("Only a completed order with a fee gets an invoice."))
     now = utcnow()
-    year = now.astimezone(settings.timezone()).year
+    year = local_day(now).year
     seq = next_value(f"invoice:{year}")
     rate, net, tax = _split_tax(fee)
     lines = [{"description": part.name, "sku": part.sku, "qty": part.qty,

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import exists, func, select
 
-from dispatch import settings
 from dispatch.extensions import db
 from dispatch.money import round_money
 from dispatch.technicians.models import Technician
+from dispatch.timeutil import day_bounds
 from workorders.fees import amount_due
 from workorders.finance.collections import today
 from workorders.finance.invoices import Invoice
@@ -88,16 +88,9 @@ def reconcile(day: date, technician_id: int | None = None) -> Totals:
     return Totals(sorted(rows, key=lambda r: r.technician))
 
 
-def day_window(day: date) -> tuple[datetime, datetime]:
-    """The UTC instants where the local ``day`` starts and the next one starts."""
-    start = datetime.combine(day, time.min, settings.timezone())
-    end = datetime.combine(day + timedelta(days=1), time.min, settings.timezone())
-    return start.astimezone(UTC), end.astimezone(UTC)
-
-
 def _invoices_of_day(day: date) -> list[Invoice]:
     """Live invoices issued on ``day`` (local time)."""
-    start, end = day_window(day)
+    start, end = day_bounds(day)
     return list(db.session.scalars(select(Invoice).where(
         Invoice.status != "void", Invoice.issued_at >= start, Invoice.issued_at < end)))
 
@@ -147,7 +140,7 @@ def ageing() -> list[Ageing]:
 def uninvoiced_orders(day: date) -> list[WorkOrder]:
     """Orders completed on ``day`` with a fee but no live invoice."""
     live = exists().where(Invoice.order_id == WorkOrder.id, Invoice.status != "void")
-    start, end = day_window(day)
+    start, end = day_bounds(day)
     orders = db.session.scalars(select(WorkOrder).where(
         WorkOrder.status.in_(FINISHED), WorkOrder.completed_at >= start,
         WorkOrder.completed_at < end, ~live).order_by(WorkOrder.id))

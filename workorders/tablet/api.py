@@ -3,7 +3,7 @@ work) and on-site photos."""
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime
 from typing import Any
 
 from apiflask import APIBlueprint, Schema
@@ -19,7 +19,7 @@ from dispatch.extensions import db
 from dispatch.money import money_text
 from dispatch.registry.models import Terminal, Vehicle
 from dispatch.technicians.services import technician_for_user
-from dispatch.timeutil import utcnow
+from dispatch.timeutil import local_day, local_moment, utcnow
 from dispatch.web.api import api_requires, current_api_user
 from dispatch.web.idempotency import idempotent
 from inventory.locations import van_for
@@ -100,8 +100,7 @@ def today() -> dict[str, Any]:
     technician = technician_for_user(user)
     if technician is None:
         raise NotFound("No technician profile.")
-    zone = settings.timezone()
-    start = datetime.combine(utcnow().astimezone(zone).date(), time.min, tzinfo=zone)
+    start = local_moment(local_day())
     orders = db.session.scalars(select(WorkOrder).options(*JOB_LOADING).where(
         WorkOrder.technician_id == technician.id,
         or_(WorkOrder.status.in_(IN_HAND),
