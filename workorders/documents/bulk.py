@@ -91,7 +91,7 @@ def build_invoice_pack(job: Job) -> str:
     month = job.params["month"]
     owed = invoices_owed(month)
     for index, order_id in enumerate(owed, start=1):
-        issue_invoice(db.session.get(WorkOrder, order_id), job.created_by_id)
+        issue_invoice(db.session.get_one(WorkOrder, order_id), job.created_by_id)
         if index % ISSUE_BATCH == 0 or index == len(owed):  # a batch is one transaction
             db.session.commit()
             report_progress(job, int(40 * index / len(owed)))

@@ -133,17 +133,17 @@ SHEET_LOADING = (joinedload(WorkOrder.customer), joinedload(WorkOrder.vehicle),
 
 
 def build_service_sheet(job: Job) -> str:
-    order = db.session.get(WorkOrder, job.params["order_id"], options=SHEET_LOADING)
+    order = db.session.get_one(WorkOrder, job.params["order_id"], options=SHEET_LOADING)
     return storage.save("documents", pdfs.build(pdfs.service_sheet_flowables, sheet_data(order)), ".pdf")
 
 
 def build_invoice_pdf(job: Job) -> str:
-    invoice = db.session.get(Invoice, job.params["invoice_id"])
+    invoice = db.session.get_one(Invoice, job.params["invoice_id"])
     return storage.save("documents", pdfs.build(pdfs.invoice_flowables, invoice_data(invoice)), ".pdf")
 
 
 def build_return_tag(job: Job) -> str:
-    swap = db.session.get(Swap, job.params["swap_id"])
+    swap = db.session.get_one(Swap, job.params["swap_id"])
     order = swap.order
     data = {**_common(order), "plate": order.vehicle.plate,
             "fault": swap.reason or order.fault_description, "old": swap.old_identifier,

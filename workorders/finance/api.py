@@ -131,7 +131,7 @@ def _money(value: Decimal) -> str:
     return f"{value:.2f}"
 
 
-def _row(row) -> dict:  # type: ignore[no-untyped-def]
+def _row(row) -> dict:
     return {"technician_id": row.technician_id, "technician": row.technician,
             **{name: _money(getattr(row, name)) for name in (
                 "collected", "adjustments", "transfers", "invoiced", "handed_over", "difference")}}

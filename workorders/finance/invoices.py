@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from dispatch import settings
 from dispatch.auth.models import User
 from dispatch.errors import Conflict, FieldErrors
-from dispatch.extensions import db, in_values
+from dispatch.extensions import Model, db, in_values
 from dispatch.jobs.models import Job
 from dispatch.jobs.outbox import request_job
 from dispatch.sequences import next_value
@@ -32,7 +32,7 @@ from workorders.models import WorkOrder
 INVOICE_STATUSES = ("issued", "paid", "void")
 
 
-class Invoice(db.Model):
+class Invoice(Model):
     __tablename__ = "invoices"
     __table_args__ = (
         CheckConstraint(in_values("status", INVOICE_STATUSES),

@@ -52,7 +52,7 @@ class Totals:
         return sum((getattr(r, name) for r in self.rows), ZERO)
 
 
-def _sums(column, technician_column, *where) -> dict[int, Decimal]:  # type: ignore[no-untyped-def]
+def _sums(column, technician_column, *where) -> dict[int, Decimal]:
     query = select(technician_column, func.sum(column)).where(*where).group_by(technician_column)
     return {tid: Decimal(total).quantize(Decimal("0.01")) for tid, total in db.session.execute(query)
             if tid is not None}
