@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 PYTEST_WORKERS ?= 2
 
 .PHONY: run setup translations migrate demo serve worker test test-sqlite test-postgres lint \
-        services browser-deps bench bench-deps clean
+        typecheck services browser-deps bench bench-deps clean
 
 run: setup migrate demo serve   ## set up, migrate, load demo data, serve on 127.0.0.1:5000
 
@@ -30,7 +30,7 @@ demo: migrate
 serve: setup
 	DISPATCH_ENV=$${DISPATCH_ENV:-development} $(BIN)/flask --app dispatch run --host 127.0.0.1 --port 5000
 
-test: setup browser-deps services lint test-sqlite test-postgres   ## every test, SQLite then PostgreSQL
+test: setup browser-deps services lint typecheck test-sqlite test-postgres   ## every test, SQLite then PostgreSQL
 
 test-sqlite: setup
 	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --db=sqlite
@@ -40,6 +40,9 @@ test-postgres: setup
 
 lint: setup
 	$(BIN)/ruff check .
+
+typecheck: setup   ## mypy over the app's packages (settings in pyproject.toml)
+	$(BIN)/mypy
 
 services: setup
 	$(BIN)/python scripts/check_services.py
@@ -66,4 +69,4 @@ bench: setup bench-deps   ## every bench/*_bench.py (speed targets are measured,
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache test-artifacts

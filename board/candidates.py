@@ -92,7 +92,7 @@ def rank(order: WorkOrder, now: datetime, van_stock: VanStock | None = None,
     score = 100.0 - km - PENALTY["per_job"] * load - penalty
     # Best score first, then nearest, then the lower id, sorted at once; reasons are written
     # only for those listed.
-    ranked = np.lexsort(([t.id for t in pool], np.round(km, 3), -np.round(score, 2)))[:limit]
+    ranked = np.lexsort((np.array([t.id for t in pool]), np.round(km, 3), -np.round(score, 2)))[:limit]
     text = {key: str(message) for key, message in MESSAGES.items()}  # translate once per call
     where = {key: str(message) for key, message in WHERE.items()}
     speed = current_app.config["DISPATCH_AVERAGE_SPEED_KMH"]

@@ -60,7 +60,7 @@ def _loads(day: date, now: datetime) -> dict[int, int]:
     rows = db.session.execute(select(WorkOrder.technician_id, func.count()).where(
         WorkOrder.scheduled_for == day, WorkOrder.technician_id.is_not(None))
         .group_by(WorkOrder.technician_id)).all()
-    return {technician_id: count for technician_id, count in rows}
+    return {technician_id: count for technician_id, count in rows if technician_id is not None}
 
 
 @dataclass

@@ -93,10 +93,10 @@ def loads_today(now: datetime, held: list[Held] | None = None) -> Counter[int]:
     start, end = day_bounds(local_day(now))
     if held is not None:
         loads: Counter[int] = Counter(h.technician_id for h in held)
-    else:
-        loads = Counter(dict(db.session.execute(
+    else:  # an order in hand has a technician (CHECK assigned_has_technician)
+        loads = Counter({technician_id: count for technician_id, count in db.session.execute(
             select(WorkOrder.technician_id, func.count()).where(in_hands())
-            .group_by(WorkOrder.technician_id)).all()))
+            .group_by(WorkOrder.technician_id)).all() if technician_id is not None})
     done = select(WorkOrder.technician_id, func.count()).where(
         WorkOrder.completed_at >= start, WorkOrder.completed_at < end,
         WorkOrder.technician_id.is_not(None)).group_by(WorkOrder.technician_id)

@@ -24,7 +24,7 @@ class CandidateOut(Schema):
     score = Float()
     available = Boolean()
     position_source = String()
-    load = Integer()
+    load = Integer()  # type: ignore[assignment]  # a field: marshmallow takes it out of the class
     capacity = Integer()
     reasons = List(String())
 
@@ -79,7 +79,7 @@ class AcceptResult(Schema):
     order_id = Integer()
     status = String()
     error = String()
-    fields = Dict()
+    fields = Dict()  # type: ignore[assignment]  # a field: marshmallow takes it out of the class
 
 
 class AcceptOut(Schema):
@@ -116,7 +116,7 @@ class BoardTechnician(Schema):
     position_source = String()
     last_seen_at = DateTime(allow_none=True)
     position_age_minutes = Float(allow_none=True)
-    load = Integer()
+    load = Integer()  # type: ignore[assignment]  # a field: marshmallow takes it out of the class
     capacity = Integer()
     on_shift = Boolean()
     contractor = Boolean()

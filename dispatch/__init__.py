@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from apiflask import APIFlask
+from flask.json.provider import DefaultJSONProvider
 
 from dispatch.config import load_config
 from dispatch.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -35,8 +36,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> APIFlask:
     app.config.update(load_config(app.instance_path, test_config))
     app.config["SECURITY_SCHEMES"] = None
     app.url_map.converters["int"] = IdConverter  # ids beyond the column's range are a 404
+    assert isinstance(app.json, DefaultJSONProvider)  # Flask's default: no other provider is set
     app.json.sort_keys = False
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.ensure_ascii = False
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
     db.init_app(app)

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 from sqlalchemy import BigInteger, String, select, update
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, SessionTransaction, mapped_column
 
-from dispatch.extensions import db
+from dispatch.extensions import Model, db
 
 T = TypeVar("T")
 
@@ -45,7 +45,7 @@ _values: dict[tuple[str, str, Hashable], tuple[int, float, Any]] = {}
 _lock = threading.Lock()
 
 
-class CacheVersion(db.Model):
+class CacheVersion(Model):
     __tablename__ = "cache_versions"
     __audit__ = False  # a counter, not business data
 

@@ -154,7 +154,7 @@ def load_demo(password: str) -> str:
         db.session.add(Sim(iccid=_luhn_complete(f"898600{serial:013d}"), carrier="中国移动",
                            status="in_stock", sku="SIM-IOT"))
     db.session.flush()
-    load_demo_stock(db.session.scalar(select(User).where(User.username == "warehouse")))
+    load_demo_stock(db.session.scalars(select(User).where(User.username == "warehouse")).one())
     agent = db.session.scalars(select(User).where(User.username == "agent")).one()
     write_handover({"open_problems": "顺达物流投诉终端频繁掉线，已上报经理，待答复。",
                     "pending_items": "明天上午回访昨日完成的维修工单。"}, agent)

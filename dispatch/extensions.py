@@ -1,5 +1,7 @@
 """Flask extensions, created unbound and bound to the app in the factory."""
 
+from typing import TYPE_CHECKING
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -29,6 +31,12 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+# The models' base class. ``db.Model`` is built at run time (a subclass of ``Base``), so a type
+# checker cannot see it as a class: it is told ``Base``, which carries the typed ``Mapped`` API.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
@@ -36,7 +44,7 @@ babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
-def sqlite_pragmas(dbapi_connection, connection_record) -> None:  # type: ignore[no-untyped-def]
+def sqlite_pragmas(dbapi_connection, connection_record) -> None:
     """SQLite: enforce foreign keys, let readers and the in-process job thread work beside a
     writer (WAL), wait for a lock instead of failing at once."""
     if type(dbapi_connection).__module__ != "sqlite3":

@@ -13,10 +13,10 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column
 
-from dispatch.extensions import db
+from dispatch.extensions import Model, db
 
 
-class Sequence(db.Model):
+class Sequence(Model):
     __tablename__ = "sequences"
     __audit__ = False
 

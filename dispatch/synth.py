@@ -47,6 +47,7 @@ def _stream(rows: Iterable[dict], table, columns: tuple[str, ...],
     """Write ``rows`` (flat values only): ``COPY`` on PostgreSQL, else inserts of ``BATCH``."""
     if db.session.get_bind().dialect.name == "postgresql":
         raw = db.session.connection().connection.driver_connection  # psycopg 3, same transaction
+        assert raw is not None  # an open connection has its driver's connection
         names = ", ".join(columns)
         with raw.cursor() as cursor, cursor.copy(
                 f"COPY {table.__tablename__} ({names}) FROM STDIN") as copy:  # fixed names

@@ -10,8 +10,10 @@ writers are serialised.  CHECK constraints on the balance table are the last lin
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -35,7 +37,7 @@ def _conditional(location_id: int, sku: str, condition, values: dict) -> bool:
         update(StockBalance)
         .where(StockBalance.location_id == location_id, StockBalance.sku == sku, condition)
         .values(**values).execution_options(synchronize_session=False))
-    return result.rowcount == 1
+    return cast(CursorResult[Any], result).rowcount == 1  # an UPDATE's result is a CursorResult
 
 
 def _short(sku: str, qty: int) -> Conflict:

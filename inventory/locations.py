@@ -42,8 +42,8 @@ def system_location(code: str) -> Location:
         has_default = db.session.scalar(select(Location.id).where(Location.is_default))
         _insert_missing([{"code": code, "name": name, "kind": kind,
                           "is_default": code == MAIN and has_default is None}])
-        location = db.session.scalar(select(Location).where(Location.code == code))
-    return location  # type: ignore[return-value]
+        location = db.session.scalars(select(Location).where(Location.code == code)).one()
+    return location
 
 
 def main_warehouse() -> Location:
@@ -65,8 +65,8 @@ def van_for(technician_id: int) -> Location:
         if technician is None:
             raise NotFound(_l("No such technician."))
         _insert_missing([_van_row(technician)])
-        van = db.session.scalar(select(Location).where(Location.technician_id == technician_id))
-    return van  # type: ignore[return-value]
+        van = db.session.scalars(select(Location).where(Location.technician_id == technician_id)).one()
+    return van
 
 
 def ensure_vans() -> None:

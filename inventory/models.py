@@ -8,13 +8,13 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from dispatch.extensions import db, in_values
+from dispatch.extensions import Model, in_values
 from dispatch.timeutil import UTCDateTime, utcnow
 
 CATEGORIES = ("terminal", "sim", "harness", "relay", "antenna", "other")
 
 
-class Part(db.Model):
+class Part(Model):
     __tablename__ = "parts"
     __table_args__ = (
         CheckConstraint(in_values("category", CATEGORIES),
@@ -42,7 +42,7 @@ RESERVATION_KINDS = ("reserve", "release")
 
 
 
-class Location(db.Model):
+class Location(Model):
     """A stock location: a warehouse (one is the default), a technician's van, the workshop
     for faulty returns, or the vendor (devices out for repair)."""
 
@@ -64,7 +64,7 @@ class Location(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class StockBalance(db.Model):
+class StockBalance(Model):
     """On-hand and reserved per location and SKU, kept in step with the ledger in the same
     transaction (a cache of the ledger, so not audited itself: the movements are)."""
 
@@ -87,7 +87,7 @@ class StockBalance(db.Model):
         return self.on_hand - self.reserved
 
 
-class StockMovement(db.Model):
+class StockMovement(Model):
     """One line of the append-only ledger. ``qty`` leaves ``from_location`` and arrives at
     ``to_location``; reserve/release name the location in ``from_location_id``."""
 

@@ -144,9 +144,9 @@ def check_usage(order_id: int, technician_id: int, sku: str, total_qty: int,
 
 def _device(sku: str, serial: str) -> Terminal | Sim | None:
     part = db.session.scalar(select(Part).where(Part.sku == sku))
-    model = Sim if part is not None and part.category == "sim" else Terminal
-    column = Sim.iccid if model is Sim else Terminal.terminal_id
-    return db.session.scalar(select(model).where(column == serial))
+    if part is not None and part.category == "sim":
+        return db.session.scalar(select(Sim).where(Sim.iccid == serial))
+    return db.session.scalar(select(Terminal).where(Terminal.terminal_id == serial))
 
 
 def consume_for_order(order_id: int, technician_id: int, used: Iterable[tuple[str, int, str | None]],

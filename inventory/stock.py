@@ -230,6 +230,7 @@ def vans_stock(technician_ids: list[int]) -> dict[int, dict[str, int]]:
         .where(Location.technician_id.in_(technician_ids),
                StockBalance.on_hand > StockBalance.reserved))
     for technician_id, sku, available in rows:
+        assert technician_id is not None  # matched by IN (technician_ids)
         found.setdefault(technician_id, {})[sku] = available
     return found
 

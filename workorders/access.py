@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, select, text
+from sqlalchemy import Select, false, func, select, text
 
 from dispatch.auth.models import User
 from dispatch.auth.roles import STAFF
@@ -17,7 +17,7 @@ from dispatch.technicians.services import technician_for_user
 from workorders.models import WorkOrder
 
 
-def _secret_customer_ids() -> Select[tuple[int]]:
+def _secret_customer_ids() -> Select[int]:
     """The (few) secret customers, through their partial index (the literal condition lets the
     database see the index holds them all)."""
     return select(Customer.id).where(text("customers.confidentiality = 'secret'"))
@@ -34,7 +34,7 @@ def order_scope(user: User) -> tuple[str, int | None]:
     return "technician", technician.id
 
 
-def scoped_orders(scope: str, technician_id: Any = None) -> Select[tuple[WorkOrder]]:
+def scoped_orders(scope: str, technician_id: Any = None) -> Select[WorkOrder]:
     """The orders of ``scope`` (:func:`order_scope`), as a query to filter further;
     ``technician_id`` may be a bound parameter, for a statement built once per scope."""
     query = select(WorkOrder)
@@ -45,11 +45,11 @@ def scoped_orders(scope: str, technician_id: Any = None) -> Select[tuple[WorkOrd
     if scope == "technician":
         return query.where(WorkOrder.technician_id == technician_id)
     if scope == "none":
-        return query.where(False)  # type: ignore[arg-type]
+        return query.where(false())
     return query
 
 
-def visible_orders(user: User) -> Select[tuple[WorkOrder]]:
+def visible_orders(user: User) -> Select[WorkOrder]:
     """The orders ``user`` may see, as a query to filter further."""
     return scoped_orders(*order_scope(user))
 

@@ -99,10 +99,10 @@ def due_from(override: Decimal | None, fee: Decimal | None) -> Decimal | None:
     return override if override is not None else fee
 
 
-def amount_due(order: WorkOrder, live: FeeQuote | None = None) -> Decimal | None:
-    """What the customer must pay now: for a completed or closed order what completion stored,
-    before that today's quote (``live`` when the caller already has it); an override beats both."""
+def amount_due(order: WorkOrder, live: FeeQuote | None = None) -> Decimal:
+    """What the customer must pay now: for a completed or closed order what completion stored
+    (nothing when no fee was stored), before that today's quote (``live`` when the caller
+    already has it); an override beats both."""
     if order.status in FINISHED:
-        return due_from(order.fee_override, order.fee_total)
-    today = local_day()
-    return due_from(order.fee_override, (live or quote(order, today)).total)
+        return due_from(order.fee_override, order.fee_total) or ZERO
+    return due_from(order.fee_override, (live or quote(order, local_day())).total) or ZERO

@@ -172,7 +172,7 @@ def set_site_point(order: WorkOrder, lat: Any, lon: Any, user: User) -> WorkOrde
     if point is None and not errors.errors:
         errors.add("lat", _l("Enter the latitude and longitude."))
     errors.raise_if_any()
-    order.site_lat, order.site_lon = point  # type: ignore[misc]
+    order.site_lat, order.site_lon = point
     order.site_geo_source = "manual"
     record(order, "location", user, note=f"{order.site_lat:.5f}, {order.site_lon:.5f}")
     return order

@@ -21,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dispatch.auth.models import User
-from dispatch.extensions import db, in_values
+from dispatch.extensions import Model, db, in_values
 from dispatch.registry.models import Customer, Vehicle
 from dispatch.technicians.models import Technician
 from dispatch.timeutil import UTCDateTime, utcnow
@@ -34,7 +34,7 @@ SWAP_KINDS = ("terminal", "sim")
 
 
 
-class WorkOrder(db.Model):
+class WorkOrder(Model):
     __tablename__ = "work_orders"
     __table_args__ = (
         CheckConstraint(in_values("kind", KINDS), name="kind_known"),
@@ -132,7 +132,7 @@ class WorkOrder(db.Model):
     shortage_approvals: Mapped[list[ShortageApproval]] = relationship(
         order_by="ShortageApproval.id", cascade="all, delete-orphan")
 
-    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}  # type: ignore[misc]
 
 
 # The dispatcher's unassigned queue in board order (urgent first, then oldest), read without
@@ -166,7 +166,7 @@ def in_hands() -> ColumnElement[bool]:
     return _partial_index_filter(in_values("work_orders.status", IN_HAND))
 
 
-class WorkOrderEvent(db.Model):
+class WorkOrderEvent(Model):
     """One step of an order's history: who did what, when, and where."""
 
     __tablename__ = "work_order_events"
@@ -186,7 +186,7 @@ class WorkOrderEvent(db.Model):
     user: Mapped[User | None] = relationship()
 
 
-class Swap(db.Model):
+class Swap(Model):
     """A terminal or SIM change: old → new. An install has no old, a removal no new."""
 
     __tablename__ = "swaps"
@@ -208,7 +208,7 @@ class Swap(db.Model):
     order: Mapped[WorkOrder] = relationship(back_populates="swaps")
 
 
-class OrderPart(db.Model):
+class OrderPart(Model):
     """A part used on the order, priced from the parts list when it was recorded."""
 
     __tablename__ = "order_parts"
@@ -234,7 +234,7 @@ class OrderPart(db.Model):
         return self.unit_price * self.qty
 
 
-class PlannedPart(db.Model):
+class PlannedPart(Model):
     """A part the order is expected to need ("the order's parts"); reserved on assignment."""
 
     __tablename__ = "planned_parts"
@@ -250,7 +250,7 @@ class PlannedPart(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class ShortageApproval(db.Model):
+class ShortageApproval(Model):
     """R12: a manager's (possibly verbal) approval to use a part the van and the order's
     reservation do not hold; the approver is recorded."""
 

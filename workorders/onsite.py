@@ -7,7 +7,7 @@ saved or nothing is.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -82,9 +82,9 @@ def add_swap(order: WorkOrder, user: User, data: Mapping[str, Any]) -> Swap:
     if data.get("new") and new is None and "new" not in errors.errors:
         errors.add("new", _l("This device is not in the registry."))
     errors.raise_if_any()
-    if _pending(order, kind) is not None:  # type: ignore[arg-type]
+    if _pending(order, kind) is not None:
         raise Conflict(_l("A %(kind)s change is already recorded on this order.", kind=label(kind)))
-    _check_devices(order, kind, old, new, errors)  # type: ignore[arg-type]
+    _check_devices(order, kind, old, new, errors)
     errors.raise_if_any()
     swap = Swap(order=order, kind=kind, reason=reason or "",
                 old_identifier=_identifier(old), new_identifier=_identifier(new))
@@ -178,7 +178,7 @@ def apply_swaps(order: WorkOrder, user: User) -> None:
     for swap in sorted(order.swaps, key=lambda s: (s.kind != "terminal", s.id)):
         if swap.applied_at is not None:
             continue
-        find = devices.find_terminal if swap.kind == "terminal" else devices.find_sim
+        find: Callable[[str], Any] = devices.find_terminal if swap.kind == "terminal" else devices.find_sim
         old = find(swap.old_identifier) if swap.old_identifier else None
         new = find(swap.new_identifier) if swap.new_identifier else None
         if swap.kind == "terminal":

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from dispatch import storage
 from dispatch.auth.models import User
 from dispatch.errors import FieldErrors
-from dispatch.extensions import db
+from dispatch.extensions import Model, db
 from dispatch.text import choice
 from dispatch.timeutil import UTCDateTime, utcnow
 from workorders.lifecycle import record
@@ -27,7 +27,7 @@ STAGES = ("before", "after")
 MAX_PHOTO_BYTES = 4 * 1024 * 1024
 
 
-class OrderPhoto(db.Model):  # type: ignore[name-defined]
+class OrderPhoto(Model):
     __tablename__ = "order_photos"
     __table_args__ = (CheckConstraint("stage IN ('before', 'after')", name="stage"),)
 
@@ -67,7 +67,7 @@ def add_photo(order: WorkOrder, user: User, data: Mapping[str, Any]) -> OrderPho
     stage = errors.check("stage", choice, data.get("stage"), STAGES)
     image = errors.check("image_base64", _decode_jpeg, data.get("image_base64"))
     errors.raise_if_any()
-    content, (width, height) = image  # type: ignore[misc]
+    content, (width, height) = image
     suffix = ".jpg" if content[:2] == b"\xff\xd8" else ".png"
     photo = OrderPhoto(order_id=order.id, stage=stage, path=storage.save("photos", content, suffix),
                        width=width, height=height, taken_by_id=user.id)

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
+    ColumnExpressionArgument,
     Integer,
     Select,
     bindparam,
@@ -68,13 +69,13 @@ def _in_sql(number: int | BindParameter[Any]) -> BindParameter[Any]:
     return number if isinstance(number, BindParameter) else inline(number)
 
 
-def _count(query: Select[tuple[WorkOrder]], limit: int | BindParameter[Any]) -> Select[tuple[int]]:
+def _count(query: Select[WorkOrder], limit: int | BindParameter[Any]) -> Select[int]:
     """Counts ``query``'s matches up to ``limit`` (the number read is ``limit``)."""
     ids = query.order_by(None).with_only_columns(WorkOrder.id).limit(_in_sql(limit)).subquery()
     return select(func.count()).select_from(ids)
 
 
-def capped_count(query: Select[tuple[WorkOrder]], limit: int = COUNT_LIMIT) -> tuple[int, bool]:
+def capped_count(query: Select[WorkOrder], limit: int = COUNT_LIMIT) -> tuple[int, bool]:
     """``(matches, capped)``: how many orders ``query`` finds, reading at most ``limit + 1``."""
     found = db.session.scalar(_count(query, limit + 1)) or 0
     return min(found, limit), found > limit
@@ -129,7 +130,7 @@ def list_filter(user: User, filters: Mapping[str, Any]) -> ListFilter:
 
 
 @lru_cache(maxsize=256)
-def _shaped(shape: tuple[Any, ...]) -> Select[tuple[WorkOrder]]:
+def _shaped(shape: tuple[Any, ...]) -> Select[WorkOrder]:
     """The orders of a :class:`ListFilter` shape, newest first, with its values as bound
     parameters. ``after`` continues after that order; one that does not exist ends the list."""
     scope, status, priority, kind, present = shape
@@ -149,7 +150,7 @@ def _shaped(shape: tuple[Any, ...]) -> Select[tuple[WorkOrder]]:
     if "date_to" in present:
         query = query.where(WorkOrder.created_at < bindparam("date_to"))
     if "text" in present:
-        like = bindparam("text")
+        like: BindParameter[str] = bindparam("text")
         query = query.where(or_(
             WorkOrder.number.ilike(like), WorkOrder.site_address.ilike(like),
             WorkOrder.contact_name.ilike(like), WorkOrder.fault_description.ilike(like),
@@ -164,7 +165,7 @@ def _shaped(shape: tuple[Any, ...]) -> Select[tuple[WorkOrder]]:
     return query.order_by(*NEWEST_FIRST)
 
 
-def filtered_orders(user: User, filters: Mapping[str, Any]) -> Select[tuple[WorkOrder]]:
+def filtered_orders(user: User, filters: Mapping[str, Any]) -> Select[WorkOrder]:
     """Visible orders narrowed by :func:`list_filter`'s filters, newest first, as entities
     with their customer and vehicle (for the list page)."""
     chosen = list_filter(user, filters)
@@ -174,7 +175,7 @@ def filtered_orders(user: User, filters: Mapping[str, Any]) -> Select[tuple[Work
 
 
 @lru_cache(maxsize=256)
-def _page_statement(shape: tuple[Any, ...], counted: bool) -> Select[Any]:
+def _page_statement(shape: tuple[Any, ...], counted: bool) -> Select[*tuple[Any, ...]]:
     """One page of a shape's summaries (values ``limit``, ``offset``), and when ``counted``
     its bounded count alongside (value ``count_to``, the number of matches read)."""
     query = _shaped(shape)
@@ -185,7 +186,7 @@ def _page_statement(shape: tuple[Any, ...], counted: bool) -> Select[Any]:
 
 
 @lru_cache(maxsize=256)
-def _count_statement(shape: tuple[Any, ...]) -> Select[tuple[int]]:
+def _count_statement(shape: tuple[Any, ...]) -> Select[int]:
     return _count(_shaped(shape), written("count_to"))
 
 
@@ -249,7 +250,7 @@ class OrderPage:
         return self.page + 1
 
 
-def order_page(query: Select[tuple[WorkOrder]], page: int, per_page: int) -> OrderPage:
+def order_page(query: Select[WorkOrder], page: int, per_page: int) -> OrderPage:
     """Orders of ``query`` (from :func:`filtered_orders`) for page ``page``, counted no further
     than ``COUNT_LIMIT``: counting a million matches cost the page 150–250 ms."""
     total, capped = capped_count(query)
@@ -269,9 +270,9 @@ SUMMARY_COLUMNS = (
 )
 
 
-def summary_page(query: Select[tuple[WorkOrder]], order: Sequence[ColumnElement[Any]],
+def summary_page(query: Select[WorkOrder], order: Sequence[ColumnExpressionArgument[Any]],
                  limit: int | BindParameter[Any], offset: int | BindParameter[Any] = 0,
-                 *extra: ColumnElement[Any]) -> Select[Any]:
+                 *extra: ColumnElement[Any]) -> Select[*tuple[Any, ...]]:
     """The list's columns (and ``extra`` ones) for one page of ``query`` in ``order``; the
     limit and offset are numbers or :func:`written` parameters.
 
@@ -289,7 +290,7 @@ def summary_page(query: Select[tuple[WorkOrder]], order: Sequence[ColumnElement[
             .order_by(*order))
 
 
-def read_rows(statement: Select[Any], values: Mapping[str, Any] | None = None) -> list[Any]:
+def read_rows(statement: Select[*tuple[Any, ...]], values: Mapping[str, Any] | None = None) -> list[Any]:
     """The rows of a column query (such as :func:`summary_page`) read through the session's
     connection: plain columns need none of the ORM's result machinery, which costs a third of
     the time of a 50-row page. Nothing pending is flushed first; for reads."""

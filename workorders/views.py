@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
+from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -13,6 +15,7 @@ from sqlalchemy.orm import joinedload
 from dispatch.errors import DomainError, ValidationFailed
 from dispatch.extensions import db
 from dispatch.registry.services import visible_customers
+from dispatch.technicians.models import Technician
 from dispatch.technicians.services import search_technicians, technician_choices, technician_for_user
 from dispatch.timeutil import local_day
 from dispatch.validators import parse_date
@@ -46,7 +49,7 @@ def _date_arg(name: str) -> date | None:
 @bp.get("/")
 @page_requires("order.view")
 def index():
-    filters = {key: request.args.get(key, "") for key in ("status", "kind", "plate", "q")}
+    filters: dict[str, Any] = {key: request.args.get(key, "") for key in ("status", "kind", "plate", "q")}
     filters["technician_id"] = request.args.get("technician_id", type=int)
     filters["date_from"], filters["date_to"] = _date_arg("date_from"), _date_arg("date_to")
     orders = filtered_orders(current_user, filters).options(joinedload(WorkOrder.technician))
@@ -94,7 +97,7 @@ def new():
 
 def _render_order(order: WorkOrder, errors: dict | None = None, values: dict | None = None,
                   status: int = 200):
-    technicians = []
+    technicians: Sequence[Technician] = []
     if current_user.can("order.assign") and order.status in ASSIGNABLE:
         technicians = db.session.scalars(search_technicians(active_only=True)).all()
     mine = technician_for_user(current_user)

@@ -17,11 +17,11 @@ from flask import g, has_request_context
 from sqlalchemy import JSON, ForeignKey, Index, String, insert, inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from dispatch.extensions import db
+from dispatch.extensions import Model, db
 from dispatch.timeutil import UTCDateTime, utcnow
 
 
-class AuditLog(db.Model):
+class AuditLog(Model):
     __tablename__ = "audit_log"
     __audit__ = False
     __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id"),)

@@ -10,13 +10,13 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dispatch.auth.roles import ROLES, allowed
-from dispatch.extensions import db
+from dispatch.extensions import Model
 from dispatch.timeutil import UTCDateTime, utcnow
 
 _ROLE_LIST = ", ".join(f"'{role}'" for role in ROLES)
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
     __audit_exclude__ = ("password_hash",)
 
@@ -56,7 +56,7 @@ class User(UserMixin, db.Model):
         return func.coalesce(func.nullif(cls.name, ""), cls.username)
 
 
-class UserRole(db.Model):
+class UserRole(Model):
     __tablename__ = "user_roles"
     __table_args__ = (CheckConstraint(f"role IN ({_ROLE_LIST})", name="role_known"),)
 
@@ -66,7 +66,7 @@ class UserRole(db.Model):
     user: Mapped[User] = relationship(back_populates="role_rows")
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A bearer token; only its SHA-256 is stored."""
 
     __tablename__ = "api_tokens"

@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from dispatch.extensions import db
+from dispatch.extensions import Model
 from dispatch.timeutil import UTCDateTime, utcnow
 
 
-class GeocodeCache(db.Model):
+class GeocodeCache(Model):
     __tablename__ = "geocode_cache"
     __audit__ = False
 

@@ -11,14 +11,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from dispatch.auth.models import User, UserRole
 from dispatch.auth.roles import AGENT, DISPATCHER
 from dispatch.errors import Conflict, FieldErrors, Forbidden, NotFound
-from dispatch.extensions import db
+from dispatch.extensions import Model, db
 from dispatch.text import clean_text
 from dispatch.timeutil import UTCDateTime, utcnow
 
 SHIFT_ROLES = (AGENT, DISPATCHER)
 
 
-class Handover(db.Model):
+class Handover(Model):
     """What the outgoing agent or dispatcher leaves for the next shift."""
 
     __tablename__ = "handovers"
@@ -35,7 +35,7 @@ class Handover(db.Model):
     acknowledged_by: Mapped[User | None] = relationship(foreign_keys=[acknowledged_by_id])
 
 
-class Notification(db.Model):
+class Notification(Model):
     """A message for one user, shown in the top bar until read."""
 
     __tablename__ = "notifications"

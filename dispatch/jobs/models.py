@@ -8,13 +8,13 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from dispatch.extensions import db, in_values
+from dispatch.extensions import Model, in_values
 from dispatch.timeutil import UTCDateTime, utcnow
 
 JOB_STATUSES = ("queued", "running", "done", "failed")
 
 
-class Job(db.Model):
+class Job(Model):
     __tablename__ = "jobs"
     __table_args__ = (
         CheckConstraint(in_values("status", JOB_STATUSES),

@@ -75,7 +75,7 @@ def run_job(job_id: int) -> str | None:
         path = HANDLERS[job.kind](job)
     except Exception as exc:
         db.session.rollback()
-        failed = db.session.get(Job, job_id)
+        failed = db.session.get_one(Job, job_id)
         failed.status, failed.error = "failed", f"{type(exc).__name__}: {exc}"[:2000]
         failed.updated_at = failed.finished_at = utcnow()
         db.session.commit()

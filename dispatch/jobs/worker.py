@@ -47,16 +47,16 @@ class AppWorker(SimpleWorker):
 
     stop_signalled = False
 
-    def request_stop(self, signum, frame):  # type: ignore[no-untyped-def]
+    def request_stop(self, signum, frame):
         self.stop_signalled = True  # SIGTERM/SIGINT: do not start again (see run_worker)
         return super().request_stop(signum, frame)
 
-    def work(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def work(self, *args, **kwargs):
         for preload in PRELOAD:  # fonts and the like, once per worker rather than per job
             preload()
         return super().work(*args, **kwargs)
 
-    def perform_job(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def perform_job(self, *args, **kwargs):
         try:
             return super().perform_job(*args, **kwargs)
         finally:

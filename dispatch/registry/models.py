@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from dispatch.extensions import db, in_values
+from dispatch.extensions import Model, in_values
 from dispatch.timeutil import UTCDateTime, utcnow
 
 CONFIDENTIALITY = ("ordinary", "confidential", "secret")
@@ -17,7 +17,7 @@ SIM_STATUSES = ("in_stock", "installed", "faulty", "deactivated")
 
 
 
-class Customer(db.Model):
+class Customer(Model):
     __tablename__ = "customers"
     __table_args__ = (
         CheckConstraint(in_values("confidentiality", CONFIDENTIALITY), name="confidentiality_known"),
@@ -49,7 +49,7 @@ class Customer(db.Model):
     )
 
 
-class Vehicle(db.Model):
+class Vehicle(Model):
     __tablename__ = "vehicles"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -63,7 +63,7 @@ class Vehicle(db.Model):
     terminals: Mapped[list[Terminal]] = relationship(back_populates="vehicle")
 
 
-class Terminal(db.Model):
+class Terminal(Model):
     """A GPS terminal; installed in at most one vehicle (the foreign key) at a time."""
 
     __tablename__ = "terminals"
@@ -93,7 +93,7 @@ class Terminal(db.Model):
     sims: Mapped[list[Sim]] = relationship(back_populates="terminal")
 
 
-class Sim(db.Model):
+class Sim(Model):
     """A SIM card; sits in at most one terminal."""
 
     __tablename__ = "sims"
@@ -116,7 +116,7 @@ class Sim(db.Model):
     terminal: Mapped[Terminal | None] = relationship(back_populates="sims")
 
 
-class Installation(db.Model):
+class Installation(Model):
     """Which terminal or SIM was in which vehicle, from when to when (and by which order).
 
     A partial unique index allows one open installation per device: a device is in at most

@@ -78,7 +78,7 @@ def _clean_customer(data: Mapping[str, Any]) -> dict[str, Any]:
     return clean
 
 
-def visible_customers(user: User) -> Select[tuple[Customer]]:
+def visible_customers(user: User) -> Select[Customer]:
     """Customers ``user`` may see: secret ones only for managers (R18)."""
     query = select(Customer)
     if not user.can("customer.view_secret"):
@@ -122,7 +122,7 @@ def _check_confidentiality(level: str, user: User) -> None:
         errors.raise_if_any()
 
 
-def search_customers(user: User, q: str = "") -> Select[tuple[Customer]]:
+def search_customers(user: User, q: str = "") -> Select[Customer]:
     """Customers matching ``q`` by name, contact, phone, plate, terminal ID, IMEI or ICCID."""
     query = visible_customers(user)
     q = (q or "").strip()
@@ -306,7 +306,7 @@ def update_sim(sim: Sim, changes: Mapping[str, Any]) -> Sim:
     return sim
 
 
-def search_terminals(q: str = "", status: str = "") -> Select[tuple[Terminal]]:
+def search_terminals(q: str = "", status: str = "") -> Select[Terminal]:
     query = select(Terminal).order_by(Terminal.terminal_id)
     if q.strip():
         folded = f"%{fold_identifier(q)}%"
@@ -317,7 +317,7 @@ def search_terminals(q: str = "", status: str = "") -> Select[tuple[Terminal]]:
     return query
 
 
-def search_sims(q: str = "", status: str = "") -> Select[tuple[Sim]]:
+def search_sims(q: str = "", status: str = "") -> Select[Sim]:
     query = select(Sim).order_by(Sim.iccid)
     if q.strip():
         folded = f"%{fold_identifier(q)}%"

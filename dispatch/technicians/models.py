@@ -8,14 +8,14 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dispatch.auth.models import User
-from dispatch.extensions import db
+from dispatch.extensions import Model
 from dispatch.timeutil import UTCDateTime, utcnow
 
 #: Order kinds a technician can be skilled in; model skills are ``model:<name>``.
 KIND_SKILLS = ("install", "repair", "removal", "inspection")
 
 
-class Technician(db.Model):
+class Technician(Model):
     __tablename__ = "technicians"
     __table_args__ = (
         CheckConstraint("home_lat BETWEEN -90 AND 90", name="home_lat_range"),

@@ -148,7 +148,7 @@ def report_location(technician: Technician, user: User, lat: Any, lon: Any) -> T
     if point is None and not errors.errors:
         errors.add("lat", _l("Enter the latitude and longitude."))
     errors.raise_if_any()
-    technician.last_lat, technician.last_lon = point  # type: ignore[misc]
+    technician.last_lat, technician.last_lon = point
     technician.last_seen_at = utcnow()
     db.session.flush()
     return technician
@@ -162,7 +162,7 @@ def technician_choices() -> list[Any]:
         .join(User, User.id == Technician.user_id).order_by(User.name, User.username)).all())
 
 
-def search_technicians(q: str = "", active_only: bool = False) -> Select[tuple[Technician]]:
+def search_technicians(q: str = "", active_only: bool = False) -> Select[Technician]:
     query = select(Technician).join(Technician.user).order_by(User.name, User.username)
     if q.strip():
         like = f"%{q.strip()}%"

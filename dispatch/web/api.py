@@ -52,7 +52,7 @@ def _session_user() -> User | None:
             validate_csrf(request.headers.get("X-CSRFToken", ""))
         except ValidationError:
             return None
-    return current_user._get_current_object()  # type: ignore[attr-defined]
+    return current_user._get_current_object()
 
 
 @token_auth.error_processor

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 from apiflask import APIFlask
 from apiflask.exceptions import HTTPError
@@ -24,7 +26,7 @@ _CODES = {
 
 
 def _json(status: int, message: str, fields: dict[str, str] | None = None, code: str | None = None,
-          headers: dict[str, str] | None = None):
+          headers: Mapping[str, Any] | None = None):
     response = jsonify(error_body(code or _CODES.get(status, "error"), message, fields))
     response.status_code = status
     for key, value in (headers or {}).items():
@@ -50,7 +52,7 @@ def register_error_handlers(app: APIFlask) -> None:
             422: _("Some fields are not valid."),
         }
         fields = flatten_fields(error.detail) if error.detail else {}
-        message = messages.get(error.status_code, error.message)
+        message = messages.get(error.status_code, error.message or "")  # HTTPError sets a message
         return _json(error.status_code, message, fields, headers=dict(error.headers or {}))
 
     @app.errorhandler(DomainError)

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 
 def select_locale() -> str:
-    languages = current_app.config["LANGUAGES"]
+    languages: dict[str, str] = current_app.config["LANGUAGES"]
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get("lang")

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dispatch.errors import Conflict, ValidationFailed
-from dispatch.extensions import db
+from dispatch.extensions import Model, db
 from dispatch.timeutil import UTCDateTime, utcnow
 from dispatch.web.api import current_api_user
 
@@ -31,7 +31,7 @@ HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 64
 
 
-class IdempotencyKey(db.Model):  # type: ignore[name-defined]
+class IdempotencyKey(Model):
     """One applied submission: (user, key) → the response it got."""
 
     __tablename__ = "idempotency_keys"

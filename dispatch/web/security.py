@@ -51,8 +51,8 @@ def page_requires(permission: str | None = None, *, roles: tuple[str, ...] = ())
             return view(*args, **kwargs)
 
         protected = login_required(guarded)
-        protected.required = (permission, roles)  # type: ignore[attr-defined]  # access matrix
-        return protected  # type: ignore[return-value]
+        protected.required = (permission, roles)  # access matrix
+        return protected
 
     return decorate
 

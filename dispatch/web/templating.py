@@ -49,7 +49,7 @@ def _when(value: datetime | None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
 
 
 def _page_url(page: int) -> str:
-    args = dict(request.args)
+    args: dict[str, Any] = dict(request.args)
     args["page"] = page
     return url_for(request.endpoint or "web.index", **(request.view_args or {}), **args)
 

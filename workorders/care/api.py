@@ -103,7 +103,7 @@ def record_callback(body):
     callback = callbacks.record_callback(body, current_api_user())
     reached, failed = callbacks.callback_state(callback.workorder)
     db.session.commit()
-    callback.order_closable = reached or failed >= callbacks.max_attempts()
+    callback.order_closable = reached or failed >= callbacks.max_attempts()  # type: ignore[attr-defined]
     return callback, 201
 
 

@@ -98,7 +98,7 @@ def register_complaint(data: Mapping[str, Any], user: User) -> Complaint:
     return complaint
 
 
-def visible_complaints(user: User) -> Select[tuple[Complaint]]:
+def visible_complaints(user: User) -> Select[Complaint]:
     """Complaints ``user`` may see: not those of secret customers unless a manager (R18)."""
     query = select(Complaint)
     if not user.can("customer.view_secret"):

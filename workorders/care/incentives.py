@@ -121,6 +121,7 @@ def monthly_incentives(year: int, month: int) -> list[MonthRow]:
     orders: dict[int, list[str]] = {}
     for technician_id, kind in db.session.execute(
             select(WorkOrder.technician_id, WorkOrder.kind).where(*done)):
+        assert technician_id is not None  # a finished order has one (CHECK assigned_has_technician)
         orders.setdefault(technician_id, []).append(kind)
     revenue = dict(db.session.execute(
         select(WorkOrder.technician_id, func.sum(OrderPart.unit_price * OrderPart.qty))

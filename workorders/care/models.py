@@ -11,7 +11,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from dispatch.auth.models import User
-from dispatch.extensions import db, in_values
+from dispatch.extensions import Model, in_values
 from dispatch.registry.models import Customer
 from dispatch.technicians.models import Technician
 from dispatch.timeutil import UTCDateTime, utcnow
@@ -26,7 +26,7 @@ AUDIT_RESULTS = ("pending", "ok", "issue")
 
 
 
-class Complaint(db.Model):
+class Complaint(Model):
     """R15–R17: a registered complaint, its flow by severity, reply promise and responsibility."""
 
     __tablename__ = "complaints"
@@ -72,10 +72,10 @@ class Complaint(db.Model):
     follow_ups: Mapped[list[ComplaintFollowUp]] = relationship(
         back_populates="complaint", order_by="ComplaintFollowUp.id", cascade="all, delete-orphan")
 
-    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}  # type: ignore[misc]
 
 
-class ComplaintFollowUp(db.Model):
+class ComplaintFollowUp(Model):
     """R16: a call back to the customer after the complaint was resolved (one or two)."""
 
     __tablename__ = "complaint_follow_ups"
@@ -92,7 +92,7 @@ class ComplaintFollowUp(db.Model):
     user: Mapped[User] = relationship()
 
 
-class Callback(db.Model):
+class Callback(Model):
     """R14: one attempt to call the customer of a completed repair order."""
 
     __tablename__ = "callbacks"
@@ -114,7 +114,7 @@ class Callback(db.Model):
     user: Mapped[User] = relationship()
 
 
-class AuditCheck(db.Model):
+class AuditCheck(Model):
     """R14: one repair order drawn into a quarter's audit sample and its re-check result."""
 
     __tablename__ = "audit_checks"
@@ -133,7 +133,7 @@ class AuditCheck(db.Model):
     checked_by: Mapped[User | None] = relationship()
 
 
-class ServicePoints(db.Model):
+class ServicePoints(Model):
     """R19: the coefficient table, service points one completed order of a kind earns."""
 
     __tablename__ = "service_points"
@@ -146,7 +146,7 @@ class ServicePoints(db.Model):
     points: Mapped[Decimal] = mapped_column(Numeric(6, 2))
 
 
-class SafetyIncident(db.Model):
+class SafetyIncident(Model):
     """R19: a safety incident costs the technician two points in its month."""
 
     __tablename__ = "safety_incidents"

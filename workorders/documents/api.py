@@ -6,6 +6,7 @@ from datetime import date
 
 from apiflask import APIBlueprint, Schema
 from apiflask.fields import DateTime, Integer, List, Nested, String
+from apiflask.types import ResponsesObjectType
 from flask import url_for
 
 from dispatch.extensions import db
@@ -19,6 +20,7 @@ from workorders.documents.access import check_day_sheets, pdf_response, readable
 from workorders.documents.jobs import order_documents as documents_of
 
 bp = APIBlueprint("documents_api", __name__, url_prefix="/api/v1", tag="Documents")
+PDF_RESPONSES: ResponsesObjectType = {200: {"description": "the PDF", "content": {"application/pdf": {}}}}
 
 
 class DocumentOut(Schema):
@@ -69,7 +71,7 @@ def status(job_id: int):
 
 @bp.get("/documents/<int:job_id>/pdf")
 @api_requires()
-@bp.doc(responses={200: {"description": "the PDF", "content": {"application/pdf": {}}}})
+@bp.doc(responses=PDF_RESPONSES)
 def download(job_id: int):
     """The PDF, for users allowed to see the order (or the run)."""
     return pdf_response(job_id, current_api_user())

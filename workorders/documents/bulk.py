@@ -76,14 +76,14 @@ def invoices_owed(month: str) -> list[int]:
     candidates = db.session.scalars(select(WorkOrder).where(
         WorkOrder.completed_at >= start, WorkOrder.completed_at < end,
         WorkOrder.status.in_(FINISHED), WorkOrder.payment_method == "none"))
-    return [o.id for o in candidates if (amount_due(o) or 0) > 0 and live_invoice(o.id) is None]
+    return [o.id for o in candidates if amount_due(o) > 0 and live_invoice(o.id) is None]
 
 
 def build_invoice_pack(job: Job) -> str:
     month = job.params["month"]
     owed = invoices_owed(month)
     for index, order_id in enumerate(owed, start=1):
-        issue_invoice(db.session.get(WorkOrder, order_id), job.created_by_id)
+        issue_invoice(db.session.get_one(WorkOrder, order_id), job.created_by_id)
         if index % ISSUE_BATCH == 0 or index == len(owed):  # a batch is one transaction
             db.session.commit()
             report_progress(job, int(40 * index / len(owed)))

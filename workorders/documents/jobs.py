@@ -77,7 +77,7 @@ def sheet_data(order: WorkOrder) -> dict[str, Any]:
         "pick_list": [[line["name"], line["qty"], line["location"]] for line in pick_list(order)],
         "parts": [[p.name, p.serial or "", p.qty, format_money(p.unit_price), format_money(p.amount)]
                   for p in order.parts],
-        "total": format_money(amount_due(order) or 0),
+        "total": format_money(amount_due(order)),
         "signature": signature,
     }
 
@@ -128,17 +128,17 @@ SHEET_LOADING = (joinedload(WorkOrder.customer), joinedload(WorkOrder.vehicle),
 
 
 def build_service_sheet(job: Job) -> str:
-    order = db.session.get(WorkOrder, job.params["order_id"], options=SHEET_LOADING)
+    order = db.session.get_one(WorkOrder, job.params["order_id"], options=SHEET_LOADING)
     return storage.save("documents", pdfs.build(pdfs.service_sheet_flowables, sheet_data(order)), ".pdf")
 
 
 def build_invoice_pdf(job: Job) -> str:
-    invoice = db.session.get(Invoice, job.params["invoice_id"])
+    invoice = db.session.get_one(Invoice, job.params["invoice_id"])
     return storage.save("documents", pdfs.build(pdfs.invoice_flowables, invoice_data(invoice)), ".pdf")
 
 
 def build_return_tag(job: Job) -> str:
-    swap = db.session.get(Swap, job.params["swap_id"])
+    swap = db.session.get_one(Swap, job.params["swap_id"])
     order = swap.order
     data = {**_common(order), "plate": order.vehicle.plate,
             "fault": swap.reason or order.fault_description, "old": swap.old_identifier,

@@ -46,5 +46,5 @@ def receipt_flowables(data: dict[str, Any]) -> list[Flowable]:
 
 
 def build_handover_receipt(job: Job) -> str:
-    handover = db.session.get(CashHandover, job.params["handover_id"])
+    handover = db.session.get_one(CashHandover, job.params["handover_id"])
     return storage.save("documents", pdfs.build(receipt_flowables, receipt_data(handover)), ".pdf")

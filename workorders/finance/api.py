@@ -126,7 +126,7 @@ class VoidIn(Schema):
     reason = String(required=True, validate=Length(max=300))
 
 
-def _row(row) -> dict:  # type: ignore[no-untyped-def]
+def _row(row) -> dict:
     return {"technician_id": row.technician_id, "technician": row.technician,
             **{name: money_text(getattr(row, name)) for name in (
                 "collected", "adjustments", "transfers", "invoiced", "handed_over", "difference")}}

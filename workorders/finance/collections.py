@@ -69,7 +69,7 @@ def record_collection(order: WorkOrder) -> Collection | None:
     """In the completion's transaction: what the technician collected (cash or transfer).
     A completion with a fee on a locked day is refused."""
     now, fee = utcnow(), amount_due(order)
-    if fee is not None and fee > 0:
+    if fee > 0:
         require_open(day_of(now))
     amount = order.amount_collected
     if order.payment_method not in ("cash", "transfer") or not amount or amount <= 0:
@@ -98,7 +98,7 @@ def settle_completion(order: WorkOrder, user_id: int | None) -> Invoice | None:
     are invoiced later by finance (``issue_now``, or the month-end run)."""
     record_collection(order)
     fee = amount_due(order)
-    if fee is None or fee <= 0 or order.payment_method not in ("cash", "transfer"):
+    if fee <= 0 or order.payment_method not in ("cash", "transfer"):
         return None
     invoice = issue_invoice(order, user_id)
     request_invoice_pdf(invoice, user_id)

@@ -44,7 +44,7 @@ def _optional_id(raw: Any) -> int | None:
         raise ValueError(_("Enter a number.")) from exc
 
 
-def register_query(args: Mapping[str, Any]) -> Select[tuple[Invoice]]:
+def register_query(args: Mapping[str, Any]) -> Select[Invoice]:
     """Invoices matching the filters: ``number`` (part of it), ``date_from``/``date_to`` (issue
     day), ``customer`` (part of the name) or ``customer_id``, ``technician_id``, ``status``."""
     errors = FieldErrors()

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from dispatch import settings
 from dispatch.auth.models import User
 from dispatch.errors import Conflict, FieldErrors
-from dispatch.extensions import db, in_values
+from dispatch.extensions import Model, db, in_values
 from dispatch.jobs.models import Job
 from dispatch.jobs.outbox import request_job
 from dispatch.money import money_text, round_money
@@ -34,7 +34,7 @@ from workorders.models import WorkOrder
 INVOICE_STATUSES = ("issued", "paid", "void")
 
 
-class Invoice(db.Model):
+class Invoice(Model):
     __tablename__ = "invoices"
     __table_args__ = (
         CheckConstraint(in_values("status", INVOICE_STATUSES),
@@ -92,8 +92,8 @@ def issue_invoice(order: WorkOrder, user_id: int | None) -> Invoice:
     existing = live_invoice(order.id)
     if existing is not None:
         return existing
-    fee = amount_due(order) if order.status in FINISHED else None
-    if fee is None or fee <= 0:
+    fee = amount_due(order)
+    if order.status not in FINISHED or fee <= 0:
         raise Conflict(_l("Only a completed order with a fee gets an invoice."))
     now = utcnow()
     year = local_day(now).year

@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from dispatch.extensions import db
+from dispatch.extensions import Model
 from dispatch.technicians.models import Technician
 from dispatch.timeutil import UTCDateTime, utcnow
 from workorders.models import WorkOrder
@@ -17,7 +17,7 @@ from workorders.models import WorkOrder
 COLLECTION_METHODS = ("cash", "transfer")
 
 
-class Collection(db.Model):
+class Collection(Model):
     """Money a technician took on site for an order, written in the completion's transaction."""
 
     __tablename__ = "collections"
@@ -38,7 +38,7 @@ class Collection(db.Model):
     technician: Mapped[Technician] = relationship()
 
 
-class CashHandover(db.Model):
+class CashHandover(Model):
     """Cash a technician handed to finance (receipt PDF for the technician)."""
 
     __tablename__ = "cash_handovers"
@@ -55,7 +55,7 @@ class CashHandover(db.Model):
     technician: Mapped[Technician] = relationship()
 
 
-class Adjustment(db.Model):
+class Adjustment(Model):
     """A signed correction of a technician's cash, booked in an open day with a reason."""
 
     __tablename__ = "finance_adjustments"
@@ -70,7 +70,7 @@ class Adjustment(db.Model):
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
 
 
-class LockedDay(db.Model):
+class LockedDay(Model):
     """A reconciled day: its money records no longer change."""
 
     __tablename__ = "finance_locked_days"

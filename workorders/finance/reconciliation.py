@@ -54,7 +54,7 @@ class Totals:
         return sum((getattr(r, name) for r in self.rows), ZERO)
 
 
-def _sums(column, technician_column, *where) -> dict[int, Decimal]:  # type: ignore[no-untyped-def]
+def _sums(column, technician_column, *where) -> dict[int, Decimal]:
     query = select(technician_column, func.sum(column)).where(*where).group_by(technician_column)
     return {tid: round_money(total) for tid, total in db.session.execute(query) if tid is not None}
 
@@ -144,7 +144,7 @@ def uninvoiced_orders(day: date) -> list[WorkOrder]:
     orders = db.session.scalars(select(WorkOrder).where(
         WorkOrder.status.in_(FINISHED), WorkOrder.completed_at >= start,
         WorkOrder.completed_at < end, ~live).order_by(WorkOrder.id))
-    return [o for o in orders if (amount_due(o) or 0) > 0]
+    return [o for o in orders if amount_due(o) > 0]
 
 
 def invoices_without_collection(day: date) -> list[Invoice]:

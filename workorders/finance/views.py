@@ -10,6 +10,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from dispatch.errors import DomainError
 from dispatch.extensions import db
@@ -86,7 +87,7 @@ def _download(name: str, header: list[str], rows: list[list[Any]], fmt: str) -> 
     return response
 
 
-def _save(run, fields: tuple[str, ...], message: str):  # type: ignore[no-untyped-def]
+def _save(run, fields: tuple[str, ...], message: str):
     values = form_data(*fields)
     try:
         saved = run(values, current_user)
@@ -146,7 +147,7 @@ def invoices():
                            pdf_job=collections.invoice_pdf_job, args=request.args)
 
 
-def _invoice_action(run) -> Response:  # type: ignore[no-untyped-def]
+def _invoice_action(run) -> WerkzeugResponse:
     try:
         run()
         db.session.commit()

@@ -118,7 +118,7 @@ def today() -> dict[str, Any]:
         "van": [{"sku": p.sku, "name": p.name, "price": money_text(p.price),
                  "serialized": p.serialized, "available": stock[p.sku]} for p in parts],
         "devices": [{"kind": "terminal" if hasattr(d, "terminal_id") else "sim",
-                     "id": getattr(d, "terminal_id", None) or d.iccid, "sku": d.sku}
+                     "id": d.terminal_id if isinstance(d, Terminal) else d.iccid, "sku": d.sku}
                     for d in devices if d.status == "in_stock"],
         "photo_count": dict(db.session.execute(
             select(OrderPhoto.order_id, func.count()).where(
