@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
+from dispatch.exports import to_csv, to_xlsx
 from dispatch.extensions import db
 from tests.care.factory import completed_order
 from workorders.care import incentives
@@ -98,11 +99,12 @@ def test_quarter_ranking_pays_top_three_and_four_to_eight(world, make_user, make
 def test_exports_and_api(world, make_user, make_technician, api_as):
     lin, _zhou, _contractor = _month_fixture(world, make_user, make_technician)
     rows = incentives.monthly_incentives(2026, 9)
-    sheet = load_workbook(io.BytesIO(incentives.export_xlsx(rows))).active
+    header, table = incentives.export_table(rows)
+    sheet = load_workbook(io.BytesIO(to_xlsx("incentives", header, table))).active
     header = [cell.value for cell in sheet[1]]
     assert header[:3] == ["technician_id", "technician", "orders"]
     assert any(r[0].value == lin.id and r[-1].value == 1508.5 for r in sheet.iter_rows(min_row=2))
-    csv_text = incentives.export_csv(rows).decode("utf-8-sig")
+    csv_text = to_csv(header, table).decode("utf-8-sig")
     assert "1508.50" in csv_text
     assert api_as("finance").get("/api/v1/incentives?month=2026-09").status_code == 200
     assert world.agent.get("/api/v1/incentives?month=2026-09").status_code == 403

@@ -3,12 +3,13 @@ table and safety incidents (managers), and the CSV/XLSX export."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from dispatch.errors import ValidationFailed
+from dispatch.exports import export_response
 from dispatch.extensions import db
 from dispatch.technicians.models import Technician
 from dispatch.timeutil import last_month
@@ -20,7 +21,6 @@ from workorders.care.models import SafetyIncident
 from workorders.models import KINDS
 
 bp = Blueprint("incentives", __name__, url_prefix="/incentives")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _month() -> tuple[int, int]:
@@ -57,11 +57,9 @@ def export():
     year, month = _month()
     rows = incentives.monthly_incentives(year, month)
     name = f"incentives-{year:04d}-{month:02d}"
-    if request.args.get("format") == "xlsx":
-        return Response(incentives.export_xlsx(rows), mimetype=XLSX, headers={
-            "Content-Disposition": f'attachment; filename="{name}.xlsx"'})
-    return Response(incentives.export_csv(rows), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="{name}.csv"'})
+    header, table = incentives.export_table(rows)
+    fmt = "xlsx" if request.args.get("format") == "xlsx" else "csv"
+    return export_response(name, header, table, fmt)
 
 
 def _save(run, fields: tuple[str, ...]):

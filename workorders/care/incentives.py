@@ -10,8 +10,6 @@ earn 1,000. Outside contractors are not on the scheme.
 from __future__ import annotations
 
 import contextlib
-import csv
-import io
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from decimal import Decimal, InvalidOperation
@@ -19,7 +17,6 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from dispatch.auth.models import User
@@ -173,26 +170,6 @@ def quarterly_ranking(year: int, quarter: int) -> list[dict[str, Any]]:
 EXPORT_COLUMNS = tuple(MonthRow.__dataclass_fields__)
 
 
-def export_csv(rows: Iterable[MonthRow]) -> bytes:
-    """The month's table as UTF-8 CSV (with a BOM so spreadsheet programs read Chinese)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(EXPORT_COLUMNS)
-    for row in rows:
-        writer.writerow([asdict(row)[c] for c in EXPORT_COLUMNS])
-    return ("\ufeff" + buffer.getvalue()).encode()
-
-
-def export_xlsx(rows: Iterable[MonthRow]) -> bytes:
-    """The month's table as an Excel workbook (amounts as numbers)."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "incentives"
-    sheet.append(EXPORT_COLUMNS)
-    for row in rows:
-        values = asdict(row)
-        sheet.append([float(v) if isinstance(v, Decimal) else v
-                      for v in (values[c] for c in EXPORT_COLUMNS)])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+def export_table(rows: Iterable[MonthRow]) -> tuple[tuple[str, ...], list[list[Any]]]:
+    """The month's table for :func:`dispatch.exports.export_response`."""
+    return EXPORT_COLUMNS, [[asdict(row)[c] for c in EXPORT_COLUMNS] for row in rows]

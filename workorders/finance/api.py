@@ -8,6 +8,7 @@ from apiflask.fields import Boolean, Date, DateTime, Integer, List, Nested, Stri
 from apiflask.validators import Length, OneOf, Range
 from flask import url_for
 
+from dispatch.exports import export_response
 from dispatch.extensions import db
 from dispatch.money import money_text
 from dispatch.web.api import api_requires, current_api_user
@@ -142,7 +143,7 @@ def reconciliation(args):
     totals = reconcile(args["date"], args.get("technician_id"))
     if args["format"] != "json":
         header, rows = exports.reconciliation_rows(totals)
-        return exports.export_response(f"reconciliation-{args['date']}", header, rows, args["format"])
+        return export_response(f"reconciliation-{args['date']}", header, rows, args["format"])
     sums = {name: money_text(totals.total(name)) for name in (
         "collected", "adjustments", "transfers", "invoiced", "handed_over", "difference")}
     return {"date": args["date"], "locked": collections.is_locked(args["date"]),
@@ -211,7 +212,7 @@ def invoice_register(args):
     query = exports.register_query(args)
     if args["format"] != "json":
         header, rows = exports.register_rows(list(db.session.scalars(query)))
-        return exports.export_response("invoices", header, rows, args["format"])
+        return export_response("invoices", header, rows, args["format"])
     page = paginate(query, args)
     return {**page, "items": [_invoice(i) for i in page["items"]]}
 

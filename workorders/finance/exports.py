@@ -3,22 +3,17 @@ of the reconciliation."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from flask import Response
 from flask_babel import gettext as _
-from openpyxl import Workbook
 from sqlalchemy import Select, select
 
 from dispatch.errors import FieldErrors
 from dispatch.extensions import db
 from dispatch.labels import label
-from dispatch.money import money_text
 from dispatch.registry.models import Customer
 from dispatch.technicians.models import Technician
 from dispatch.timeutil import day_bounds
@@ -28,7 +23,6 @@ from workorders.finance.invoices import INVOICE_STATUSES, Invoice
 from workorders.finance.reconciliation import Totals
 
 ZERO = Decimal("0.00")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _optional_day(raw: Any) -> date | None:
@@ -101,42 +95,6 @@ def reconciliation_rows(totals: Totals) -> tuple[list[str], list[list[Any]]]:
     rows.append([_("Total"), totals.total("collected"), totals.total("invoiced"),
                  totals.total("handed_over"), totals.total("difference")])
     return header, rows
-
-
-def to_csv(header: list[str], rows: list[list[Any]]) -> bytes:
-    """UTF-8 with a BOM so spreadsheet programs read Chinese; amounts with two decimals."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows([[money_text(c) if isinstance(c, Decimal) else c for c in row] for row in rows])
-    return ("\ufeff" + buffer.getvalue()).encode()
-
-
-def to_xlsx(title: str, header: list[str], rows: list[list[Any]]) -> bytes:
-    """One sheet; amounts as numbers with two decimals."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = title[:31]
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-        for cell in sheet[sheet.max_row]:
-            if isinstance(cell.value, Decimal):
-                cell.number_format = "#,##0.00"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
-def export_response(name: str, header: list[str], rows: list[list[Any]], fmt: str) -> Response | None:
-    """The table as a ``csv`` or ``xlsx`` download (None for another format)."""
-    if fmt == "xlsx":
-        return Response(to_xlsx(name, header, rows), mimetype=XLSX, headers={
-            "Content-Disposition": f'attachment; filename="{name}.xlsx"'})
-    if fmt == "csv":
-        return Response(to_csv(header, rows), mimetype="text/csv", headers={
-            "Content-Disposition": f'attachment; filename="{name}.csv"'})
-    return None
 
 
 def technician_choices() -> list[Technician]:

@@ -13,6 +13,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from dispatch.errors import DomainError
+from dispatch.exports import export_response
 from dispatch.extensions import db
 from dispatch.money import format_money
 from dispatch.validators import parse_date
@@ -81,7 +82,7 @@ def reconciliation_export(fmt: str):
 
 
 def _download(name: str, header: list[str], rows: list[list[Any]], fmt: str) -> Response:
-    response = exports.export_response(name, header, rows, fmt)
+    response = export_response(name, header, rows, fmt)
     if response is None:
         abort(404)
     return response
