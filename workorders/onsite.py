@@ -1,8 +1,9 @@
-"""What the technician records on site: swaps (R5, R6), parts used, and completion (R7).
+"""What the technician records on site: status, swaps (R5, R6), parts used; a manager's fee
+override.
 
-Swaps are checked against the device registry when recorded and applied to it on completion,
-all in the completion's transaction: either everything (status, registry, signature, fee) is
-saved or nothing is.
+Swaps are checked against the device registry when recorded and applied to it by
+:func:`apply_swaps`, which ``workorders.completion`` calls in the completion's transaction:
+either everything (status, registry, signature, fee) is saved or nothing is.
 """
 
 from __future__ import annotations
