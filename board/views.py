@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, render_template, send_from_directory
 from xstatic.pkg import leaflet
 
+from dispatch import settings
+from dispatch.timeutil import utcnow
 from dispatch.web.security import page_requires
 
 bp = Blueprint("board", __name__)
@@ -15,7 +15,8 @@ bp = Blueprint("board", __name__)
 @bp.get("/board")
 @page_requires("order.assign")
 def index():
-    return render_template("board/index.html", today=date.today().isoformat())
+    today = utcnow().astimezone(settings.timezone()).date()  # the configured zone's day
+    return render_template("board/index.html", today=today.isoformat())
 
 
 @bp.get("/vendor/leaflet/<path:filename>")

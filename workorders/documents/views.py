@@ -9,11 +9,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from dispatch import settings
 from dispatch.errors import DomainError, NotFound
 from dispatch.extensions import db
 from dispatch.jobs.models import Job
 from dispatch.jobs.outbox import retry
 from dispatch.technicians.services import search_technicians, technician_for_user
+from dispatch.timeutil import utcnow
 from dispatch.validators import parse_date
 from dispatch.web.security import page_requires
 from workorders.documents import bulk
@@ -81,9 +83,10 @@ def runs():
     mine = technician_for_user(current_user)
     technicians = ([mine] if mine and not current_user.has_role("dispatcher", "manager")
                    else db.session.scalars(search_technicians(active_only=True)).all())
+    today = utcnow().astimezone(settings.timezone()).date()  # the configured zone's day
     return render_template("documents/runs.html", jobs=jobs, can_pack=can_pack,
                            can_sheets=can_sheets, can_report=can_report, technicians=technicians,
-                           today=date.today().isoformat(), month=date.today().strftime("%Y-%m"),
+                           today=today.isoformat(), month=today.strftime("%Y-%m"),
                            refresh=any(job.status in ("queued", "running") for job in jobs))
 
 
