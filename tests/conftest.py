@@ -13,6 +13,7 @@ import secrets
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from sqlalchemy import create_engine, text
 from dispatch import create_app
 from dispatch.cache import WATCHED
 from dispatch.extensions import db
+from tests.support.clock import freeze
 from tests.support.services import RedisServer
 
 pytest_plugins = ["tests.world"]
@@ -236,6 +238,16 @@ def post_form(client: FlaskClient, form_url: str, data: dict[str, Any], post_url
     assert page.status_code == 200, page.status_code
     return client.post(post_url or form_url,
                        data={**data, "csrf_token": csrf_from(page.get_data(as_text=True))})
+
+
+@pytest.fixture
+def new_years_eve(monkeypatch) -> datetime:
+    """The app's clock fixed at 17:00 UTC on 31 December 2026, which is 01:00 on 1 January 2027
+    in Shanghai. Ask for it before ``world`` (or ``app``) so everything, tokens included, is
+    made at that time."""
+    moment = datetime(2026, 12, 31, 17, 0, tzinfo=UTC)
+    freeze(monkeypatch, moment)
+    return moment
 
 
 @pytest.fixture

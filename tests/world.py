@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -16,6 +16,7 @@ from dispatch.extensions import db
 from dispatch.registry.models import Customer, Installation, Sim, Terminal, Vehicle
 from dispatch.timeutil import utcnow
 from inventory.models import Part
+from tests.support.clock import local_today
 
 
 def signature_png() -> str:
@@ -45,7 +46,7 @@ def world(app, make_user, make_technician, api_as):
     truck = Vehicle(plate="浙A12345", customer=customer)
     old_terminal = Terminal(terminal_id="HZ00000001", imei="860000000000019", model="GT06N",
                             sku="TERM-GT06N", status="installed", vehicle=truck,
-                            install_date=date.today() - timedelta(days=500))
+                            install_date=local_today() - timedelta(days=500))
     old_sim = Sim(iccid="8986001234567890120", sku="SIM-IOT", status="installed",
                   terminal=old_terminal)
     spare_terminal = Terminal(terminal_id="HZ00000002", model="GT06N", sku="TERM-GT06N")

@@ -15,6 +15,7 @@ from dispatch import settings as app_settings
 from dispatch.extensions import db
 from dispatch.geo.distance import distance_matrix
 from dispatch.registry.models import Customer
+from tests.support.clock import local_today
 from tests.world import repair_request
 from workorders.models import WorkOrder
 
@@ -107,7 +108,7 @@ def test_api_proposes_without_assigning_then_accept_assigns(world, make_technici
             world, lat=lat, lon=120.15)).get_json()
         world.manager.post(f"/api/v1/workorders/{created['id']}/approve")
         ids.append(created["id"])
-    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    tomorrow = (local_today() + timedelta(days=1)).isoformat()
     proposal = world.dispatcher.post("/api/v1/dispatch/auto-assign", json={"date": tomorrow})
     assert proposal.status_code == 200, proposal.get_json()
     body = proposal.get_json()

@@ -135,3 +135,9 @@ def test_a_transaction_that_changed_orders_reads_its_own_board(world, make_user)
     assert first_priority() == "urgent"
     db.session.rollback()
     assert first_priority() == "normal"
+
+
+def test_the_day_planner_starts_on_today_in_the_configured_zone(new_years_eve, make_user, login):
+    page = login(make_user("dispatcher")).get("/board").get_data(as_text=True)
+    assert 'data-today="2027-01-01"' in page
+    assert 'id="plan-date" name="date" type="date" value="2027-01-01"' in page

@@ -3,17 +3,28 @@
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
+from geopy.distance import geodesic
 
 from board import candidates
 from board.positions import jobs_in_hand, loads_today
 from dispatch.extensions import db
-from dispatch.geo.distance import distance_km
 from dispatch.timeutil import utcnow
+from tests.support.clock import freeze
 from tests.world import repair_request
 from workorders.models import WorkOrder
 
 SITE = (30.2741, 120.1551)  # 武林广场
 ALL_DAY = {"work_start": "00:00", "work_end": "23:59"}
+
+
+def _km(lat, lon):
+    return geodesic((lat, lon), SITE).km
+
+
+@pytest.fixture
+def noon(monkeypatch):
+    """The app's clock at 12:00 in Shanghai (ALL_DAY ends at 23:59). Ask for it first."""
+    freeze(monkeypatch, datetime(2026, 6, 15, 4, 0, tzinfo=UTC))
 
 
 @pytest.fixture
@@ -37,15 +48,23 @@ def _order(world, **extra):
     return created["id"]
 
 
-def test_hand_checked_ranking(world, crew):
+def test_hand_checked_ranking(noon, world, crew):
     near, farther, unskilled, far = crew
     order_id = _order(world)
     response = world.dispatcher.get(f"/api/v1/workorders/{order_id}/candidates")
     assert response.status_code == 200
     items = response.get_json()["items"]
     assert [c["technician_id"] for c in items] == [near.id, farther.id, far.id, unskilled.id]
+    # 100 − km (no jobs today, on shift, trained on no model in particular, no parts planned);
+    # 1,000 less without the repair skill.
+    assert [(c["score"], c["distance_km"]) for c in items] == [
+        (pytest.approx(100 - km, abs=0.01), pytest.approx(km, abs=0.001)) for km in (
+            _km(30.2800, 120.1600), _km(30.3200, 120.1600), _km(30.4200, 120.3000))] + [
+        (pytest.approx(100 - _km(30.2745, 120.1555) - 1000, abs=0.01),
+         pytest.approx(_km(30.2745, 120.1555), abs=0.001))]
+    assert [c["available"] for c in items] == [True, True, True, False]
     first = items[0]
-    assert first["distance_km"] == pytest.approx(distance_km(30.28, 120.16, *SITE), abs=0.01)
+    assert first["distance_km"] == pytest.approx(_km(30.28, 120.16), abs=0.01)
     assert first["eta_minutes"] == int(-(-first["distance_km"] / 30 * 60 // 1))
     assert any("home base" in r for r in first["reasons"])
     assert items[-1]["available"] is False and any("skill" in r for r in items[-1]["reasons"])
@@ -117,7 +136,7 @@ def test_the_job_in_hand_is_where_the_technician_is(world, crew, api_as):
     items = world.dispatcher.get(f"/api/v1/workorders/{_order(world)}/candidates").get_json()["items"]
     mine = next(c for c in items if c["technician_id"] == far.id)
     assert mine["position_source"] == "job" and mine["load"] == 1
-    assert mine["distance_km"] == pytest.approx(distance_km(SITE[0] + 0.002, SITE[1], *SITE), abs=0.01)
+    assert mine["distance_km"] == pytest.approx(_km(SITE[0] + 0.002, SITE[1]), abs=0.01)
 
 
 def test_of_several_orders_in_hand_the_one_reached_last_counts(world, crew):

@@ -6,6 +6,7 @@ from dispatch.extensions import db
 from dispatch.jobs import outbox, runner
 from dispatch.jobs.models import Job
 from tests.documents.conftest import complete_repair_with_swap, pdf_text
+from tests.support.clock import local_today
 
 
 def _documents(api, order_id):
@@ -93,8 +94,6 @@ def test_failed_job_shows_the_reason_and_can_be_retried(world, monkeypatch):
 
 
 def test_month_end_pack_issues_owed_invoices_and_renders_all(world, api_as):
-    from datetime import date
-
     from tests.world import order_on_site, signature_png
     from workorders.finance.invoices import Invoice
 
@@ -106,7 +105,7 @@ def test_month_end_pack_issues_owed_invoices_and_renders_all(world, api_as):
         "signature_png_base64": signature_png()})
     assert on_account.get_json()["invoice_number"] is None
     finance = api_as("finance")
-    month = date.today().strftime("%Y-%m")
+    month = local_today().strftime("%Y-%m")
     assert world.tech.post("/api/v1/documents/invoice-pack", json={"month": month}).status_code == 403
     assert finance.post("/api/v1/documents/invoice-pack", json={"month": "2026-13"}).status_code == 422
     run = finance.post("/api/v1/documents/invoice-pack", json={"month": month})
@@ -128,3 +127,9 @@ def test_monthly_report_is_scheduled_once_per_month_and_built(world, api_as):
     assert len(reports) == 1 and reports[0].status == "done"
     text = pdf_text(api_as("manager").get(f"/api/v1/documents/{reports[0].id}/pdf").data)
     assert reports[0].params["month"] in text
+
+
+def test_the_runs_page_offers_today_in_the_configured_zone(new_years_eve, make_user, login):
+    page = login(make_user("manager")).get("/documents/runs").get_data(as_text=True)
+    assert 'name="month" type="month" value="2027-01"' in page
+    assert 'name="date" type="date" value="2027-01-01"' in page

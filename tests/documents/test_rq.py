@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import signal
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -20,6 +20,7 @@ from dispatch.jobs import outbox
 from dispatch.jobs.models import Job
 from dispatch.timeutil import utcnow
 from tests.documents.conftest import complete_repair_with_swap, pdf_text
+from tests.support.clock import local_date
 from tests.support.figures import drill_figure
 from tests.support.services import ROOT, start_worker, worker_env
 from workorders.finance.invoices import Invoice
@@ -133,7 +134,7 @@ def test_four_workers_issue_200_invoices_without_gaps_or_duplicates(rq_app, worl
     from workorders.documents.bulk import request_invoice_pack
 
     for _ in range(4):
-        request_invoice_pack(date.today().strftime("%Y-%m"), approver)
+        request_invoice_pack(local_date(now).strftime("%Y-%m"), approver)
     db.session.commit()
     workers = [start_worker(_env(rq_app), "--burst", "--queue", "bulk") for _ in range(4)]
     for process in workers:

@@ -12,7 +12,7 @@ import json
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -23,6 +23,7 @@ from dispatch.jobs.models import Job
 from dispatch.registry.models import Installation, Terminal, Vehicle
 from dispatch.timeutil import utcnow
 from inventory.models import StockMovement
+from tests.support.clock import local_today
 from tests.support.services import Gunicorn, worker_env
 from tests.world import load_van, signature_png
 from workorders.finance.invoices import Invoice
@@ -125,7 +126,7 @@ def prepare_completions(world, count: int) -> list[tuple[int, dict]]:
         truck = Vehicle(plate=f"浙B{i:05d}", customer=world.customer)
         old = Terminal(terminal_id=f"DR{i:08d}", model="GT06N", sku="TERM-GT06N",
                        status="installed", vehicle=truck,
-                       install_date=date.today() - timedelta(days=500))
+                       install_date=local_today() - timedelta(days=500))
         db.session.add_all([truck, old, Installation(vehicle=truck, device_kind="terminal",
                                                      terminal=old, installed_at=installed_at)])
         olds.append(old.terminal_id)

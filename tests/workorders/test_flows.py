@@ -1,6 +1,5 @@
 """A full repair and a full install through the API, from intake to closed."""
 
-from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -8,6 +7,7 @@ from sqlalchemy import select
 from dispatch.extensions import db
 from dispatch.registry.devices import vehicle_history
 from dispatch.registry.models import Sim, Terminal
+from tests.support.clock import local_today
 from tests.world import order_on_site, repair_request, signature_png
 
 
@@ -35,7 +35,7 @@ def test_full_repair_with_terminal_and_sim_swaps(world):
         "signature_png_base64": signature_png()})
     assert done.status_code == 200, done.get_json()
     assert done.get_json() == {"status": "completed", "fee": "461.00",
-                               "invoice_number": f"INV-{date.today().year}-000001"}
+                               "invoice_number": f"INV-{local_today().year}-000001"}
 
     old = db.session.scalars(select(Terminal).where(Terminal.terminal_id == "HZ00000001")).one()
     new = db.session.scalars(select(Terminal).where(Terminal.terminal_id == "HZ00000002")).one()
@@ -95,9 +95,7 @@ def test_full_install_free_of_charge(world):
 
 
 def test_repair_in_warranty_is_free(world):
-    from datetime import date
-
-    world.old_terminal.install_date = date.today()
+    world.old_terminal.install_date = local_today()
     db.session.commit()
     order_id = order_on_site(world)
     base = f"/api/v1/workorders/{order_id}"
@@ -174,10 +172,28 @@ def test_ownership_moves_only_explicitly(world, make_user):
 
 def test_stats_give_call_to_arrival(world):
     order_on_site(world)
-    from datetime import date
-
-    today = date.today().isoformat()
+    today = local_today().isoformat()
     stats = world.manager.get(f"/api/v1/workorders/stats?date_from=2020-01-01&date_to={today}")
     assert stats.status_code == 200
     assert stats.get_json()["repair"]["call_to_arrival_minutes"]["count"] == 1
     assert Decimal("0") <= Decimal(str(stats.get_json()["all"]["call_to_arrival_minutes"]["median"]))
+
+
+def test_numbers_take_the_year_and_month_in_the_configured_zone(new_years_eve, world):
+    """At 17:00 UTC on 31 December it is already 2027 in Shanghai: the invoice of an order
+    completed then is the first of 2027, a complaint registered then the first of 2701."""
+    order_id = order_on_site(world)
+    base = f"/api/v1/workorders/{order_id}"
+    assert world.tech.post(f"{base}/parts", json={"sku": "RELAY-5P"}).status_code == 201
+    done = world.tech.post(f"{base}/complete", json={
+        "resolution": "更换继电器", "payment_method": "cash", "amount_collected": "45.00",
+        "signature_png_base64": signature_png()})
+    assert done.status_code == 200, done.get_json()
+    assert done.get_json()["invoice_number"] == "INV-2027-000001"
+    complaint = world.agent.post("/api/v1/complaints", json={
+        "customer_id": world.customer.id, "severity": "minor", "channel": "hotline",
+        "description": "跨年夜投诉"})
+    assert complaint.status_code == 201, complaint.get_json()
+    assert complaint.get_json()["number"] == "2701-001"
+    stats = world.manager.get("/api/v1/workorders/stats?date_from=2027-01-01&date_to=2027-01-01")
+    assert stats.get_json()["repair"]["call_to_arrival_minutes"]["count"] == 1

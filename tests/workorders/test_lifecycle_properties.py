@@ -16,6 +16,7 @@ from stdnum import luhn
 from dispatch.errors import DomainError
 from dispatch.extensions import db
 from dispatch.registry.models import Installation, Sim, Terminal
+from tests.support.clock import local_date
 from tests.world import signature_png
 from workorders import assignment, closing, completion, intake, onsite
 from workorders.access import get_order
@@ -145,7 +146,7 @@ def test_random_call_sequences_keep_the_invariants(world, make_user, steps):
     final = db.session.get(WorkOrder, order_id)
     event(f"final status {final.status}")
     if final.status in ("completed", "closed"):
-        expected = quote(final, final.completed_at.date())
+        expected = quote(final, local_date(final.completed_at))
         parts_total = sum((p.unit_price * p.qty for p in final.parts), Decimal("0"))
         assert final.fee_total == expected.total
         assert final.fee_total == (Decimal("0.00") if expected.in_warranty else parts_total)
