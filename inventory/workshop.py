@@ -1,8 +1,9 @@
 """Faulty returns (R5) and the vendor-repair round trip.
 
 A terminal swapped out comes back into the workshop location with its return tag (plate and
-fault symptom, kept as the movement's reason), goes to the vendor, and comes back repaired into
-a warehouse (or is scrapped).
+fault symptom, kept on the terminal and as the movement's reason), goes to the vendor, and comes
+back repaired into a warehouse (or is scrapped). A terminal of no known part (one found in a
+vehicle, SPEC §10) makes the same trip without stock movements.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from dispatch.registry.models import Terminal
 from dispatch.validators import normalize_terminal_id
 from inventory import locations
 from inventory.ledger import move
-from inventory.models import StockMovement
 
 
 def return_faulty(terminal_ref: int, tag: str, order_id: int | None, user_id: int | None) -> None:
@@ -30,7 +30,7 @@ def return_faulty(terminal_ref: int, tag: str, order_id: int | None, user_id: in
     if terminal is None:
         return
     workshop = locations.system_location(locations.WORKSHOP)
-    terminal.location_id = workshop.id
+    terminal.location_id, terminal.return_tag = workshop.id, tag
     if terminal.sku:
         move("return_faulty", terminal.sku, 1, to_id=workshop.id, serial=terminal.terminal_id,
              order_id=order_id, user_id=user_id, reason=tag)
@@ -38,10 +38,7 @@ def return_faulty(terminal_ref: int, tag: str, order_id: int | None, user_id: in
 
 def return_tag(terminal: Terminal) -> str:
     """The plate and fault symptom recorded when the terminal came back (R5)."""
-    return db.session.scalar(
-        select(StockMovement.reason).where(StockMovement.kind == "return_faulty",
-                                           StockMovement.serial == terminal.terminal_id)
-        .order_by(StockMovement.id.desc()).limit(1)) or ""
+    return terminal.return_tag or ""
 
 
 def faulty_terminals() -> list[Terminal]:

@@ -24,7 +24,7 @@ from dispatch.registry.models import Sim, Terminal
 from dispatch.technicians.services import report_location
 from dispatch.text import choice, clean_text
 from dispatch.timeutil import local_day, utcnow
-from dispatch.validators import validate_latlon
+from dispatch.validators import normalize_iccid, validate_latlon
 from inventory import workshop
 from inventory.models import Part
 from workorders import fees
@@ -62,12 +62,25 @@ def _installed_terminal(order: WorkOrder) -> Terminal | None:
     return installed[0] if installed else None
 
 
+def old_devices(order: WorkOrder) -> dict[str, str | None]:
+    """What the "old" side of a swap form starts with, per kind: the terminal and SIM on record
+    in the vehicle, else those reported at intake (fitted before the registry, SPEC §10)."""
+    installed = _installed_terminal(order)
+    sims = installed.sims if installed is not None else []
+    return {"terminal": installed.terminal_id if installed is not None
+            else order.reported_terminal_id or order.reported_imei,
+            "sim": sims[0].iccid if sims else order.reported_iccid}
+
+
 def _pending(order: WorkOrder, kind: str) -> Swap | None:
     return next((s for s in order.swaps if s.kind == kind and s.applied_at is None), None)
 
 
 def add_swap(order: WorkOrder, user: User, data: Mapping[str, Any]) -> Swap:
-    """Record a terminal or SIM change (old → new); an install has no old, a removal no new."""
+    """Record a terminal or SIM change (old → new; R5 terminal IDs, R6 SIMs); an install has
+    no old, a removal no new. An old device the registry does not know is recorded as read off
+    the vehicle (SPEC §10) when the vehicle has none of that kind on record; the new one must
+    be in stock."""
     require_on_site(order, user)
     errors = FieldErrors()
     kind = errors.check("kind", choice, data.get("kind"), SWAP_KINDS)
@@ -78,17 +91,19 @@ def add_swap(order: WorkOrder, user: User, data: Mapping[str, Any]) -> Swap:
     new = errors.check("new", find, data["new"]) if data.get("new") else None
     if not data.get("old") and not data.get("new"):
         errors.add("new", _l("Give the old device, the new one, or both."))
+    found = None
     if data.get("old") and old is None and "old" not in errors.errors:
-        errors.add("old", _l("This device is not in the registry."))
+        read_off = devices.found_terminal_id if kind == "terminal" else normalize_iccid
+        found = errors.check("old", read_off, data["old"])
     if data.get("new") and new is None and "new" not in errors.errors:
         errors.add("new", _l("This device is not in the registry."))
     errors.raise_if_any()
     if _pending(order, kind) is not None:
         raise Conflict(_l("A %(kind)s change is already recorded on this order.", kind=label(kind)))
-    _check_devices(order, kind, old, new, errors)
+    _check_devices(order, kind, old, found, new, errors)
     errors.raise_if_any()
     swap = Swap(order=order, kind=kind, reason=reason or "",
-                old_identifier=_identifier(old), new_identifier=_identifier(new))
+                old_identifier=_identifier(old) or found, new_identifier=_identifier(new))
     db.session.add(swap)
     db.session.flush()
     if new is not None and new.sku:
@@ -104,23 +119,43 @@ def _identifier(device: Terminal | Sim | None) -> str | None:
     return device.terminal_id if isinstance(device, Terminal) else device.iccid
 
 
-def _check_devices(order: WorkOrder, kind: str, old: Any, new: Any, errors: FieldErrors) -> None:
+def _elsewhere(order: WorkOrder, device: Terminal | Sim) -> str | None:
+    """Why ``device`` cannot come out of this vehicle: it is installed in another one."""
+    vehicle = devices.installed_elsewhere(device, order.vehicle_id)
+    if vehicle is None:
+        return None
+    if isinstance(device, Terminal):
+        return str(_l("Terminal %(id)s is installed in %(plate)s.", id=device.terminal_id,
+                      plate=vehicle.plate))
+    return str(_l("SIM %(iccid)s is in the terminal of %(plate)s.", iccid=device.iccid,
+                  plate=vehicle.plate))
+
+
+def _check_devices(order: WorkOrder, kind: str, old: Any, found: str | None, new: Any,
+                   errors: FieldErrors) -> None:
+    """The old device is the one on record in the vehicle, or — read off a vehicle with none of
+    that kind on record — one the registry does not know (``found``); the new one is in stock."""
     installed = _installed_terminal(order)
+    plate = order.vehicle.plate
     if kind == "terminal":
         if old is not None and (installed is None or old.id != installed.id):
+            errors.add("old", _elsewhere(order, old) or
+                       _l("This terminal is not the one installed in %(plate)s.", plate=plate))
+        if found is not None and installed is not None:
             errors.add("old", _l("This terminal is not the one installed in %(plate)s.",
-                                 plate=order.vehicle.plate))
-        if old is None and installed is not None and order.kind != "install":
-            errors.add("old", _l("Give the terminal taken out of %(plate)s.",
-                                 plate=order.vehicle.plate))
-        if order.kind == "install" and installed is not None and old is None:
+                                 plate=plate))
+        if old is None and found is None and installed is not None and order.kind != "install":
+            errors.add("old", _l("Give the terminal taken out of %(plate)s.", plate=plate))
+        if order.kind == "install" and installed is not None and old is None and found is None:
             errors.add("new", _l("%(plate)s already has terminal %(id)s installed.",
-                                 plate=order.vehicle.plate, id=installed.terminal_id))
+                                 plate=plate, id=installed.terminal_id))
     else:
         sims = installed.sims if installed else []
         if old is not None and old not in sims:
-            errors.add("old", _l("This SIM is not in the terminal of %(plate)s.",
-                                 plate=order.vehicle.plate))
+            errors.add("old", _elsewhere(order, old) or
+                       _l("This SIM is not in the terminal of %(plate)s.", plate=plate))
+        if found is not None and sims:
+            errors.add("old", _l("This SIM is not in the terminal of %(plate)s.", plate=plate))
     if new is not None and new.status != "in_stock":
         errors.add("new", _l("This device is %(status)s, not in stock.", status=label(new.status)))
 
@@ -172,7 +207,9 @@ def current_quote(order: WorkOrder) -> fees.FeeQuote:
 
 def apply_swaps(order: WorkOrder, user: User) -> None:
     """On completion: terminal changes first, then SIMs, so a new SIM goes into the new terminal; a faulty
-    terminal taken out goes to the workshop with its tag (R5: plate and fault)."""
+    terminal taken out goes to the workshop with its tag (R5: plate and fault). An old device
+    still unknown to the registry is registered as found in the vehicle until this order (SPEC
+    §10, R5, R6) and taken out like any other."""
     now = utcnow()
     today = local_day(now)
     removed_status = kind_of(order).removed_status
@@ -180,7 +217,7 @@ def apply_swaps(order: WorkOrder, user: User) -> None:
         if swap.applied_at is not None:
             continue
         find: Callable[[str], Any] = devices.find_terminal if swap.kind == "terminal" else devices.find_sim
-        old = find(swap.old_identifier) if swap.old_identifier else None
+        old = _old_device(order, swap.kind, swap.old_identifier) if swap.old_identifier else None
         new = find(swap.new_identifier) if swap.new_identifier else None
         if swap.kind == "terminal":
             if old is not None and new is not None:
@@ -202,6 +239,20 @@ def apply_swaps(order: WorkOrder, user: User) -> None:
                 devices.install_sim(new, terminal, order.id, now)
         swap.applied_at = now
         db.session.flush()
+
+
+def _old_device(order: WorkOrder, kind: str, identifier: str) -> Any:
+    """The device a swap takes out: from the registry (refused, 409, when it went into another
+    vehicle since), else registered now as found in the order's vehicle (SPEC §10)."""
+    device = devices.find_terminal(identifier) if kind == "terminal" else devices.find_sim(identifier)
+    if device is None:
+        if kind == "terminal":
+            return devices.register_found_terminal(identifier, order.product_model, order.vehicle)
+        return devices.register_found_sim(identifier, order.vehicle)
+    elsewhere = _elsewhere(order, device)
+    if elsewhere is not None:
+        raise Conflict(elsewhere, fields={"old": elsewhere})
+    return device
 
 
 def override_fee(order: WorkOrder, user: User, amount: Any, reason: Any) -> WorkOrder:

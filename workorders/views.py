@@ -105,6 +105,7 @@ def _render_order(order: WorkOrder, errors: dict | None = None, values: dict | N
         "workorders/show.html", order=order, actions=allowed_actions(order, current_user),
         is_assignee=mine is not None and mine.id == order.technician_id,
         quote=onsite.current_quote(order), figures=order_figures(order), technicians=technicians,
+        old_devices=onsite.old_devices(order),
         parts=db.session.scalars(select(Part).where(Part.active.is_(True)).order_by(Part.sku)).all(),
         payment_methods=PAYMENT_METHODS, errors=errors or {}, values=values or {},
         documents=order_documents(order.id),

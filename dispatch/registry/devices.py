@@ -1,7 +1,8 @@
 """Installing and removing terminals and SIMs, keeping the installation history.
 
 Refusals are :class:`~dispatch.errors.Conflict`: a device already in a vehicle cannot go into
-another, a faulty one cannot be installed.
+another, a faulty one cannot be installed. A device the registry does not know, read off a
+vehicle by a technician, is registered as found there (SPEC §10) and then removed like any other.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from dispatch.errors import Conflict
 from dispatch.extensions import db
 from dispatch.labels import label
 from dispatch.registry.models import Installation, Sim, Terminal, Vehicle
-from dispatch.validators import normalize_iccid, normalize_terminal_id
+from dispatch.validators import normalize_iccid, normalize_imei, normalize_terminal_id
 
 #: Where a terminal may go from each status: the only writer of ``Terminal.status`` is
-#: :func:`set_terminal_status` (installs, removals, the workshop's vendor round trip).
+#: :func:`set_terminal_status` (installs, removals, the workshop's vendor round trip). A terminal
+#: starts ``in_stock`` (received) or ``installed`` (found in a vehicle, :func:`register_found_terminal`).
 TERMINAL_MOVES: dict[str, frozenset[str]] = {
     "in_stock": frozenset({"installed", "scrapped"}),
     "installed": frozenset({"faulty", "in_stock"}),
@@ -62,6 +64,48 @@ def find_terminal(identifier: str) -> Terminal | None:
 
 def find_sim(identifier: str) -> Sim | None:
     return db.session.scalar(select(Sim).where(Sim.iccid == normalize_iccid(identifier)))
+
+
+def found_terminal_id(identifier: str) -> str:
+    """The ID of a terminal read off a vehicle: a terminal ID, and when it has 15 digits an
+    IMEI whose check digit must hold (a typing error is refused, not registered)."""
+    key = normalize_terminal_id(identifier)
+    return normalize_imei(key) if _imei_shaped(key) else key
+
+
+def _imei_shaped(key: str) -> bool:
+    return key.isdigit() and len(key) == 15
+
+
+def installed_elsewhere(device: Terminal | Sim, vehicle_id: int) -> Vehicle | None:
+    """The other vehicle ``device`` is installed in (a SIM: through its terminal), if any."""
+    terminal = device if isinstance(device, Terminal) else device.terminal
+    vehicle = terminal.vehicle if terminal is not None else None
+    return vehicle if vehicle is not None and vehicle.id != vehicle_id else None
+
+
+def register_found_terminal(identifier: str, model: str, vehicle: Vehicle) -> Terminal:
+    """A terminal the registry did not know, found in ``vehicle`` (SPEC §10, R5): registered as
+    installed there since an unknown time (``installed_at`` empty), its IMEI being its ID when
+    that is one, so that taking it out closes that period like any other removal."""
+    terminal_id = found_terminal_id(identifier)
+    terminal = Terminal(terminal_id=terminal_id, imei=terminal_id if _imei_shaped(terminal_id)
+                        else None, model=model[:60], status="installed", vehicle=vehicle)
+    db.session.add(terminal)
+    db.session.add(Installation(vehicle=vehicle, device_kind="terminal", terminal=terminal,
+                                installed_at=None))
+    db.session.flush()
+    return terminal
+
+
+def register_found_sim(identifier: str, vehicle: Vehicle) -> Sim:
+    """A SIM card the registry did not know, found in ``vehicle`` (SPEC §10, R6): registered as
+    installed there since an unknown time, ready to be taken out."""
+    sim = Sim(iccid=normalize_iccid(identifier), status="installed")
+    db.session.add(sim)
+    db.session.add(Installation(vehicle=vehicle, device_kind="sim", sim=sim, installed_at=None))
+    db.session.flush()
+    return sim
 
 
 def _open_installation(column, device_id: int) -> Installation | None:
@@ -132,7 +176,8 @@ def _close_sim(sim: Sim, order_id: int | None, when: datetime) -> None:
 
 
 def vehicle_history(vehicle_id: int) -> list[Installation]:
-    """Every terminal and SIM the vehicle carried, newest first."""
+    """Every terminal and SIM the vehicle carried, newest first; those fitted at an unknown
+    time (found in the vehicle) last."""
     return list(db.session.scalars(
         select(Installation).where(Installation.vehicle_id == vehicle_id)
-        .order_by(Installation.installed_at.desc(), Installation.id.desc())))
+        .order_by(Installation.installed_at.desc().nulls_last(), Installation.id.desc())))

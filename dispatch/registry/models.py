@@ -87,6 +87,8 @@ class Terminal(Model):
     purchase_date: Mapped[date | None]
     install_date: Mapped[date | None]
     warranty_end: Mapped[date | None]
+    #: The tag of its last return to the workshop, "plate: fault symptom" (R5).
+    return_tag: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     vehicle: Mapped[Vehicle | None] = relationship(back_populates="terminals")
@@ -120,7 +122,8 @@ class Installation(Model):
     """Which terminal or SIM was in which vehicle, from when to when (and by which order).
 
     A partial unique index allows one open installation per device: a device is in at most
-    one vehicle at a time.
+    one vehicle at a time. ``installed_at`` is empty when unknown: a device found in the vehicle
+    by a technician, fitted before the registry knew it (SPEC §10).
     """
 
     __tablename__ = "installations"
@@ -142,7 +145,7 @@ class Installation(Model):
     device_kind: Mapped[str] = mapped_column(String(8))
     terminal_ref: Mapped[int | None] = mapped_column(ForeignKey("terminals.id"))
     sim_ref: Mapped[int | None] = mapped_column(ForeignKey("sims.id"))
-    installed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    installed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     work_order_id: Mapped[int | None] = mapped_column(ForeignKey("work_orders.id"))
     removed_by_order_id: Mapped[int | None] = mapped_column(ForeignKey("work_orders.id"))

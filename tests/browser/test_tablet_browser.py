@@ -194,3 +194,30 @@ def test_a_reassignment_made_while_offline_is_shown_not_dropped(browser, live_se
     page.wait_for_selector("#sync-status[data-failed='0'][data-waiting='0']")
     context.close()
     assert db.session.get(WorkOrder, order_id).status == "assigned"
+
+
+def test_the_old_side_starts_with_the_devices_reported_at_intake(browser, live_server, world):
+    """A vehicle fitted before the registry knew its devices: the swap form offers what the
+    customer reported at intake, and the server records it (SPEC §10)."""
+    order_id = world.agent.post("/api/v1/workorders", json=repair_request(
+        world, plate="浙B77777", terminal_id="JT00004711", iccid="8986009988776655440",
+        lat=30.28, lon=120.16)).get_json()["id"]
+    assert world.manager.post(f"/api/v1/workorders/{order_id}/approve").status_code == 200
+    assert world.dispatcher.post(f"/api/v1/workorders/{order_id}/assign", json={
+        "technician_id": world.technician.id}).status_code == 200
+    context, page = sign_in(browser, live_server, world.technician.user, VIEWPORTS["phone"])
+    page.goto(f"{live_server}/tablet/#job-{order_id}")
+    page.locator("button[data-status=en_route]:not([disabled])").click()
+    page.locator("button[data-status=on_site]:not([disabled])").click()
+    page.locator("#onsite").wait_for()
+    assert page.locator("#swap-old").input_value() == "JT00004711"
+    page.select_option("#swap-kind", "sim")
+    assert page.locator("#swap-old").input_value() == "8986009988776655440"
+    page.select_option("#swap-kind", "terminal")
+    page.fill("#swap-new", "HZ00000002")
+    page.click("#swap-form button[type=submit]")
+    page.wait_for_selector("#swap-list li:has-text('HZ00000002')")
+    saved_everything(page)
+    context.close()
+    swap = db.session.scalars(select(Swap).where(Swap.order_id == order_id)).one()
+    assert (swap.old_identifier, swap.new_identifier) == ("JT00004711", "HZ00000002")

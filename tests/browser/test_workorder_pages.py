@@ -9,6 +9,7 @@ from dispatch.extensions import db
 from dispatch.registry.models import Terminal
 from tests.browser.conftest import screenshot
 from tests.conftest import PASSWORD
+from tests.world import order_on_site
 from workorders.models import WorkOrder
 
 pytestmark = pytest.mark.browser
@@ -122,3 +123,19 @@ def test_vehicle_page_shows_device_history(browser, live_server, world, make_use
     history = page.locator("#device-history").inner_text()
     assert "HZ00000001" in history and "HZ00000002" in history and "still installed" in history
     screenshot(page, "vehicle-device-history")
+
+
+def test_the_swap_form_offers_the_devices_reported_at_intake(browser, live_server, world):
+    """A vehicle the registry has no devices for: the old side follows the device kind with
+    what intake reported, and leaves alone what the technician typed."""
+    order_id = order_on_site(world, plate="浙B77777", terminal_id="JT00004711",
+                             iccid="8986009988776655440")
+    page = sign_in(browser, live_server, world.technician.user)
+    page.goto(f"{live_server}/workorders/{order_id}")
+    old = page.locator("#swap-form #f-old")
+    assert old.input_value() == "JT00004711"
+    page.select_option("#f-kind", "sim")
+    assert old.input_value() == "8986009988776655440"
+    old.fill("8986009988776655002")
+    page.select_option("#f-kind", "terminal")
+    assert old.input_value() == "8986009988776655002"

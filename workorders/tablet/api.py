@@ -78,6 +78,7 @@ def _job(order: WorkOrder, user: Any, picks: list) -> dict[str, Any]:
         "route_position": order.route_position,
         "installed": [{"terminal_id": t.terminal_id, "imei": t.imei,
                        "sims": [s.iccid for s in t.sims]} for t in terminals],
+        "old_devices": onsite.old_devices(order),
         "pick_list": [{"sku": line.sku, "qty": line.qty, "location": line.location_code,
                        "short": line.short} for line in picks],
         "swaps": [{"kind": s.kind, "old": s.old_identifier, "new": s.new_identifier}

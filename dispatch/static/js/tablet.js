@@ -160,8 +160,9 @@
     var devices = $("van-devices"); devices.textContent = "";
     var kind = $("swap-kind").value;
     (day.devices || []).forEach(function (d) { if (d.kind === kind) { devices.appendChild(el("option", { value: d.id })); } });
-    var installed = job.installed[0];
-    if (!$("swap-old").value && installed) { $("swap-old").value = kind === "sim" ? (installed.sims[0] || "") : installed.terminal_id; }
+    // The device on record in the vehicle, else the one reported at intake (fitted before the registry).
+    var old = job.old_devices || {};
+    if (!$("swap-old").value) { $("swap-old").value = (kind === "sim" ? old.sim : old.terminal) || ""; }
     $("swap-list").textContent = "";
     view.swaps.forEach(function (s) {
       $("swap-list").appendChild(el("li", { text: s.kind + ": " + (s.old || "—") + " → " + (s.new || "—") + " (" + (s.pending ? T.pending : T.saved) + ")" }));
