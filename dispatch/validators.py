@@ -88,32 +88,29 @@ def normalize_phone(raw: str, region: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def _in_range(day: date) -> None:
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(_l("The date is out of range."))
+
+
 def parse_date(raw: object) -> date:
     """An ISO date (``YYYY-MM-DD``) between 1990 and 2100."""
-    if isinstance(raw, date):
-        value = raw
-    else:
-        try:
-            value = date.fromisoformat(str(raw).strip())
-        except ValueError as exc:
-            raise ValueError(_l("Enter a date as YYYY-MM-DD.")) from exc
-    if not FIRST_DAY <= value <= LAST_DAY:
-        raise ValueError(_l("The date is out of range."))
+    try:
+        value = raw if isinstance(raw, date) else date.fromisoformat(str(raw).strip())
+    except ValueError as exc:
+        raise ValueError(_l("Enter a date as YYYY-MM-DD.")) from exc
+    _in_range(value)
     return value
 
 
 def parse_datetime(raw: object) -> datetime:
     """An ISO date and time (``YYYY-MM-DDTHH:MM``) between 1990 and 2100; without an offset it
     is wall-clock time in the configured zone."""
-    if isinstance(raw, datetime):
-        value = raw
-    else:
-        try:
-            value = datetime.fromisoformat(str(raw).strip())
-        except ValueError as exc:
-            raise ValueError(_l("Enter a date and time (YYYY-MM-DDTHH:MM).")) from exc
-    if not FIRST_DAY <= value.date() <= LAST_DAY:
-        raise ValueError(_l("The date is out of range."))
+    try:
+        value = raw if isinstance(raw, datetime) else datetime.fromisoformat(str(raw).strip())
+    except ValueError as exc:
+        raise ValueError(_l("Enter a date and time (YYYY-MM-DDTHH:MM).")) from exc
+    _in_range(value.date())
     return value if value.tzinfo is not None else local_moment(value.date(), value.time())
 
 
@@ -123,8 +120,7 @@ def parse_month(raw: object) -> tuple[int, int]:
     if not match or not 1 <= int(match[2]) <= 12:
         raise ValueError(_l("Enter a month as YYYY-MM."))
     year, month = int(match[1]), int(match[2])
-    if not FIRST_DAY.year <= year <= LAST_DAY.year:
-        raise ValueError(_l("The date is out of range."))
+    _in_range(date(year, month, 1))
     return year, month
 
 
