@@ -2,7 +2,7 @@
 // day kept in IndexedDB; every change goes through TabletStore's queue (sent when possible).
 (function () {
   "use strict";
-  var T, root, day = null, queue = [], position = null, plateOk = {}, docTimer = null;
+  var T, root, day = null, queue = [], latest = [], position = null, plateOk = {}, docTimer = null;
   var $ = function (id) { return document.getElementById(id); };
   function text(key, values) {
     var s = T[key] || key;
@@ -231,12 +231,14 @@
   }
 
   // ---- loading ----
+  // The queue shown is replaced by the store's newest one only together with a day read after
+  // it, so a render while the day is being fetched never shows a sent change as undone.
   function refresh() {
     return getJSON(root.dataset.todayUrl).then(function (data) {
       day = data; TabletStore.online = true; return TabletStore.saveDay(data);
     }, function () {
       return TabletStore.loadDay().then(function (saved) { day = day || saved; });
-    }).then(render);
+    }).then(function () { queue = latest; }).then(render);
   }
   window.TabletApp = { text: text, render: render, plateOk: plateOk,
     get day() { return day; }, setPosition: function (p) { position = p; } };
@@ -247,8 +249,9 @@
     T = JSON.parse($("tablet-text").textContent);
     TabletStore.csrfUrl = root.dataset.csrfUrl;
     TabletStore.subscribe(function (items) {
-      var had = queue.length; queue = items;
-      if (had && !items.length) { refresh(); } else { render(); }
+      var emptied = latest.length && !items.length;
+      latest = items;
+      if (emptied) { refresh(); } else { queue = items; render(); }
     });
     window.addEventListener("hashchange", render);
     window.addEventListener("online", function () { TabletStore.online = true; TabletStore.sync(); });
