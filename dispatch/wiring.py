@@ -35,6 +35,7 @@ MODEL_MODULES = (
 LISTENERS: tuple[tuple[Any, str, Callable[..., Any]], ...] = (
     (Engine, "connect", extensions.sqlite_pragmas),
     (Session, "after_flush", audit_log.write_audit_rows),
+    (Session, "transient_to_pending", audit_log.note_new_object),
     (Session, "after_flush", read_transactions.note_flush),
     (Session, "do_orm_execute", read_transactions.note_statement),
     (Session, "after_transaction_end", read_transactions.forget_writes),
@@ -77,6 +78,15 @@ def init_jobs() -> None:
         runner.register_handler(kind, function, queue)
     runner.register_periodic(bulk.schedule_monthly_report)
     worker.register_preload(pdf.preload)
+
+
+def init_imports() -> None:
+    """The kinds of import files (``dispatch/imports/kinds.py``), each from its own room."""
+    from dispatch.imports.kinds import register_kind
+
+    kinds: tuple[Any, ...] = ()  # filled as the rooms add their kinds
+    for kind in kinds:
+        register_kind(kind)
 
 
 def init_blueprints(app: Flask) -> None:

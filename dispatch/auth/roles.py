@@ -60,6 +60,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "finance.view": frozenset({FINANCE, MANAGER}),
     "finance.write": frozenset({FINANCE}),
     "user.admin": frozenset({ADMIN}),
+    "import.run": frozenset({ADMIN, MANAGER}),
 }
 
 
