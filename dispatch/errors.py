@@ -40,6 +40,13 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class TooLarge(DomainError):
+    """An upload beyond the size a route accepts."""
+
+    status = 413
+    code = "too_large"
+
+
 class NotFound(DomainError):
     status = 404
     code = "not_found"

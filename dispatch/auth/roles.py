@@ -61,6 +61,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "finance.write": frozenset({FINANCE}),
     "user.admin": frozenset({ADMIN}),
     "import.run": frozenset({ADMIN, MANAGER}),
+    "import.view_all": frozenset({MANAGER}),
 }
 
 

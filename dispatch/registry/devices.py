@@ -86,6 +86,47 @@ def install_terminal(terminal: Terminal, vehicle: Vehicle, order_id: int | None,
         _open_sim(sim, vehicle, order_id, when)
 
 
+def register_found_terminal(terminal: Terminal, vehicle: Vehicle, installed_on: date,
+                            since: datetime) -> Installation:
+    """Record a terminal found already installed in ``vehicle`` (the installed base, brought in
+    by an import): a new terminal, or one registered in stock that sits in no stock location.
+    No work order; the install date is ``installed_on`` and the warranty runs from it
+    (``DISPATCH_WARRANTY_MONTHS``) unless the terminal already has one."""
+    if terminal.status is None:
+        terminal.status = "in_stock"  # a new terminal, not yet flushed: it starts where all do
+    if terminal.location_id is not None:
+        raise Conflict(_l("Terminal %(id)s is in a stock location: install it with a work order.",
+                          id=terminal.terminal_id))
+    set_terminal_status(terminal, "installed")
+    terminal.vehicle = vehicle
+    terminal.install_date = installed_on
+    if terminal.warranty_end is None:
+        months = current_app.config["DISPATCH_WARRANTY_MONTHS"]
+        terminal.warranty_end = installed_on + relativedelta(months=months)
+    installation = Installation(vehicle=vehicle, device_kind="terminal", terminal=terminal,
+                                installed_at=since, work_order_id=None)
+    db.session.add(installation)
+    return installation
+
+
+def register_found_sim(sim: Sim, terminal: Terminal, since: datetime) -> Installation | None:
+    """Record a SIM found in ``terminal`` (an import): new, or registered in stock outside any
+    stock location; it is in the terminal's vehicle since ``since``."""
+    if sim.status is None:
+        sim.status = "in_stock"
+    if sim.location_id is not None:
+        raise Conflict(_l("SIM %(iccid)s is in a stock location: install it with a work order.",
+                          iccid=sim.iccid))
+    set_sim_status(sim, "installed")
+    sim.terminal = terminal
+    if terminal.vehicle is None:
+        return None
+    installation = Installation(vehicle=terminal.vehicle, device_kind="sim", sim=sim,
+                                installed_at=since, work_order_id=None)
+    db.session.add(installation)
+    return installation
+
+
 def remove_terminal(terminal: Terminal, status: str, order_id: int | None, when: datetime) -> None:
     """Take a terminal out of its vehicle; its SIMs leave the vehicle with it."""
     open_row = _open_installation(Installation.terminal_ref, terminal.id)
