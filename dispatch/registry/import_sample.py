@@ -59,7 +59,7 @@ def sample_rows(count: int, seed: int = 1) -> Iterator[list[str]]:
         district = rng.choice(DISTRICTS)
         person = rng.choice(SURNAMES) + rng.choice(GIVEN)
         name = person if private else (
-            "杭州" + rng.choice(DISTRICTS)[:2] + rng.choice(STEMS) + rng.choice(TRADES))
+            "杭州" + district[:2] + rng.choice(STEMS) + rng.choice(TRADES))
         while (phone := rng.choice(MOBILE) + f"{rng.randrange(10**8):08d}") in phones:
             pass
         phones.add(phone)
@@ -76,6 +76,6 @@ def sample_rows(count: int, seed: int = 1) -> Iterator[list[str]]:
             yield [name, contact, phone, address, credit, confidentiality, _plate(rng, plates),
                    rng.choice(VEHICLES), f"SMP{serial:09d}",
                    with_check_digit(f"35{serial:012d}"), rng.choice(MODELS),
-                   with_check_digit(f"898611{serial:013d}"), f"+86147{serial % 10**8:08d}",
+                   with_check_digit(f"898611{serial:013d}"), f"147{serial % 10**8:08d}",
                    rng.choice(CARRIERS), installed.isoformat(),
                    (installed - timedelta(days=rng.randrange(0, 45))).isoformat()]

@@ -115,8 +115,8 @@ class InstalledBase(ImportKind):
         return {"customer_name": "杭州顺达物流有限公司", "contact_name": "王伟",
                 "phone": "13800138000", "address": "浙江省杭州市西湖区文三路90号",
                 "credit_class": "B", "confidentiality": "ordinary", "plate": "浙A12345",
-                "vehicle_model": "重型货车", "terminal_id": "HZ20250001", "imei": "860000000000016",
-                "terminal_model": "GT06N", "iccid": "89860000000000000013",
+                "vehicle_model": "重型货车", "terminal_id": "HZ20250001", "imei": "860000000000017",
+                "terminal_model": "GT06N", "iccid": "89860000000000000019",
                 "msisdn": "+8613900139000", "carrier": "中国移动", "installed_on": "2025-06-01",
                 "purchase_date": "2025-05-20"}
 

@@ -48,9 +48,13 @@ def sample(count: int, seed: int = 1) -> list[list[str]]:
     return [list(row) for row in sample_rows(count, seed)]
 
 
+_SPARE = iter(sample_rows(10_000, seed=99))
+
+
 def row_of(**values: str) -> list[str]:
-    """A valid row (the template's values) with ``values`` replacing some cells."""
-    base = dict(zip(COLUMNS, sample(1, seed=99)[0], strict=True))
+    """A valid row (the next of a sample no other helper uses: its own customer, vehicle and
+    devices) with ``values`` replacing some cells."""
+    base = dict(zip(COLUMNS, next(_SPARE), strict=True))
     base.update(values)
     return [base[column] for column in COLUMNS]
 
@@ -97,3 +101,32 @@ def admin(api_as):
 @pytest.fixture
 def manager(api_as):
     return api_as("manager")
+
+
+def natural_snapshot() -> dict[str, list[tuple]]:
+    """The registry by natural keys (no ids): what two imports of the same rows must agree on."""
+    db.session.expire_all()
+    customers = sorted((c.name, c.phone, c.contact_name, c.address, c.credit_class,
+                        c.confidentiality) for c in db.session.scalars(select(Customer)))
+    vehicles = sorted((v.plate, v.description, v.customer.name, v.customer.phone)
+                      for v in db.session.scalars(select(Vehicle)))
+    terminals = sorted((t.terminal_id, t.imei, t.model, t.status, t.vehicle.plate if t.vehicle else None,
+                        str(t.install_date), str(t.purchase_date), str(t.warranty_end))
+                       for t in db.session.scalars(select(Terminal)))
+    sims = sorted((s.iccid, s.msisdn, s.carrier, s.status,
+                   s.terminal.terminal_id if s.terminal else None)
+                  for s in db.session.scalars(select(Sim)))
+    installations = sorted((i.device_kind, i.vehicle.plate,
+                            i.terminal.terminal_id if i.terminal else i.sim.iccid,
+                            i.installed_at.isoformat(), i.removed_at)
+                           for i in db.session.scalars(select(Installation)))
+    return {"customers": customers, "vehicles": vehicles, "terminals": terminals, "sims": sims,
+            "installations": installations}
+
+
+def wipe_registry() -> None:
+    from sqlalchemy import delete
+
+    for model in (Installation, Sim, Terminal, Vehicle, Customer):
+        db.session.execute(delete(model))
+    db.session.commit()
