@@ -82,6 +82,9 @@ class Clean:
     carrier: str
     installed_on: date | None
     purchase_date: date | None
+    #: Cells the validators refuse but that may repeat what is stored (a plate from before
+    #: the plate pattern changed, an IMEI from older data): column → (folded value, why).
+    legacy: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -168,6 +171,21 @@ class InstalledBase(ImportKind):
 
     def clean(self, row: Row, problems: Problems) -> Clean:
         region = settings.phone_region()
+        legacy: dict[str, tuple[str, str]] = {}
+
+        def lenient(column: str, fn: Any, *args: Any) -> str | None:
+            """Validated, or kept aside (folded) to be accepted if it is what is stored."""
+            if not row[column]:
+                return None
+            try:
+                return fn(row[column], *args)
+            except ValueError as exc:
+                folded = fold_identifier(row[column])
+                if not folded:
+                    problems.add(column, str(exc))
+                    return None
+                legacy[column] = (folded, str(exc))
+                return folded
 
         def optional(column: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
             return problems.check(column, fn, row[column], *args, **kwargs) if row[column] else None
@@ -181,12 +199,11 @@ class InstalledBase(ImportKind):
             address=problems.check("address", clean_text, row["address"], max_len=300) or "",
             credit_class=optional("credit_class", choice, CREDIT_CLASSES),
             confidentiality=optional("confidentiality", choice, CONFIDENTIALITY),
-            plate=problems.check("plate", normalize_plate, row["plate"],
-                                 settings.plate_pattern()) or "",
+            plate=lenient("plate", normalize_plate, settings.plate_pattern()) or "",
             vehicle_model=problems.check("vehicle_model", clean_text, row["vehicle_model"],
                                          max_len=100) or "",
             terminal_id=optional("terminal_id", normalize_terminal_id),
-            imei=optional("imei", normalize_imei),
+            imei=lenient("imei", normalize_imei),
             terminal_model=problems.check("terminal_model", clean_text, row["terminal_model"],
                                           max_len=60) or "",
             iccid=optional("iccid", normalize_iccid),
@@ -194,7 +211,10 @@ class InstalledBase(ImportKind):
             carrier=problems.check("carrier", clean_text, row["carrier"], max_len=40) or "",
             installed_on=optional("installed_on", read_date),
             purchase_date=optional("purchase_date", read_date),
+            legacy=legacy,
         )
+        if not row["plate"]:
+            problems.add("plate", _l("Enter the plate number."))
         device = ("imei", "terminal_model", "installed_on", "purchase_date", "iccid")
         if not row["terminal_id"] and any(row[column] for column in device):
             problems.add("terminal_id", _l("Enter the terminal ID: the row names a device."))
@@ -211,6 +231,11 @@ class InstalledBase(ImportKind):
         vehicle = index.vehicles.get(c.plate)
         terminal = index.terminals.get(c.terminal_id) if c.terminal_id else None
         sim = index.sims.get(c.iccid) if c.iccid else None
+        stored = {"plate": vehicle.plate if vehicle else None,
+                  "imei": terminal.imei if terminal else None}
+        for column, (value, why) in c.legacy.items():
+            if stored.get(column) != value:
+                problems.add(column, why)
         self._check_secret(c, problems, index, customer, vehicle, terminal, sim)
         if customer is None:
             for column in ("contact_name", "address"):
