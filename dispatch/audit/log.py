@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import g, has_request_context
 from sqlalchemy import JSON, ForeignKey, Index, String, insert, inspect
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Mapper, Session, mapped_column
 
 from dispatch.extensions import Model, db
 from dispatch.timeutil import UTCDateTime, utcnow
@@ -64,6 +64,8 @@ def _actor(session: Session) -> int | None:
 
 
 def _plain(value: Any) -> Any:
+    if value is None or type(value) in (str, int, bool, float):
+        return value
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, datetime | date | time):
@@ -79,9 +81,19 @@ def _plain(value: Any) -> Any:
     return value
 
 
+#: model → its audited column attributes (the same for every object: computed once).
+_COLUMNS: dict[type, list[str]] = {}
+
+
 def _columns(obj: Any) -> list[str]:
-    excluded = set(getattr(obj, "__audit_exclude__", ()))
-    return [attr.key for attr in inspect(obj).mapper.column_attrs if attr.key not in excluded]
+    model = type(obj)
+    found = _COLUMNS.get(model)
+    if found is None:
+        excluded = set(getattr(model, "__audit_exclude__", ()))
+        mapper: Mapper[Any] = inspect(model)
+        found = _COLUMNS[model] = [attr.key for attr in mapper.column_attrs
+                                   if attr.key not in excluded]
+    return found
 
 
 def _identity(obj: Any) -> str:

@@ -13,6 +13,7 @@ refused, and the export leaves them out.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -60,6 +61,13 @@ def _phone_key(raw: str) -> str:
         return _phone(raw, settings.phone_region())
     except ValueError:
         return fold_identifier(raw)
+
+
+def _number_key(raw: str) -> str:
+    """A phone number's last 11 digits: the same for every way of writing one number (with or
+    without +86, spaces, a trunk 0), cheaply; two numbers sharing it merely share a batch."""
+    digits = "".join(ch for ch in unicodedata.normalize("NFKC", raw or "") if ch.isdigit())
+    return digits[-11:]
 
 
 @dataclass
@@ -124,13 +132,13 @@ class InstalledBase(ImportKind):
                 "purchase_date": "2025-05-20"}
 
     def keys(self, row: Row) -> Iterable[Hashable]:
-        yield "customer", clean_key(row["customer_name"]), _phone_key(row["phone"])
+        yield "customer", clean_key(row["customer_name"]), _number_key(row["phone"])
         yield "plate", fold_identifier(row["plate"])
         for column in ("terminal_id", "imei", "iccid"):
             if row[column]:
                 yield column, fold_identifier(row[column])
         if row["msisdn"]:
-            yield "msisdn", _phone_key(row["msisdn"])
+            yield "msisdn", _number_key(row["msisdn"])
 
     # --- one lookup per batch -----------------------------------------------------------
 
