@@ -11,8 +11,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from dispatch.auth.models import User
 from dispatch.extensions import Model, in_values
 from dispatch.timeutil import UTCDateTime, utcnow
 
@@ -68,6 +69,8 @@ class ImportRun(Model):
     rejected: Mapped[int] = mapped_column(default=0)
     #: Header cells that are none of the kind's columns (reported once, ignored).
     unknown_columns: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    user: Mapped[User] = relationship()
 
 
 class ImportProblem(Model):

@@ -6,13 +6,14 @@ from __future__ import annotations
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from dispatch.errors import DomainError, ValidationFailed
 from dispatch.exports import to_csv
 from dispatch.extensions import db
 from dispatch.imports import runs
 from dispatch.imports.kinds import DEFAULT_KIND, get_kind, kinds_for
-from dispatch.imports.models import ENCODINGS
+from dispatch.imports.models import ENCODINGS, ImportRun
 from dispatch.text import boolean
 from dispatch.web.input_guard import body_limit
 from dispatch.web.security import page_requires
@@ -51,7 +52,8 @@ def index():
         except ValueError:
             db.session.rollback()
             errors, status = {"dry_run": _("Expected yes or no.")}, 422
-    history = db.session.scalars(runs.visible_runs(current_user).limit(50)).all()
+    history = db.session.scalars(runs.visible_runs(current_user).options(
+        selectinload(ImportRun.user)).limit(50)).all()
     return render_template("imports/index.html", kinds=kinds_for(current_user),
                            encodings=ENCODINGS, values=values, errors=errors, history=history,
                            sample_rows=SAMPLE_ROWS), status

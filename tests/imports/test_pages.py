@@ -110,3 +110,21 @@ def test_the_run_page_in_chinese(login, make_user, client):
     assert "导入" in page
     errors = re.search(r'id="import-errors">(.*?)</table>', page, re.S)
     assert errors and "车牌" in errors.group(1)  # the row's problem, written in the user's language
+
+
+def test_the_upload_form_takes_files_past_the_global_request_limit(app, login, make_user):
+    app.config["MAX_CONTENT_LENGTH"] = 3000
+    browser = login(make_user("manager"))
+    html = browser.get("/imports").get_data(as_text=True)
+    data = csv_bytes(sample(30))
+    assert len(data) > 3000
+    response = browser.post("/imports", data={
+        "csrf_token": csrf_from(html), "dry_run": "1", "file": (io.BytesIO(data), "big.csv")},
+        content_type="multipart/form-data")
+    assert response.status_code == 302
+    app.config["DISPATCH_IMPORT_MAX_BYTES"] = 3000
+    refused = browser.post("/imports", data={
+        "csrf_token": csrf_from(html), "dry_run": "1", "file": (io.BytesIO(data), "big.csv")},
+        content_type="multipart/form-data")
+    assert refused.status_code == 413
+    assert "MiB" in refused.get_data(as_text=True)
