@@ -59,6 +59,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> APIFlask:
     wiring.init_models()
     wiring.init_listeners()
     wiring.init_jobs()
+    wiring.init_imports()
     register_error_handlers(app)
     init_security_headers(app)
     init_input_guard(app)

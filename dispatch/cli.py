@@ -100,7 +100,30 @@ def restore_command(archive: Path, force: bool) -> None:
     click.echo(f"Restored {archive.name}")
 
 
+@click.command("import-sample")
+@click.option("--rows", type=click.IntRange(1, 10_000_000), default=1000, show_default=True)
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The file to write (.csv, or .xlsx for a workbook).")
+@click.option("--kind", default="installed_base", show_default=True,
+              help="What the file holds (an import kind).")
+@click.option("--seed", type=int, default=1, show_default=True)
+@with_appcontext
+def import_sample_command(rows: int, out: Path, kind: str, seed: int) -> None:
+    """Write a sample import file of valid, plausible rows (Hangzhou fleets)."""
+    from dispatch.exports import to_csv, to_xlsx
+    from dispatch.imports.kinds import KINDS
+
+    if kind not in KINDS:
+        raise click.BadParameter(f"choose one of {', '.join(sorted(KINDS))}", param_hint="--kind")
+    chosen = KINDS[kind]
+    lines = chosen.sample_rows(rows, seed)
+    if out.suffix.lower() == ".xlsx":
+        out.write_bytes(to_xlsx(chosen.name, chosen.columns, lines))
+    else:
+        out.write_bytes(to_csv(chosen.columns, lines))
+    click.echo(f"Wrote {rows:,} rows to {out}")
+
 
 #: Every ``flask --app dispatch`` command (registered by ``dispatch.wiring.init_commands``).
 COMMANDS = (create_user_command, demo_command, synth_command, worker_command, sweep_command,
-            backup_command, restore_command, monthly_report_command)
+            backup_command, restore_command, monthly_report_command, import_sample_command)

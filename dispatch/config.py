@@ -99,6 +99,9 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", _env("REDIS_URL", "memory://")),
         "RATELIMIT_HEADERS_ENABLED": True,
         "MAX_CONTENT_LENGTH": int(_env("MAX_CONTENT_LENGTH", str(16 * 1024 * 1024)) or 0),
+        # The import upload alone may be larger than MAX_CONTENT_LENGTH.
+        "DISPATCH_IMPORT_MAX_BYTES": int(_env("DISPATCH_IMPORT_MAX_BYTES",
+                                              str(64 * 1024 * 1024)) or 0),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env == "production",

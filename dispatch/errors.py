@@ -40,6 +40,13 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class TooLarge(DomainError):
+    """An upload beyond the size a route accepts."""
+
+    status = 413
+    code = "too_large"
+
+
 class NotFound(DomainError):
     status = 404
     code = "not_found"
@@ -75,7 +82,7 @@ def flatten_fields(detail: Any) -> dict[str, str]:
 
     if isinstance(detail, dict) and len(detail) == 1:
         (location, inner), = detail.items()
-        if location in ("json", "query", "form", "path", "headers", "files"):
+        if location in ("json", "query", "form", "path", "headers", "files", "form_and_files"):
             detail = inner
     walk(detail, "")
     return out

@@ -42,6 +42,8 @@ LABELS: dict[str, Any] = {
     "handover_receipt": _l("cash handover receipt"),
     "finance": _l("finance"), "customer": _l("customer"), "pending": _l("pending"), "ok": _l("in order"),
     "issue": _l("issue found"),
+    "import": _l("import"), "customers": _l("customers"), "vehicles": _l("vehicles"),
+    "terminals": _l("terminals"), "sims": _l("SIM cards"),
 }
 
 

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hashlib
 import io
 import os
+import tempfile
 import warnings
 from pathlib import Path
+from typing import IO
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -21,6 +24,7 @@ from PIL import Image, UnidentifiedImageError
 
 MAX_SIGNATURE_BYTES = 512 * 1024
 MAX_IMAGE_PIXELS = 4096 * 4096
+CHUNK = 1024 * 1024
 
 
 def root() -> Path:
@@ -41,6 +45,48 @@ def save(category: str, data: bytes, suffix: str) -> str:
         temporary.write_bytes(data)
         os.replace(temporary, target)
     return relative
+
+
+class TooLarge(ValueError):
+    """A stream was longer than the limit it was saved with."""
+
+
+def save_stream(category: str, stream: IO[bytes], suffix: str,
+                max_bytes: int | None = None) -> tuple[str, str, int]:
+    """Store what ``stream`` holds under ``category/`` by content hash, copied in chunks (an
+    upload of many megabytes never sits whole in memory); returns the relative path, the
+    SHA-256 and the size. More than ``max_bytes`` raises :class:`TooLarge` and keeps nothing."""
+    folder = root() / category
+    folder.mkdir(parents=True, exist_ok=True)
+    digest, size = hashlib.sha256(), 0
+    handle, temporary = tempfile.mkstemp(dir=folder, suffix=".upload")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            while chunk := stream.read(CHUNK):
+                size += len(chunk)
+                if max_bytes is not None and size > max_bytes:
+                    raise TooLarge(size)
+                digest.update(chunk)
+                out.write(chunk)
+        hexdigest = digest.hexdigest()
+        relative = f"{category}/{hexdigest[:2]}/{hexdigest}{suffix}"
+        target = root() / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+    return relative, hexdigest, size
+
+
+def path_of(relative: str) -> Path:
+    """The stored file's path (for reading it as a stream); it must lie under the root."""
+    base = root().resolve()
+    path = (base / relative).resolve()
+    if base not in path.parents:
+        raise FileNotFoundError(relative)
+    return path
 
 
 def load(relative: str) -> bytes:

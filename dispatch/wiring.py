@@ -26,6 +26,7 @@ from dispatch.web import read_transactions
 MODEL_MODULES = (
     "dispatch.audit.log", "dispatch.auth.models", "dispatch.cache", "dispatch.handovers.log",
     "dispatch.geo.models", "dispatch.web.idempotency", "dispatch.jobs.models",
+    "dispatch.imports.models",
     "dispatch.registry.models", "dispatch.sequences", "dispatch.technicians.models",
     "inventory.models", "workorders.models", "workorders.photos", "workorders.care.models",
     "workorders.finance.models", "workorders.finance.invoices",
@@ -35,6 +36,7 @@ MODEL_MODULES = (
 LISTENERS: tuple[tuple[Any, str, Callable[..., Any]], ...] = (
     (Engine, "connect", extensions.sqlite_pragmas),
     (Session, "after_flush", audit_log.write_audit_rows),
+    (Session, "transient_to_pending", audit_log.note_new_object),
     (Session, "after_flush", read_transactions.note_flush),
     (Session, "do_orm_execute", read_transactions.note_statement),
     (Session, "after_transaction_end", read_transactions.forget_writes),
@@ -62,6 +64,7 @@ def init_listeners() -> None:
 def init_jobs() -> None:
     """Job kinds with the function that does each and its queue; the sweep's periodic checks;
     what a worker loads once at start."""
+    from dispatch.imports import running
     from workorders.documents import bulk, jobs, receipt
 
     handlers: tuple[tuple[str, Callable[..., str | None], str], ...] = (
@@ -72,11 +75,22 @@ def init_jobs() -> None:
         ("monthly_report", bulk.build_monthly_report, "bulk"),
         ("invoice_pack", bulk.build_invoice_pack, "bulk"),
         ("day_sheets", bulk.build_day_sheets, "bulk"),
+        ("import", running.run_import_job, "imports"),
     )
     for kind, function, queue in handlers:
         runner.register_handler(kind, function, queue)
     runner.register_periodic(bulk.schedule_monthly_report)
     worker.register_preload(pdf.preload)
+
+
+def init_imports() -> None:
+    """The kinds of import files (``dispatch/imports/kinds.py``), each from its own room."""
+    from dispatch.imports.kinds import ImportKind, register_kind
+    from dispatch.registry.importer import InstalledBase
+
+    kinds: tuple[ImportKind, ...] = (InstalledBase(),)
+    for kind in kinds:
+        register_kind(kind)
 
 
 def init_blueprints(app: Flask) -> None:
@@ -88,6 +102,8 @@ def init_blueprints(app: Flask) -> None:
     from dispatch.auth.views import bp as auth_pages
     from dispatch.extensions import csrf
     from dispatch.handovers.views import bp as handover_pages
+    from dispatch.imports.api import bp as imports_api
+    from dispatch.imports.views import bp as imports_pages
     from dispatch.registry.api import bp as registry_api
     from dispatch.registry.views import bp as registry_pages
     from dispatch.technicians.api import bp as technicians_api
@@ -108,13 +124,14 @@ def init_blueprints(app: Flask) -> None:
     from workorders.views import bp as workorders_pages
 
     for api_blueprint in (auth_api, registry_api, technicians_api, workorders_api, board_api,
-                          documents_api, inventory_api, care_api, finance_api, tablet_api):
+                          documents_api, inventory_api, care_api, finance_api, tablet_api,
+                          imports_api):
         csrf.exempt(api_blueprint)  # bearer tokens only: no ambient credentials to forge
         app.register_blueprint(api_blueprint)
     for page_blueprint in (web_pages, auth_pages, registry_pages, technicians_pages,
                            audit_pages, workorders_pages, board_pages, documents_pages,
                            inventory_pages, care_pages, incentive_pages, handover_pages,
-                           finance_pages, tablet_pages):
+                           finance_pages, tablet_pages, imports_pages):
         app.register_blueprint(page_blueprint)
 
 

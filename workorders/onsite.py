@@ -247,8 +247,8 @@ def _old_device(order: WorkOrder, kind: str, identifier: str) -> Any:
     device = devices.find_terminal(identifier) if kind == "terminal" else devices.find_sim(identifier)
     if device is None:
         if kind == "terminal":
-            return devices.register_found_terminal(identifier, order.product_model, order.vehicle)
-        return devices.register_found_sim(identifier, order.vehicle)
+            return devices.register_unknown_terminal(identifier, order.product_model, order.vehicle)
+        return devices.register_unknown_sim(identifier, order.vehicle)
     elsewhere = _elsewhere(order, device)
     if elsewhere is not None:
         raise Conflict(elsewhere, fields={"old": elsewhere})

@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import g, has_request_context
 from sqlalchemy import JSON, ForeignKey, Index, String, insert, inspect
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Mapper, Session, mapped_column
 
 from dispatch.extensions import Model, db
 from dispatch.timeutil import UTCDateTime, utcnow
@@ -37,17 +37,35 @@ class AuditLog(Model):
     note: Mapped[str | None] = mapped_column(String(200))
 
 
+#: ``session.info`` keys: the user a background job acts for, the note of the row being
+#: imported, and the notes of single objects (which beat the session's ``audit_note``).
+_ACTOR, _ROW_NOTE, _OBJECT_NOTES = "audit_user_id", "audit_row_note", "audit_object_notes"
+
+
 def set_actor(user_id: int | None) -> None:
     """Name the user whose changes the current request makes."""
     if has_request_context():
         g.audit_user_id = user_id
 
 
-def _actor() -> int | None:
+def act_as(user_id: int | None) -> None:
+    """Name the user whose changes this session makes outside a request (a background job
+    doing a user's work, such as an import); ``None`` forgets it."""
+    if user_id is None:
+        db.session.info.pop(_ACTOR, None)
+    else:
+        db.session.info[_ACTOR] = user_id
+
+
+def _actor(session: Session) -> int | None:
+    if _ACTOR in session.info:
+        return session.info[_ACTOR]
     return g.get("audit_user_id") if has_request_context() else None
 
 
 def _plain(value: Any) -> Any:
+    if value is None or type(value) in (str, int, bool, float):
+        return value
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, datetime | date | time):
@@ -63,9 +81,19 @@ def _plain(value: Any) -> Any:
     return value
 
 
+#: model → its audited column attributes (the same for every object: computed once).
+_COLUMNS: dict[type, list[str]] = {}
+
+
 def _columns(obj: Any) -> list[str]:
-    excluded = set(getattr(obj, "__audit_exclude__", ()))
-    return [attr.key for attr in inspect(obj).mapper.column_attrs if attr.key not in excluded]
+    model = type(obj)
+    found = _COLUMNS.get(model)
+    if found is None:
+        excluded = set(getattr(model, "__audit_exclude__", ()))
+        mapper: Mapper[Any] = inspect(model)
+        found = _COLUMNS[model] = [attr.key for attr in mapper.column_attrs
+                                   if attr.key not in excluded]
+    return found
 
 
 def _identity(obj: Any) -> str:
@@ -96,9 +124,10 @@ def _audited(obj: Any) -> bool:
 
 def write_audit_rows(session: Session, flush_context: Any) -> None:
     rows: list[dict[str, Any]] = []
-    user_id = _actor()
+    user_id = _actor(session)
     now = utcnow()
     note = session.info.get("audit_note")
+    object_notes: dict[Any, str] = session.info.get(_OBJECT_NOTES) or {}
 
     def add(action: str, obj: Any, before: Any, after: Any) -> None:
         rows.append(
@@ -110,7 +139,7 @@ def write_audit_rows(session: Session, flush_context: Any) -> None:
                 "entity_id": _identity(obj),
                 "before": before,
                 "after": after,
-                "note": note,
+                "note": object_notes.get(obj, note) if object_notes else note,
             }
         )
 
@@ -132,3 +161,31 @@ def write_audit_rows(session: Session, flush_context: Any) -> None:
 def audit_note(note: str | None) -> None:
     """Attach a short reason to the audit rows of the next flushes in this session."""
     db.session.info["audit_note"] = note
+
+
+def row_note(note: str | None) -> None:
+    """The note of the objects added to the session from now on, and of those passed to
+    :func:`note_object` (an import names the row each record came from); ``None`` stops."""
+    if note is None:
+        db.session.info.pop(_ROW_NOTE, None)
+    else:
+        db.session.info[_ROW_NOTE] = note
+
+
+def note_object(obj: Any) -> None:
+    """Give the audit rows of ``obj``'s pending changes the current :func:`row_note`."""
+    note = db.session.info.get(_ROW_NOTE)
+    if note is not None:
+        db.session.info.setdefault(_OBJECT_NOTES, {})[obj] = note
+
+
+def note_new_object(session: Session, obj: Any) -> None:
+    """``transient_to_pending`` hook: an object added while a row note is set carries it."""
+    note = session.info.get(_ROW_NOTE)
+    if note is not None:
+        session.info.setdefault(_OBJECT_NOTES, {})[obj] = note
+
+
+def forget_object_notes() -> None:
+    """Drop the per-object notes (after the flush that used them)."""
+    db.session.info.pop(_OBJECT_NOTES, None)

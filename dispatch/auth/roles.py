@@ -60,6 +60,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "finance.view": frozenset({FINANCE, MANAGER}),
     "finance.write": frozenset({FINANCE}),
     "user.admin": frozenset({ADMIN}),
+    "import.run": frozenset({ADMIN, MANAGER}),
+    "import.view_all": frozenset({MANAGER}),
 }
 
 

@@ -21,6 +21,8 @@ QUEUES = {
     "documents": QueueSpec("documents", 120, 0, 7 * 86400),  # results live in the jobs table
     "bulk": QueueSpec("bulk", 1800, 3600, 7 * 86400),
     "default": QueueSpec("default", 300, 3600, 7 * 86400),
+    # Imports: long (100,000 rows take minutes); results live in the import_runs table.
+    "imports": QueueSpec("imports", 3 * 3600, 0, 7 * 86400),
 }
 
 

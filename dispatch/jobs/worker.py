@@ -77,8 +77,9 @@ def _sweep_forever(app, interval: float, stop: threading.Event) -> None:
 
 
 @click.command("worker")
-@click.option("--queue", "names", multiple=True, default=("documents", "bulk", "default"),
-              show_default=True, type=click.Choice(sorted(queues.QUEUES)))
+@click.option("--queue", "names", multiple=True,
+              default=("documents", "bulk", "imports", "default"), show_default=True,
+              type=click.Choice(sorted(queues.QUEUES)))
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 @click.option("--sweep-interval", type=float, default=30.0, show_default=True,
               help="Seconds between relay sweeps (0: no sweep).")

@@ -84,7 +84,7 @@ def installed_elsewhere(device: Terminal | Sim, vehicle_id: int) -> Vehicle | No
     return vehicle if vehicle is not None and vehicle.id != vehicle_id else None
 
 
-def register_found_terminal(identifier: str, model: str, vehicle: Vehicle) -> Terminal:
+def register_unknown_terminal(identifier: str, model: str, vehicle: Vehicle) -> Terminal:
     """A terminal the registry did not know, found in ``vehicle`` (SPEC §10, R5): registered as
     installed there since an unknown time (``installed_at`` empty), its IMEI being its ID when
     that is one, so that taking it out closes that period like any other removal."""
@@ -98,7 +98,7 @@ def register_found_terminal(identifier: str, model: str, vehicle: Vehicle) -> Te
     return terminal
 
 
-def register_found_sim(identifier: str, vehicle: Vehicle) -> Sim:
+def register_unknown_sim(identifier: str, vehicle: Vehicle) -> Sim:
     """A SIM card the registry did not know, found in ``vehicle`` (SPEC §10, R6): registered as
     installed there since an unknown time, ready to be taken out."""
     sim = Sim(iccid=normalize_iccid(identifier), status="installed")
@@ -128,6 +128,47 @@ def install_terminal(terminal: Terminal, vehicle: Vehicle, order_id: int | None,
                                 installed_at=when, work_order_id=order_id))
     for sim in terminal.sims:
         _open_sim(sim, vehicle, order_id, when)
+
+
+def register_found_terminal(terminal: Terminal, vehicle: Vehicle, installed_on: date,
+                            since: datetime) -> Installation:
+    """Record a terminal found already installed in ``vehicle`` (the installed base, brought in
+    by an import): a new terminal, or one registered in stock that sits in no stock location.
+    No work order; the install date is ``installed_on`` and the warranty runs from it
+    (``DISPATCH_WARRANTY_MONTHS``) unless the terminal already has one."""
+    if terminal.status is None:
+        terminal.status = "in_stock"  # a new terminal, not yet flushed: it starts where all do
+    if terminal.location_id is not None:
+        raise Conflict(_l("Terminal %(id)s is in a stock location: install it with a work order.",
+                          id=terminal.terminal_id))
+    set_terminal_status(terminal, "installed")
+    terminal.vehicle = vehicle
+    terminal.install_date = installed_on
+    if terminal.warranty_end is None:
+        months = current_app.config["DISPATCH_WARRANTY_MONTHS"]
+        terminal.warranty_end = installed_on + relativedelta(months=months)
+    installation = Installation(vehicle=vehicle, device_kind="terminal", terminal=terminal,
+                                installed_at=since, work_order_id=None)
+    db.session.add(installation)
+    return installation
+
+
+def register_found_sim(sim: Sim, terminal: Terminal, since: datetime) -> Installation | None:
+    """Record a SIM found in ``terminal`` (an import): new, or registered in stock outside any
+    stock location; it is in the terminal's vehicle since ``since``."""
+    if sim.status is None:
+        sim.status = "in_stock"
+    if sim.location_id is not None:
+        raise Conflict(_l("SIM %(iccid)s is in a stock location: install it with a work order.",
+                          iccid=sim.iccid))
+    set_sim_status(sim, "installed")
+    sim.terminal = terminal
+    if terminal.vehicle is None:
+        return None
+    installation = Installation(vehicle=terminal.vehicle, device_kind="sim", sim=sim,
+                                installed_at=since, work_order_id=None)
+    db.session.add(installation)
+    return installation
 
 
 def remove_terminal(terminal: Terminal, status: str, order_id: int | None, when: datetime) -> None:

@@ -71,10 +71,14 @@ def register_error_handlers(app: APIFlask) -> None:
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):
         status = error.code or 500
+        message = error.description or error.name
+        if status == 413 and request.max_content_length:
+            message = _("The upload is larger than %(size)s MiB, the most this accepts.",
+                        size=f"{request.max_content_length / 1024 / 1024:g}")
         if _is_api():
             headers = {k: v for k, v in error.get_headers() if k.lower() == "retry-after"}
-            return _json(status, error.description or error.name, headers=headers)
-        return _page(status, error.description or error.name)
+            return _json(status, message, headers=headers)
+        return _page(status, message)
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):

@@ -9,13 +9,35 @@ offending field named) before any view runs. Everything else is the services' bu
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_babel import gettext as _
 
 from dispatch.errors import ValidationFailed
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def body_limit(setting: str) -> Callable[[F], F]:
+    """Let this view's requests be as large as the setting ``setting`` says (bytes), past the
+    global ``MAX_CONTENT_LENGTH`` (the import upload). Put it under ``api_requires`` /
+    ``page_requires``."""
+
+    def decorate(view: F) -> F:
+        view.body_limit = setting  # type: ignore[attr-defined]
+        return view
+
+    return decorate
+
+
+def _apply_body_limit(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """Before anything reads the body (the CSRF check, the guard below): the view's limit."""
+    view = current_app.view_functions.get(endpoint or "")
+    setting = getattr(view, "body_limit", None)
+    if setting:
+        request.max_content_length = int(current_app.config[setting])
 
 
 def _bad(text: str) -> bool:
@@ -49,6 +71,8 @@ def unusable_fields() -> list[str]:
 
 
 def init_input_guard(app: Flask) -> None:
+    app.url_value_preprocessor(_apply_body_limit)  # runs before every before_request hook
+
     @app.before_request
     def _refuse_unusable_text() -> None:
         found = unusable_fields()

@@ -37,6 +37,7 @@ NAVIGATION: list[tuple[str, Any, str | None]] = [
     ("finance.invoices", _l("Invoice register"), "finance.view"),
     ("incentives.index", _l("Incentives"), "incentive.view"),
     ("audit.index", _l("Audit log"), "audit.view"),
+    ("imports.index", _l("Imports"), "import.run"),
 ]
 
 

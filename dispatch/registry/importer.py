@@ -1,0 +1,453 @@
+"""The installed base as an import kind (SPEC §10): one row is one vehicle with its customer and
+the terminal and SIM in it now.
+
+Natural keys: a customer is its name and phone, a vehicle its plate, a terminal its terminal
+ID, a SIM its ICCID. Values go through the registry's own validators (plates, IMEI and ICCID
+check digits, phones in E.164). An empty cell leaves what is stored as it is: an import adds
+and corrects, it never erases, and it never takes a device out of a vehicle (that is a work
+order's job). Devices are registered as found installed (``register_found_terminal``,
+``register_found_sim``: an installation row, no work order, the warranty from the install
+date). Secret customers exist only for managers (R18): for anyone else a row touching one is
+refused, and the export leaves them out.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Hashable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
+
+from dispatch import settings
+from dispatch.auth.models import User
+from dispatch.extensions import db
+from dispatch.imports.kinds import ImportContext, ImportKind, Problems, Row
+from dispatch.imports.reading import read_date
+from dispatch.labels import label
+from dispatch.registry.devices import register_found_sim, register_found_terminal
+from dispatch.registry.models import CONFIDENTIALITY, CREDIT_CLASSES, Customer, Sim, Terminal, Vehicle
+from dispatch.text import choice, clean_text
+from dispatch.timeutil import local_moment, utcnow
+from dispatch.validators import (
+    fold_identifier,
+    normalize_iccid,
+    normalize_imei,
+    normalize_phone,
+    normalize_plate,
+    normalize_terminal_id,
+)
+
+COLUMNS = ("customer_name", "contact_name", "phone", "address", "credit_class", "confidentiality",
+           "plate", "vehicle_model", "terminal_id", "imei", "terminal_model", "iccid", "msisdn",
+           "carrier", "installed_on", "purchase_date")
+REQUIRED = ("customer_name", "phone", "plate")
+#: Values asked for the same IN (…) list at most at once.
+LOOKUP_CHUNK = 900
+
+
+@lru_cache(maxsize=65536)
+def _phone(raw: str, region: str) -> str:
+    return normalize_phone(raw, region)  # slow (libphonenumber); customers repeat row after row
+
+
+def _phone_key(raw: str) -> str:
+    try:
+        return _phone(raw, settings.phone_region())
+    except ValueError:
+        return fold_identifier(raw)
+
+
+def _number_key(raw: str) -> str:
+    """A phone number's last 11 digits: the same for every way of writing one number (with or
+    without +86, spaces, a trunk 0), cheaply; two numbers sharing it merely share a batch."""
+    digits = "".join(ch for ch in unicodedata.normalize("NFKC", raw or "") if ch.isdigit())
+    return digits[-11:]
+
+
+@dataclass
+class Clean:
+    """A row's values, normalised; ``None`` or ``""`` where the cell is empty."""
+
+    name: str
+    phone: str
+    contact_name: str
+    address: str
+    credit_class: str | None
+    confidentiality: str | None
+    plate: str
+    vehicle_model: str
+    terminal_id: str | None
+    imei: str | None
+    terminal_model: str
+    iccid: str | None
+    msisdn: str | None
+    carrier: str
+    installed_on: date | None
+    purchase_date: date | None
+    #: Cells the validators refuse but that may repeat what is stored (a plate from before
+    #: the plate pattern changed, an IMEI from older data): column → (folded value, why).
+    legacy: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+
+@dataclass
+class Index:
+    """The batch's records by natural key (found in the database or created by its rows)."""
+
+    customers: dict[tuple[str, str], Customer] = field(default_factory=dict)
+    vehicles: dict[str, Vehicle] = field(default_factory=dict)
+    terminals: dict[str, Terminal] = field(default_factory=dict)
+    imeis: dict[str, Terminal] = field(default_factory=dict)
+    sims: dict[str, Sim] = field(default_factory=dict)
+    msisdns: dict[str, Sim] = field(default_factory=dict)
+    sees_secret: bool = False
+
+
+def _chunks(values: set[str]) -> Iterator[list[str]]:
+    ordered = sorted(values)
+    for start in range(0, len(ordered), LOOKUP_CHUNK):
+        yield ordered[start:start + LOOKUP_CHUNK]
+
+
+class InstalledBase(ImportKind):
+    name = "installed_base"
+    title = _l("Installed base: customers, vehicles, terminals and SIMs")
+    columns = COLUMNS
+    required = REQUIRED
+    permission = "import.run"
+    records = ("customers", "vehicles", "terminals", "sims")
+
+    def template_row(self) -> dict[str, str]:
+        return {"customer_name": "杭州顺达物流有限公司", "contact_name": "王伟",
+                "phone": "13800138000", "address": "浙江省杭州市西湖区文三路90号",
+                "credit_class": "B", "confidentiality": "ordinary", "plate": "浙A12345",
+                "vehicle_model": "重型货车", "terminal_id": "HZ20250001", "imei": "860000000000017",
+                "terminal_model": "GT06N", "iccid": "89860000000000000019",
+                "msisdn": "+8613900139000", "carrier": "中国移动", "installed_on": "2025-06-01",
+                "purchase_date": "2025-05-20"}
+
+    def keys(self, row: Row) -> Iterable[Hashable]:
+        yield "customer", clean_key(row["customer_name"]), _number_key(row["phone"])
+        yield "plate", fold_identifier(row["plate"])
+        for column in ("terminal_id", "imei", "iccid"):
+            if row[column]:
+                yield column, fold_identifier(row[column])
+        if row["msisdn"]:
+            yield "msisdn", _number_key(row["msisdn"])
+
+    # --- one lookup per batch -----------------------------------------------------------
+
+    def prepare(self, rows: Sequence[Row], ctx: ImportContext) -> None:
+        index = ctx.cache["index"] = Index(sees_secret=ctx.user.can("customer.view_secret"))
+        phones, plates, terminal_ids, imeis, iccids, msisdns = (set() for _ in range(6))
+        for row in rows:
+            phones.add(_phone_key(row["phone"]))
+            plates.add(fold_identifier(row["plate"]))
+            terminal_ids.add(fold_identifier(row["terminal_id"]))
+            imeis.add(fold_identifier(row["imei"]))
+            iccids.add(fold_identifier(row["iccid"]))
+            msisdns.add(_phone_key(row["msisdn"]) if row["msisdn"] else "")
+        for part in _chunks(phones - {""}):
+            for customer in db.session.scalars(select(Customer).where(Customer.phone.in_(part))
+                                               .order_by(Customer.id.desc())):
+                index.customers[(customer.name, customer.phone)] = customer  # lowest id wins
+        for part in _chunks(plates - {""}):
+            for vehicle in db.session.scalars(select(Vehicle).options(joinedload(Vehicle.customer))
+                                              .where(Vehicle.plate.in_(part))):
+                index.vehicles[vehicle.plate] = vehicle
+        device_owner = joinedload(Terminal.vehicle).joinedload(Vehicle.customer)
+        for part in _chunks((terminal_ids | imeis) - {""}):
+            for terminal in db.session.scalars(select(Terminal).options(device_owner).where(
+                    or_(Terminal.terminal_id.in_(part), Terminal.imei.in_(part)))).unique():
+                index.terminals[terminal.terminal_id] = terminal
+                if terminal.imei:
+                    index.imeis[terminal.imei] = terminal
+        sim_owner = joinedload(Sim.terminal).joinedload(Terminal.vehicle).joinedload(Vehicle.customer)
+        for part in _chunks((iccids | msisdns) - {""}):
+            for sim in db.session.scalars(select(Sim).options(sim_owner).where(
+                    or_(Sim.iccid.in_(part), Sim.msisdn.in_(part)))).unique():
+                index.sims[sim.iccid] = sim
+                if sim.msisdn:
+                    index.msisdns[sim.msisdn] = sim
+
+    # --- one row --------------------------------------------------------------------------
+
+    def clean(self, row: Row, problems: Problems) -> Clean:
+        region = settings.phone_region()
+        legacy: dict[str, tuple[str, str]] = {}
+
+        def lenient(column: str, fn: Any, *args: Any) -> str | None:
+            """Validated, or kept aside (folded) to be accepted if it is what is stored."""
+            if not row[column]:
+                return None
+            try:
+                return fn(row[column], *args)
+            except ValueError as exc:
+                folded = fold_identifier(row[column])
+                if not folded:
+                    problems.add(column, str(exc))
+                    return None
+                legacy[column] = (folded, str(exc))
+                return folded
+
+        def optional(column: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
+            return problems.check(column, fn, row[column], *args, **kwargs) if row[column] else None
+
+        clean = Clean(
+            name=problems.check("customer_name", clean_text, row["customer_name"], max_len=200,
+                                required=True) or "",
+            phone=problems.check("phone", _phone, row["phone"], region) or "",
+            contact_name=problems.check("contact_name", clean_text, row["contact_name"],
+                                        max_len=100) or "",
+            address=problems.check("address", clean_text, row["address"], max_len=300) or "",
+            credit_class=optional("credit_class", choice, CREDIT_CLASSES),
+            confidentiality=optional("confidentiality", choice, CONFIDENTIALITY),
+            plate=lenient("plate", normalize_plate, settings.plate_pattern()) or "",
+            vehicle_model=problems.check("vehicle_model", clean_text, row["vehicle_model"],
+                                         max_len=100) or "",
+            terminal_id=optional("terminal_id", normalize_terminal_id),
+            imei=lenient("imei", normalize_imei),
+            terminal_model=problems.check("terminal_model", clean_text, row["terminal_model"],
+                                          max_len=60) or "",
+            iccid=optional("iccid", normalize_iccid),
+            msisdn=optional("msisdn", _phone, region),
+            carrier=problems.check("carrier", clean_text, row["carrier"], max_len=40) or "",
+            installed_on=optional("installed_on", read_date),
+            purchase_date=optional("purchase_date", read_date),
+            legacy=legacy,
+        )
+        if not row["plate"]:
+            problems.add("plate", _l("Enter the plate number."))
+        device = ("imei", "terminal_model", "installed_on", "purchase_date", "iccid")
+        if not row["terminal_id"] and any(row[column] for column in device):
+            problems.add("terminal_id", _l("Enter the terminal ID: the row names a device."))
+        if not row["iccid"] and (row["msisdn"] or row["carrier"]):
+            problems.add("iccid", _l("Enter the SIM's ICCID."))
+        return clean
+
+    def apply_row(self, row: Row, ctx: ImportContext) -> None:
+        problems = Problems(row)
+        c = self.clean(row, problems)
+        problems.raise_if_any()  # nothing is looked up with a broken key
+        index: Index = ctx.cache["index"]
+        customer = index.customers.get((c.name, c.phone))
+        vehicle = index.vehicles.get(c.plate)
+        terminal = index.terminals.get(c.terminal_id) if c.terminal_id else None
+        sim = index.sims.get(c.iccid) if c.iccid else None
+        stored = {"plate": vehicle.plate if vehicle else None,
+                  "imei": terminal.imei if terminal else None}
+        for column, (value, why) in c.legacy.items():
+            if stored.get(column) != value:
+                problems.add(column, why)
+        self._check_secret(c, problems, index, customer, vehicle, terminal, sim)
+        if customer is None:
+            for column in ("contact_name", "address"):
+                if not row[column]:
+                    problems.add(column, _l("Required for a new customer."))
+        if c.terminal_id:
+            self._check_terminal(c, problems, index, vehicle, terminal)
+        if c.iccid:
+            self._check_sim(c, problems, index, terminal, sim)
+        problems.raise_if_any()
+
+        customer = self._customer(c, customer, ctx, index)
+        vehicle = self._vehicle(c, vehicle, customer, ctx, index)
+        since = local_moment(c.installed_on) if c.installed_on else utcnow()
+        if c.terminal_id:
+            terminal = self._terminal(c, terminal, vehicle, since, ctx, index)
+            if c.iccid:
+                self._sim(c, sim, terminal, since, ctx, index)
+
+    # --- checks (nothing written) -----------------------------------------------------------
+
+    def _check_secret(self, c: Clean, problems: Problems, index: Index, customer: Customer | None,
+                      vehicle: Vehicle | None, terminal: Terminal | None, sim: Sim | None) -> None:
+        if index.sees_secret:
+            return
+        if c.confidentiality == "secret":
+            problems.add("confidentiality", _l("Only a manager can mark a customer secret."))
+        owners: tuple[tuple[str, Customer | None], ...] = (
+            ("customer_name", customer),
+            ("plate", vehicle.customer if vehicle else None),
+            ("terminal_id", _owner(terminal.vehicle if terminal else None)),
+            ("iccid", _owner(sim.terminal.vehicle if sim and sim.terminal else None)))
+        for column, owner in owners:
+            if owner is not None and owner.confidentiality == "secret":
+                problems.add(column, _l("Only a manager can import rows of this customer."))
+
+    def _check_terminal(self, c: Clean, problems: Problems, index: Index,
+                        vehicle: Vehicle | None, terminal: Terminal | None) -> None:
+        if terminal is None:
+            if not c.terminal_model:
+                problems.add("terminal_model", _l("Required for a new terminal."))
+        elif terminal.status == "installed":
+            if terminal.vehicle is not vehicle:
+                problems.add("terminal_id", _l(
+                    "Terminal %(id)s is installed in vehicle %(plate)s.", id=terminal.terminal_id,
+                    plate=_plate_of(terminal.vehicle, index)))
+        elif terminal.status != "in_stock" or terminal.location_id is not None:
+            problems.add("terminal_id", _l(
+                "Terminal %(id)s is %(status)s (%(where)s): only devices found in vehicles are "
+                "imported.", id=terminal.terminal_id, status=label(terminal.status),
+                where=_l("in a stock location") if terminal.location_id else _l("in no vehicle")))
+        installs = terminal is None or terminal.status == "in_stock"
+        if installs and c.installed_on is None:
+            problems.add("installed_on", _l("Enter the day the terminal was installed."))
+        if c.imei:
+            other = index.imeis.get(c.imei)
+            if other is not None and other is not terminal:
+                problems.add("imei", _l("This IMEI belongs to terminal %(id)s.", id=other.terminal_id))
+
+    def _check_sim(self, c: Clean, problems: Problems, index: Index, terminal: Terminal | None,
+                   sim: Sim | None) -> None:
+        if sim is not None:
+            if sim.status == "installed":
+                if sim.terminal is not terminal or terminal is None:
+                    problems.add("iccid", _l(
+                        "SIM %(iccid)s is in terminal %(id)s (vehicle %(plate)s).", iccid=sim.iccid,
+                        id=sim.terminal.terminal_id if sim.terminal else "?",
+                        plate=_plate_of(sim.terminal.vehicle if sim.terminal else None, index)))
+            elif sim.status != "in_stock" or sim.location_id is not None:
+                problems.add("iccid", _l(
+                    "SIM %(iccid)s is %(status)s: only SIMs found in terminals are imported.",
+                    iccid=sim.iccid, status=label(sim.status)))
+        if c.msisdn:
+            other = index.msisdns.get(c.msisdn)
+            if other is not None and other is not sim:
+                problems.add("msisdn", _l("This number belongs to SIM %(iccid)s.", iccid=other.iccid))
+
+    # --- writes -------------------------------------------------------------------------
+
+    def _customer(self, c: Clean, customer: Customer | None, ctx: ImportContext,
+                  index: Index) -> Customer:
+        key = (c.name, c.phone)
+        if customer is None:
+            customer = Customer(name=c.name, phone=c.phone, contact_name=c.contact_name,
+                                address=c.address, credit_class=c.credit_class or "B",
+                                confidentiality=c.confidentiality or "ordinary", overseas=False,
+                                notes="")
+            db.session.add(customer)
+            index.customers[key] = customer
+            ctx.record("customers", key, "created")
+            return customer
+        changes = {name: value for name, value in (
+            ("contact_name", c.contact_name), ("address", c.address),
+            ("credit_class", c.credit_class), ("confidentiality", c.confidentiality)) if value}
+        ctx.record("customers", key, "updated" if ctx.update(customer, changes) else "unchanged")
+        return customer
+
+    def _vehicle(self, c: Clean, vehicle: Vehicle | None, customer: Customer,
+                 ctx: ImportContext, index: Index) -> Vehicle:
+        if vehicle is None:
+            vehicle = Vehicle(plate=c.plate, description=c.vehicle_model, customer=customer)
+            db.session.add(vehicle)
+            index.vehicles[c.plate] = vehicle
+            ctx.record("vehicles", c.plate, "created")
+            return vehicle
+        changes: dict[str, Any] = {"customer": customer}
+        if c.vehicle_model:
+            changes["description"] = c.vehicle_model
+        ctx.record("vehicles", c.plate, "updated" if ctx.update(vehicle, changes) else "unchanged")
+        return vehicle
+
+    def _terminal(self, c: Clean, terminal: Terminal | None, vehicle: Vehicle, since: Any,
+                  ctx: ImportContext, index: Index) -> Terminal:
+        assert c.terminal_id is not None
+        changes = {name: value for name, value in (
+            ("imei", c.imei), ("model", c.terminal_model), ("purchase_date", c.purchase_date))
+            if value}
+        if terminal is None:
+            terminal = Terminal(terminal_id=c.terminal_id, status="in_stock", firmware="",
+                                **changes)
+            db.session.add(terminal)
+            register_found_terminal(terminal, vehicle, c.installed_on or since.date(), since)
+            change = "created"
+        elif terminal.status == "in_stock":
+            ctx.update(terminal, changes)
+            register_found_terminal(terminal, vehicle, c.installed_on or since.date(), since)
+            ctx.changed(terminal)
+            change = "updated"
+        else:
+            if c.installed_on:
+                changes["install_date"] = c.installed_on
+            change = "updated" if ctx.update(terminal, changes) else "unchanged"
+        index.terminals[c.terminal_id] = terminal
+        if terminal.imei:
+            index.imeis[terminal.imei] = terminal
+        ctx.record("terminals", c.terminal_id, change)
+        return terminal
+
+    def _sim(self, c: Clean, sim: Sim | None, terminal: Terminal, since: Any,
+             ctx: ImportContext, index: Index) -> None:
+        assert c.iccid is not None
+        changes = {name: value for name, value in (("msisdn", c.msisdn), ("carrier", c.carrier))
+                   if value}
+        if sim is None:
+            sim = Sim(iccid=c.iccid, status="in_stock", **{"carrier": "", **changes})
+            db.session.add(sim)
+            register_found_sim(sim, terminal, since)
+            change = "created"
+        elif sim.status == "in_stock":
+            ctx.update(sim, changes)
+            register_found_sim(sim, terminal, since)
+            ctx.changed(sim)
+            change = "updated"
+        else:
+            change = "updated" if ctx.update(sim, changes) else "unchanged"
+        index.sims[c.iccid] = sim
+        if sim.msisdn:
+            index.msisdns[sim.msisdn] = sim
+        ctx.record("sims", c.iccid, change)
+
+    # --- the other way: the registry in the same columns --------------------------------------
+
+    def export_rows(self, user: User) -> Iterable[Sequence[Any]]:
+        """One row per vehicle and device in it (a vehicle without a terminal is one row with
+        empty device cells); customers whose contact data ``user`` may not see are left out."""
+        query = (
+            select(Customer.name, Customer.contact_name, Customer.phone, Customer.address,
+                   Customer.credit_class, Customer.confidentiality, Vehicle.plate,
+                   Vehicle.description, Terminal.terminal_id, Terminal.imei, Terminal.model,
+                   Sim.iccid, Sim.msisdn, Sim.carrier, Terminal.install_date,
+                   Terminal.purchase_date)
+            .join(Vehicle, Vehicle.customer_id == Customer.id)
+            .outerjoin(Terminal, (Terminal.vehicle_id == Vehicle.id)
+                       & (Terminal.status == "installed"))
+            .outerjoin(Sim, (Sim.terminal_ref == Terminal.id) & (Sim.status == "installed"))
+            .order_by(Customer.name, Customer.id, Vehicle.plate, Terminal.terminal_id, Sim.iccid))
+        if not user.can("customer.view_secret"):
+            query = query.where(Customer.confidentiality != "secret")
+        if not user.can("order.contact"):  # R18: confidential contact data is for these roles
+            query = query.where(Customer.confidentiality == "ordinary")
+        for record in db.session.execute(query.execution_options(yield_per=2000)):
+            yield ["" if value is None else value for value in record]
+
+    def sample_rows(self, count: int, seed: int = 1) -> Iterable[Sequence[Any]]:
+        from dispatch.registry.import_sample import sample_rows
+
+        return sample_rows(count, seed)
+
+
+def clean_key(name: str) -> str:
+    """A customer name as the key compares it (what ``clean_text`` stores)."""
+    try:
+        return clean_text(name, max_len=10_000)
+    except ValueError:
+        return name
+
+
+def _owner(vehicle: Vehicle | None) -> Customer | None:
+    return vehicle.customer if vehicle is not None else None
+
+
+def _plate_of(vehicle: Vehicle | None, index: Index) -> Any:
+    if vehicle is None:
+        return "?"
+    if vehicle.customer.confidentiality == "secret" and not index.sees_secret:
+        return _l("(not shown)")
+    return vehicle.plate
