@@ -94,6 +94,8 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "DISPATCH_INCENTIVE_PAY_PER_POINT": _env("DISPATCH_INCENTIVE_PAY_PER_POINT", "270"),
         "DISPATCH_PARTS_CREDIT_PERCENT": _env("DISPATCH_PARTS_CREDIT_PERCENT", "5"),
         "API_TOKEN_TTL_HOURS": int(_env("API_TOKEN_TTL_HOURS", "720") or 720),
+        # How long a one-time set-password link stays valid (accounts made by an import).
+        "PASSWORD_LINK_TTL_HOURS": int(_env("PASSWORD_LINK_TTL_HOURS", "72") or 72),
         "PASSWORD_HASH_METHOD": "scrypt",
         "LOGIN_RATE_LIMIT": _env("LOGIN_RATE_LIMIT", "10 per minute;100 per hour"),
         "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", _env("REDIS_URL", "memory://")),

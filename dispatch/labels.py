@@ -44,6 +44,8 @@ LABELS: dict[str, Any] = {
     "issue": _l("issue found"),
     "import": _l("import"), "customers": _l("customers"), "vehicles": _l("vehicles"),
     "terminals": _l("terminals"), "sims": _l("SIM cards"),
+    "parts": _l("parts"), "stock": _l("opening stock"), "technicians": _l("technicians"),
+    "balances": _l("stock balances"),
 }
 
 

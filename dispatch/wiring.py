@@ -87,8 +87,12 @@ def init_imports() -> None:
     """The kinds of import files (``dispatch/imports/kinds.py``), each from its own room."""
     from dispatch.imports.kinds import ImportKind, register_kind
     from dispatch.registry.importer import InstalledBase
+    from dispatch.technicians.importer import Technicians
+    from inventory.importer import PartsPriceList
+    from inventory.opening_stock import OpeningStock
 
-    kinds: tuple[ImportKind, ...] = (InstalledBase(),)
+    kinds: tuple[ImportKind, ...] = (InstalledBase(), PartsPriceList(), OpeningStock(),
+                                     Technicians())
     for kind in kinds:
         register_kind(kind)
 

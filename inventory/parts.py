@@ -14,6 +14,9 @@ from dispatch.money import parse_money
 from dispatch.text import boolean, choice, clean_text
 from inventory.models import CATEGORIES, Location, Part, StockBalance
 
+#: Categories whose parts are always tracked one by one (the device registry's terminals, SIMs).
+SERIALIZED_CATEGORIES = ("terminal", "sim")
+
 
 def _reorder_point(raw: Any) -> int:
     try:
@@ -25,7 +28,8 @@ def _reorder_point(raw: Any) -> int:
     return value
 
 
-def _sku(raw: Any) -> str:
+def normalize_sku(raw: Any) -> str:
+    """A SKU as stored: upper case, spaces as dashes; letters, digits, ``-_.`` only."""
     sku = clean_text(raw, max_len=40, required=True).upper().replace(" ", "-")
     if not all(c.isalnum() or c in "-_." for c in sku):
         raise ValueError(_l("Use letters, digits, dashes, dots and underscores."))
@@ -41,29 +45,56 @@ def _values(data: Mapping[str, Any], errors: FieldErrors) -> dict[str, Any]:
     }
 
 
+def _serial_rule(category: str | None, serialized: bool | None, errors: FieldErrors) -> None:
+    if category in SERIALIZED_CATEGORIES and serialized is False:
+        errors.add("serialized", _l("Terminals and SIM cards are tracked by serial."))
+
+
+def _new_values(data: Mapping[str, Any], errors: FieldErrors) -> dict[str, Any]:
+    sku = errors.check("sku", normalize_sku, data.get("sku"))
+    values = _values(data, errors)
+    serialized = errors.check("serialized", boolean, data.get("serialized"))
+    _serial_rule(values["category"], serialized, errors)
+    return {"sku": sku, "serialized": bool(serialized), **values}
+
+
+def clean_new_part(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A new part's values (``sku, name, category, serialized, price, reorder_point``), checked
+    all at once; nothing is looked up or written (:func:`create_part` adds the SKU's
+    uniqueness)."""
+    errors = FieldErrors()
+    values = _new_values(data, errors)
+    errors.raise_if_any()
+    return values
+
+
 def create_part(data: Mapping[str, Any]) -> Part:
     """Add a part to the price list."""
     errors = FieldErrors()
-    sku = errors.check("sku", _sku, data.get("sku"))
-    if sku and db.session.scalar(select(Part.id).where(Part.sku == sku)):
+    values = _new_values(data, errors)
+    if values["sku"] and db.session.scalar(select(Part.id).where(Part.sku == values["sku"])):
         errors.add("sku", _l("This SKU is already in the price list."))
-    values = _values(data, errors)
-    serialized = boolean(data.get("serialized"))
-    if values["category"] in ("terminal", "sim") and not serialized:
-        errors.add("serialized", _l("Terminals and SIM cards are tracked by serial."))
     errors.raise_if_any()
-    part = Part(sku=sku, serialized=serialized, **values)
+    part = Part(**values)
     db.session.add(part)
     db.session.flush()
     return part
 
 
-def update_part(part: Part, data: Mapping[str, Any]) -> Part:
-    """Change name, category, price, reorder point, active (the SKU and serial tracking stay)."""
+def clean_part_changes(part: Part, data: Mapping[str, Any]) -> dict[str, Any]:
+    """``part``'s name, category, price and reorder point with ``data``'s changes (None values
+    leave the stored ones), checked; nothing is written. The SKU and serial tracking stay."""
     errors = FieldErrors()
     current = {k: getattr(part, k) for k in ("name", "category", "price", "reorder_point")}
     values = _values({**current, **{k: v for k, v in data.items() if v is not None}}, errors)
+    _serial_rule(values["category"], part.serialized, errors)
     errors.raise_if_any()
+    return values
+
+
+def update_part(part: Part, data: Mapping[str, Any]) -> Part:
+    """Change name, category, price, reorder point, active (the SKU and serial tracking stay)."""
+    values = clean_part_changes(part, data)
     for key, value in values.items():
         setattr(part, key, value)
     if "active" in data:

@@ -35,6 +35,17 @@ def _quantity(raw: Any) -> int:
     return value
 
 
+def counted_quantity(raw: Any) -> int:
+    """A counted quantity: a whole number from 0 to 100000."""
+    try:
+        value = int(str(raw).strip())
+    except ValueError as exc:
+        raise ValueError(_l("Enter a whole number.")) from exc
+    if not 0 <= value <= 100000:
+        raise ValueError(_l("Between 0 and 100000."))
+    return value
+
+
 def part_for(sku: Any, errors: FieldErrors) -> Part | None:
     """The active part ``sku`` or a field error."""
     key = (str(sku or "")).strip().upper()
@@ -143,12 +154,9 @@ def count(location: Location, counted: Mapping[str, Any], reason: Any,
     for sku, raw in counted.items():
         if str(raw).strip() == "":
             continue
-        try:
-            wanted[sku] = int(str(raw).strip())
-            if wanted[sku] < 0:
-                raise ValueError
-        except ValueError:
-            errors.add(f"count.{sku}", _l("Enter a whole number."))
+        number = errors.check(f"count.{sku}", counted_quantity, raw)
+        if number is not None:
+            wanted[sku] = number
     serialized = set(db.session.scalars(select(Part.sku).where(Part.serialized,
                                                                Part.sku.in_(list(wanted)))))
     for sku in serialized:

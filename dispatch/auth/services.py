@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 from datetime import timedelta
+from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -21,12 +22,17 @@ from dispatch.text import clean_text
 from dispatch.timeutil import utcnow
 
 MIN_PASSWORD = 8
+#: How the hash of an account without a usable password starts (never a werkzeug method name).
+UNUSABLE = "!"
 # A real hash to compare against when the user does not exist, so timing does not tell.
 _DUMMY_HASH = generate_password_hash("not-a-password", method="pbkdf2:sha256:1000")
 
 
-def _hash(password: str) -> str:
+def hash_password(password: str) -> str:
     return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+_hash = hash_password
 
 
 def validate_username(raw: str) -> str:
@@ -44,11 +50,15 @@ def validate_password(raw: str) -> str:
     return raw
 
 
-def create_user(username: str, password: str, roles: Iterable[str], name: str = "") -> User:
-    """Add a user holding ``roles``; refuses a taken username, short password or unknown role."""
+def clean_user(username: str, password: str | None, roles: Iterable[str],
+               name: str = "") -> dict[str, Any]:
+    """A new account's values, checked (a taken username, a short password, an unknown role are
+    refused all at once, nothing written); ``password=None`` means the account gets no usable
+    password (its owner sets one through a one-time link, ``dispatch/auth/links.py``)."""
     errors = FieldErrors()
     clean_username = errors.check("username", validate_username, username)
-    errors.check("password", validate_password, password)
+    if password is not None:
+        errors.check("password", validate_password, password)
     clean_name = errors.check("name", clean_text, name, max_len=100)
     role_set = set(roles)
     unknown = role_set.difference(ROLES)
@@ -59,11 +69,37 @@ def create_user(username: str, password: str, roles: Iterable[str], name: str = 
     if clean_username and db.session.scalar(select(User.id).where(User.username == clean_username)):
         errors.add("username", _l("This username is taken."))
     errors.raise_if_any()
-    user = User(username=clean_username, name=clean_name or "", password_hash=_hash(password))
-    user.role_rows = [UserRole(role=role) for role in sorted(role_set)]
+    return {"username": clean_username, "password": password, "roles": sorted(role_set),
+            "name": clean_name or ""}
+
+
+def new_user(clean: dict[str, Any]) -> User:
+    """The account of :func:`clean_user`'s values, added to the session (not flushed)."""
+    password = clean["password"]
+    user = User(username=clean["username"], name=clean["name"],
+                password_hash=_hash(password) if password is not None else unusable_password())
+    user.role_rows = [UserRole(role=role) for role in clean["roles"]]
     db.session.add(user)
+    return user
+
+
+def create_user(username: str, password: str | None, roles: Iterable[str],
+                name: str = "") -> User:
+    """Add a user holding ``roles``; refuses a taken username, short password or unknown role.
+    ``password=None``: no usable password yet (see :func:`clean_user`)."""
+    user = new_user(clean_user(username, password, roles, name))
     db.session.flush()
     return user
+
+
+def unusable_password() -> str:
+    """A stored hash no password matches (werkzeug refuses a hash without its ``$`` parts);
+    random, so a set-password link made for it names this state of the account only."""
+    return UNUSABLE + secrets.token_urlsafe(24)
+
+
+def has_usable_password(user: User) -> bool:
+    return not user.password_hash.startswith(UNUSABLE)
 
 
 def set_password(user: User, password: str) -> None:
@@ -78,7 +114,7 @@ def authenticate(username: str, password: str) -> User | None:
     user = db.session.scalar(
         select(User).where(User.username == (username or "").strip().lower())
     )
-    if user is None:
+    if user is None or not has_usable_password(user):  # no password yet: never signs in
         check_password_hash(_DUMMY_HASH, password or "")
         return None
     if not check_password_hash(user.password_hash, password or "") or not user.active:

@@ -6,7 +6,9 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from dispatch.auth import links
 from dispatch.auth.services import authenticate
+from dispatch.errors import ValidationFailed
 from dispatch.extensions import db, limiter
 from dispatch.web.pages import safe_next
 
@@ -41,3 +43,35 @@ def logout():
     logout_user()
     flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/set-password/<token>", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def set_password(token: str):
+    """The one-time link of an account made without a password: choose one and be signed in."""
+    try:
+        user = links.user_for_token(token)
+    except links.LinkRefused as exc:
+        return render_template("auth/set_password.html", gone=exc.message, user=None,
+                               errors={}), 410
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            user = links.set_password_with_token(token, request.form.get("password", ""),
+                                                 request.form.get("password_again", ""))
+        except links.LinkRefused as exc:
+            db.session.rollback()
+            return render_template("auth/set_password.html", gone=exc.message, user=None,
+                                   errors={}), 410
+        except ValidationFailed as exc:
+            db.session.rollback()
+            errors = exc.fields
+        else:
+            if current_user.is_authenticated:
+                logout_user()
+            login_user(user)
+            db.session.commit()
+            flash(_("Your password is set; you are signed in."), "success")
+            return redirect(url_for("web.index"))
+    return render_template("auth/set_password.html", gone=None, user=user, errors=errors), \
+        422 if errors else 200

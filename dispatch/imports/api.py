@@ -44,6 +44,15 @@ class ProblemOut(Schema):
     message = String()
 
 
+class LinkOut(Schema):
+    row = Integer()
+    record = String()
+    label = String()
+    url = String(allow_none=True)
+    expires_at = DateTime(allow_none=True)
+    note = String()
+
+
 class RunOut(Schema):
     id = Integer()
     kind = String()
@@ -70,6 +79,8 @@ class RunOut(Schema):
     created_at = DateTime()
     started_at = DateTime(allow_none=True)
     finished_at = DateTime(allow_none=True)
+    #: What the run left to hand on (the technicians import: one-time set-password links).
+    links = List(Nested(LinkOut))
 
 
 class RunQuery(Schema):
@@ -153,9 +164,10 @@ def history(args):
 @bp.output(RunOut)
 def status(run_id: int, args):
     """A run's progress, counts and row errors (``row`` counts the header as row 1; at most
-    1,000 errors a call, ``errors_offset`` pages through ``errors_total``)."""
+    1,000 errors a call, ``errors_offset`` pages through ``errors_total``), and the links it
+    left to hand on (``links``: a technicians import's one-time set-password links)."""
     run = runs.get_run(run_id, current_api_user())
-    return runs.as_json(run, args["errors_offset"], args["errors_limit"])
+    return runs.as_json(run, args["errors_offset"], args["errors_limit"], current_api_user())
 
 
 @bp.post("/imports/<int:run_id>/apply")

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from flask_babel import lazy_gettext as _l
@@ -42,6 +43,7 @@ from dispatch.errors import NotFound
 
 if TYPE_CHECKING:
     from dispatch.auth.models import User
+    from dispatch.imports.models import ImportRun
 
 #: What ``ctx.record`` accepts, strongest first.
 CHANGES = ("created", "updated", "unchanged")
@@ -170,6 +172,20 @@ class ImportContext:
         self._row.clear()
 
 
+@dataclass(frozen=True)
+class RunLink:
+    """What a run leaves for whoever reads it to hand on, e.g. a new technician's one-time
+    set-password link: the row it came from, the record (``li.wei``) and its label (a name),
+    the link and until when it works (None when it is no longer needed), and a note."""
+
+    row: int
+    record: str
+    label: str
+    url: str | None
+    expires_at: datetime | None
+    note: str = ""
+
+
 class ImportKind:
     """One kind of import. Subclass it, fill in the attributes and the methods, and register an
     instance with :func:`register_kind` from ``dispatch/wiring.py``."""
@@ -186,6 +202,9 @@ class ImportKind:
     permission: str = "import.run"
     #: The kinds of records it counts (keys of ``created`` and ``updated``).
     records: tuple[str, ...] = ()
+    #: Header names a file of this kind may not have, with why (a file with a ``password``
+    #: column is refused at upload, unread and not kept).
+    refused_columns: Mapping[str, Any] = {}
 
     def template_row(self) -> dict[str, str]:
         """An example row for the template (every column)."""
@@ -208,6 +227,11 @@ class ImportKind:
         """The current records as rows of :attr:`columns` (what ``user`` may see), so that an
         exported file imported again changes nothing."""
         raise NotImplementedError
+
+    def run_links(self, run: ImportRun, viewer: User) -> list[RunLink]:
+        """What the run left to hand on, as ``viewer`` may see it (shown on the run's page and
+        in its JSON); by default nothing."""
+        return []
 
     def sample_rows(self, count: int, seed: int = 1) -> Iterable[Sequence[Any]]:
         """``count`` valid rows of plausible data (the sample file); by default the example."""

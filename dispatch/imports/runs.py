@@ -7,6 +7,7 @@ carry secret customers, which only managers may see).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Iterator
 from typing import IO, Any
 
@@ -82,6 +83,11 @@ def _check(path: Any, fmt: str, encoding: str, kind: ImportKind) -> str | None:
         raise _refuse(_l("The header lacks the columns: %(columns)s.", columns=", ".join(missing)))
     if duplicates:
         raise _refuse(_l("These columns appear twice: %(columns)s.", columns=", ".join(duplicates)))
+    for cell in header.unknown:
+        why = kind.refused_columns.get(reading.header_key(cell))
+        if why is not None:
+            raise _refuse(_l("The file may not have the column %(column)s: %(why)s", column=cell,
+                             why=why))
     return detected
 
 
@@ -154,9 +160,12 @@ def applied_by(run: ImportRun) -> ImportRun | None:
                              .order_by(ImportRun.id.desc()).limit(1))
 
 
-def as_json(run: ImportRun, offset: int = 0, limit: int = ERRORS_PAGE) -> dict[str, Any]:
-    """The run as SPEC §10 shows it (plus what the page needs)."""
+def as_json(run: ImportRun, offset: int = 0, limit: int = ERRORS_PAGE,
+            viewer: User | None = None) -> dict[str, Any]:
+    """The run as SPEC §10 shows it (plus what the page needs); with ``viewer``, the links the
+    run left to hand on (:meth:`ImportKind.run_links`)."""
     later = applied_by(run) if run.dry_run else None
+    links = get_kind(run.kind).run_links(run, viewer) if viewer is not None else []
     return {
         "id": run.id, "kind": run.kind, "status": run.status, "dry_run": run.dry_run,
         "file_name": run.file_name, "size": run.size, "sha256": run.sha256,
@@ -172,6 +181,7 @@ def as_json(run: ImportRun, offset: int = 0, limit: int = ERRORS_PAGE) -> dict[s
         "applied_run_id": later.id if later else None,
         "created_at": run.created_at, "started_at": run.started_at,
         "finished_at": run.finished_at,
+        "links": [dataclasses.asdict(link) for link in links],
     }
 
 

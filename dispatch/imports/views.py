@@ -63,7 +63,7 @@ def index():
 @page_requires("import.run")
 def show(run_id: int):
     run = runs.get_run(run_id, current_user)
-    data = runs.as_json(run, 0, PAGE_ERRORS)
+    data = runs.as_json(run, 0, PAGE_ERRORS, current_user)
     kind = get_kind(run.kind)
     return render_template("imports/run.html", run=run, data=data, kind=kind,
                            source=runs.get_run(run.source_run_id, current_user)

@@ -27,6 +27,8 @@ class Technician(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
     phone: Mapped[str] = mapped_column(String(20), default="")
+    #: The home base as people write it (the point is ``home_lat``/``home_lon``).
+    home_address: Mapped[str] = mapped_column(String(300), default="", server_default="")
     home_lat: Mapped[float]
     home_lon: Mapped[float]
     skills: Mapped[list[str]] = mapped_column(JSON, default=list)

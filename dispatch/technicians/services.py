@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import time
 from typing import Any
@@ -12,7 +13,7 @@ from sqlalchemy import Select, or_, select
 from dispatch import settings
 from dispatch.auth.models import User
 from dispatch.auth.roles import TECHNICIAN
-from dispatch.auth.services import create_user
+from dispatch.auth.services import clean_user, new_user
 from dispatch.errors import FieldErrors, Forbidden, NotFound, ValidationFailed
 from dispatch.extensions import db
 from dispatch.technicians.models import KIND_SKILLS, Technician
@@ -20,13 +21,16 @@ from dispatch.text import boolean, clean_text
 from dispatch.timeutil import utcnow
 from dispatch.validators import normalize_phone, validate_latlon
 
-PROFILE_FIELDS = ("phone", "home_lat", "home_lon", "skills", "work_start", "work_end",
-                  "daily_capacity", "active", "contractor")
+PROFILE_FIELDS = ("phone", "home_address", "home_lat", "home_lon", "skills", "work_start",
+                  "work_end", "daily_capacity", "active", "contractor")
+#: What separates skills in one cell or field: commas or semicolons (also full-width), 、.
+SKILL_SEPARATORS = re.compile(r"[,;，；、]")
 
 
 def parse_skills(raw: Any) -> list[str]:
-    """Order kinds (install, repair, removal, inspection) and ``model:<name>`` entries."""
-    items = raw.split(",") if isinstance(raw, str) else list(raw or [])
+    """Order kinds (install, repair, removal, inspection) and ``model:<name>`` entries, as a
+    list or as text separated by commas or semicolons (``install;repair``)."""
+    items = SKILL_SEPARATORS.split(raw) if isinstance(raw, str) else list(raw or [])
     skills: list[str] = []
     for item in items:
         skill = str(item).strip()
@@ -68,6 +72,8 @@ def _clean_profile(data: Mapping[str, Any]) -> dict[str, Any]:
     clean: dict[str, Any] = {
         "phone": errors.check("phone", normalize_phone, data["phone"], settings.phone_region())
         if data.get("phone") else "",
+        "home_address": errors.check("home_address", clean_text, data.get("home_address"),
+                                     max_len=300) or "",
         "skills": errors.check("skills", parse_skills, data.get("skills")),
         "work_start": errors.check("work_start", _parse_time, data.get("work_start") or "08:30"),
         "work_end": errors.check("work_end", _parse_time, data.get("work_end") or "17:30"),
@@ -92,36 +98,73 @@ def _clean_profile(data: Mapping[str, Any]) -> dict[str, Any]:
     return clean
 
 
+def clean_new_technician(data: Mapping[str, Any], *, with_password: bool = True
+                         ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A new technician's account and profile values, checked together (every field's problem
+    at once, nothing written). ``with_password=False``: the account gets no usable password
+    (an import; its owner sets one through a one-time link)."""
+    fields: dict[str, str] = {}
+    message = ""
+    profile: dict[str, Any] = {}
+    account: dict[str, Any] = {}
+    try:
+        profile = _clean_profile(data)
+    except ValidationFailed as exc:
+        fields.update(exc.fields)
+        message = exc.message
+    try:
+        account = clean_user(data.get("username") or "",
+                             (data.get("password") or "") if with_password else None,
+                             [TECHNICIAN], name=data.get("name") or "")
+    except ValidationFailed as exc:
+        fields = {**exc.fields, **fields}
+        message = exc.message
+    if fields:
+        raise ValidationFailed(message, fields)
+    return account, profile
+
+
+def add_technician(account: Mapping[str, Any], profile: Mapping[str, Any]) -> Technician:
+    """The user and technician profile of :func:`clean_new_technician`'s values, added to the
+    session (not flushed). The van follows on demand (``inventory/locations.py``)."""
+    technician = Technician(user=new_user(dict(account)), **profile)
+    db.session.add(technician)
+    return technician
+
+
 def create_technician(data: Mapping[str, Any]) -> Technician:
     """A new user with the technician role and its profile, validated together."""
-    profile_error: ValidationFailed | None = None
-    try:
-        clean = _clean_profile(data)
-    except ValidationFailed as exc:
-        profile_error, clean = exc, {}
-    try:
-        user = create_user(
-            data.get("username") or "", data.get("password") or "", [TECHNICIAN],
-            name=data.get("name") or "",
-        )
-    except ValidationFailed as exc:
-        fields = {**exc.fields, **(profile_error.fields if profile_error else {})}
-        raise ValidationFailed(exc.message, fields) from exc
-    if profile_error:
-        raise profile_error
-    technician = Technician(user=user, **clean)
-    db.session.add(technician)
+    technician = add_technician(*clean_new_technician(data))
     db.session.flush()
     return technician
 
 
-def update_technician(technician: Technician, changes: Mapping[str, Any]) -> Technician:
+def clean_technician_changes(technician: Technician, changes: Mapping[str, Any]
+                             ) -> tuple[str | None, dict[str, Any]]:
+    """The technician's profile with ``changes`` applied, checked (nothing written), and the
+    new name (None when ``changes`` has none)."""
     current = {key: getattr(technician, key) for key in PROFILE_FIELDS}
-    clean = _clean_profile({**current, **{k: v for k, v in changes.items() if k in PROFILE_FIELDS}})
+    fields: dict[str, str] = {}
+    clean: dict[str, Any] = {}
+    try:
+        clean = _clean_profile({**current, **{k: v for k, v in changes.items()
+                                              if k in PROFILE_FIELDS}})
+    except ValidationFailed as exc:
+        fields.update(exc.fields)
+    name = None
     if "name" in changes:
         errors = FieldErrors()
-        technician.user.name = errors.check("name", clean_text, changes["name"], max_len=100)
-        errors.raise_if_any()
+        name = errors.check("name", clean_text, changes["name"], max_len=100)
+        fields.update(errors.errors)
+    if fields:
+        raise ValidationFailed(str(_l("Some fields are not valid.")), fields)
+    return name, clean
+
+
+def update_technician(technician: Technician, changes: Mapping[str, Any]) -> Technician:
+    name, clean = clean_technician_changes(technician, changes)
+    if name is not None:
+        technician.user.name = name
     for key, value in clean.items():
         setattr(technician, key, value)
     db.session.flush()

@@ -13,10 +13,10 @@ from dispatch.web.security import page_requires
 
 bp = Blueprint("technicians", __name__, url_prefix="/technicians")
 
-NEW_FORM = ("username", "password", "name", "phone", "home_lat", "home_lon", "skills",
-            "work_start", "work_end", "daily_capacity", "contractor")
-EDIT_FORM = ("name", "phone", "home_lat", "home_lon", "skills", "work_start", "work_end",
-             "daily_capacity", "active", "contractor")
+NEW_FORM = ("username", "password", "name", "phone", "home_address", "home_lat", "home_lon",
+            "skills", "work_start", "work_end", "daily_capacity", "contractor")
+EDIT_FORM = ("name", "phone", "home_address", "home_lat", "home_lon", "skills", "work_start",
+             "work_end", "daily_capacity", "active", "contractor")
 
 
 @bp.get("/")
