@@ -77,6 +77,16 @@ def run_of(api, response) -> dict[str, Any]:
     return run
 
 
+def apply_dry_run(api, dry: dict) -> dict:
+    """Apply a finished dry run (``POST /api/v1/imports/{id}/apply``) and wait for it."""
+    response = api.post(f"/api/v1/imports/{dry['id']}/apply")
+    outbox.drain()
+    db.session.expire_all()
+    run = run_of(api, response)
+    assert run["source_run_id"] == dry["id"] and run["dry_run"] is False
+    return run
+
+
 def registry_snapshot() -> dict[str, list[tuple]]:
     """Every registry row's columns, to compare before and after."""
     db.session.expire_all()

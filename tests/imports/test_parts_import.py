@@ -12,10 +12,9 @@ from sqlalchemy import func, select
 
 from dispatch.audit.log import AuditLog
 from dispatch.extensions import db
-from dispatch.jobs import outbox
 from inventory.importer import COLUMNS
 from inventory.models import Part
-from tests.imports.conftest import csv_bytes, run_of, upload, xlsx_bytes
+from tests.imports.conftest import apply_dry_run, csv_bytes, run_of, upload, xlsx_bytes
 
 ROWS = [
     ["HARNESS-4P", "四芯电源线束", "harness", "no", "35.00", "20"],
@@ -40,16 +39,6 @@ def price_list() -> list[tuple]:
             for p in db.session.scalars(select(Part).order_by(Part.sku))]
 
 
-def apply(api, dry: dict) -> dict:
-    """Apply a finished dry run (``POST /api/v1/imports/{id}/apply``) and wait for it."""
-    response = api.post(f"/api/v1/imports/{dry['id']}/apply")
-    outbox.drain()
-    db.session.expire_all()
-    run = run_of(api, response)
-    assert run["source_run_id"] == dry["id"] and run["dry_run"] is False
-    return run
-
-
 def part_audits() -> int:
     return db.session.scalar(select(func.count()).select_from(AuditLog)
                              .where(AuditLog.entity == "parts")) or 0
@@ -60,7 +49,7 @@ def test_a_dry_run_counts_and_writes_nothing_then_the_real_run_creates(manager):
     assert dry["status"] == "done" and dry["kind"] == "parts", dry
     assert dry["created"] == {"parts": 5} and dry["rejected"] == 0, dry["errors"]
     assert price_list() == [] and part_audits() == 0
-    real = apply(manager, dry)
+    real = apply_dry_run(manager, dry)
     for key in ("rows", "created", "updated", "unchanged", "unchanged_records", "rejected"):
         assert dry[key] == real[key], key
     assert price_list() == [

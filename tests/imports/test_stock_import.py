@@ -19,7 +19,7 @@ from inventory.ledger import move
 from inventory.models import Location, Part, StockBalance, StockMovement
 from inventory.opening_stock import COLUMNS
 from tests.conftest import csrf_from
-from tests.imports.conftest import csv_bytes, run_of, upload, xlsx_bytes
+from tests.imports.conftest import apply_dry_run, csv_bytes, run_of, upload, xlsx_bytes
 
 
 def checked(digits: str) -> str:
@@ -38,16 +38,6 @@ def stock_file(rows, header=COLUMNS) -> bytes:
 
 def send(api, data: bytes, dry_run: bool = False, name: str = "stock.csv"):
     return run_of(api, upload(api, data, name=name, dry_run=dry_run, kind="stock"))
-
-
-def apply(api, dry: dict) -> dict:
-    """Apply a finished dry run (``POST /api/v1/imports/{id}/apply``) and wait for it."""
-    response = api.post(f"/api/v1/imports/{dry['id']}/apply")
-    outbox.drain()
-    db.session.expire_all()
-    run = run_of(api, response)
-    assert run["source_run_id"] == dry["id"] and run["dry_run"] is False
-    return run
 
 
 def van(world) -> str:
@@ -124,7 +114,7 @@ def test_a_dry_run_writes_nothing_and_counts_like_the_real_run(manager, world):
     dry = send(manager, data, dry_run=True)
     assert dry["status"] == "done" and dry["rejected"] == 0, dry["errors"]
     assert snapshot() == before
-    real = apply(manager, dry)
+    real = apply_dry_run(manager, dry)
     for key in ("rows", "created", "updated", "unchanged", "unchanged_records", "rejected"):
         assert dry[key] == real[key], key
     assert snapshot() != before

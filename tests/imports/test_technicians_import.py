@@ -19,11 +19,10 @@ from dispatch.auth.models import User
 from dispatch.auth.services import has_usable_password
 from dispatch.extensions import db
 from dispatch.imports.models import ImportRun
-from dispatch.jobs import outbox
 from dispatch.technicians.importer import COLUMNS
 from dispatch.technicians.models import Technician
 from tests.conftest import PASSWORD, csrf_from
-from tests.imports.conftest import csv_bytes, run_of, upload, xlsx_bytes
+from tests.imports.conftest import apply_dry_run, csv_bytes, run_of, upload, xlsx_bytes
 
 ROWS = [
     ["li.wei", "李伟", "13900139001", "浙江省杭州市西湖区文三路90号", "30.2766", "120.1371",
@@ -56,16 +55,6 @@ def audits() -> int:
         AuditLog.entity.in_(("users", "user_roles", "technicians")))) or 0
 
 
-def apply(api, dry: dict) -> dict:
-    """Apply a finished dry run (``POST /api/v1/imports/{id}/apply``) and wait for it."""
-    response = api.post(f"/api/v1/imports/{dry['id']}/apply")
-    outbox.drain()
-    db.session.expire_all()
-    run = run_of(api, response)
-    assert run["source_run_id"] == dry["id"] and run["dry_run"] is False
-    return run
-
-
 def token_of(url: str) -> str:
     return url.rsplit("/set-password/", 1)[1]
 
@@ -85,7 +74,7 @@ def test_a_dry_run_writes_nothing_and_the_real_run_makes_accounts_without_passwo
     assert dry["status"] == "done" and dry["created"] == {"technicians": 3}, dry["errors"]
     assert dry["links"] == []  # nothing was made, so there is nothing to hand over
     assert roster() == before and audits() == audit_rows
-    real = apply(manager, dry)
+    real = apply_dry_run(manager, dry)
     for key in ("rows", "created", "updated", "unchanged", "rejected"):
         assert dry[key] == real[key], key
     assert roster() == [
