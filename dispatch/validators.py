@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from datetime import date, datetime
 
 import phonenumbers
@@ -24,6 +25,15 @@ FIRST_DAY, LAST_DAY = date(1990, 1, 1), date(2100, 12, 31)
 def fold_identifier(raw: str) -> str:
     """NFKC-fold (full-width letters and digits become ASCII) and drop separators."""
     return _SEPARATORS.sub("", unicodedata.normalize("NFKC", raw or "")).upper()
+
+
+def key_or_folded(normalize: Callable[[str], str], raw: str) -> str:
+    """``raw`` normalised, or only folded when it does not validate: a key to match imported
+    rows against records before their errors are reported (never raises)."""
+    try:
+        return normalize(raw)
+    except ValueError:
+        return fold_identifier(raw)
 
 
 def normalize_plate(raw: str, pattern: str) -> str:

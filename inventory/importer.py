@@ -25,7 +25,7 @@ from dispatch.extensions import db
 from dispatch.imports.kinds import ImportContext, ImportKind, Problems, Row
 from dispatch.labels import label
 from dispatch.text import boolean
-from dispatch.validators import fold_identifier
+from dispatch.validators import key_or_folded
 from inventory.models import Part
 from inventory.parts import SERIALIZED_CATEGORIES, clean_new_part, clean_part_changes, normalize_sku
 
@@ -35,14 +35,6 @@ REQUIRED = ("sku",)
 CHANGES = ("name", "category", "price", "reorder_point")
 YES, NO = "yes", "no"
 LOOKUP_CHUNK = 900
-
-
-def sku_key(raw: str) -> str:
-    """The SKU as stored, or a best guess for an invalid one (never raises)."""
-    try:
-        return normalize_sku(raw)
-    except ValueError:
-        return fold_identifier(raw)
 
 
 class PartsPriceList(ImportKind):
@@ -58,10 +50,10 @@ class PartsPriceList(ImportKind):
                 "serialized": NO, "price": "35.00", "reorder_point": "20"}
 
     def keys(self, row: Row) -> Iterable[Hashable]:
-        yield "sku", sku_key(row["sku"])
+        yield "sku", key_or_folded(normalize_sku, row["sku"])
 
     def prepare(self, rows: Sequence[Row], ctx: ImportContext) -> None:
-        wanted = sorted({sku_key(row["sku"]) for row in rows} - {""})
+        wanted = sorted({key_or_folded(normalize_sku, row["sku"]) for row in rows} - {""})
         index: dict[str, Part] = {}
         for start in range(0, len(wanted), LOOKUP_CHUNK):
             for part in db.session.scalars(select(Part).where(

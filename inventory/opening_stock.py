@@ -40,7 +40,13 @@ from dispatch.extensions import db
 from dispatch.imports.kinds import ImportContext, ImportKind, Problems, Row
 from dispatch.labels import label
 from dispatch.registry.models import Sim, Terminal, Vehicle
-from dispatch.validators import fold_identifier, normalize_iccid, normalize_imei, normalize_terminal_id
+from dispatch.validators import (
+    fold_identifier,
+    key_or_folded,
+    normalize_iccid,
+    normalize_imei,
+    normalize_terminal_id,
+)
 from inventory import locations
 from inventory.ledger import move
 from inventory.models import Location, Part, StockBalance
@@ -92,13 +98,6 @@ def _chunks(values: set[str]) -> Iterable[list[str]]:
         yield ordered[start:start + LOOKUP_CHUNK]
 
 
-def _try(fn: Any, raw: str) -> str:
-    try:
-        return fn(raw)
-    except ValueError:
-        return fold_identifier(raw)
-
-
 class OpeningStock(ImportKind):
     name = "stock"
     title = _l("Opening stock: counts per warehouse and van, terminals and SIM cards one by one")
@@ -144,12 +143,12 @@ class OpeningStock(ImportKind):
         terminal_ids, imeis, iccids = set(), set(), set()
         for row in rows:
             if row["serial"]:
-                terminal_ids.add(_try(normalize_terminal_id, row["serial"]))
-                iccids.add(_try(normalize_iccid, row["serial"]))
+                terminal_ids.add(key_or_folded(normalize_terminal_id, row["serial"]))
+                iccids.add(key_or_folded(normalize_iccid, row["serial"]))
             if row["imei"]:
-                imeis.add(_try(normalize_imei, row["imei"]))
+                imeis.add(key_or_folded(normalize_imei, row["imei"]))
             if row["iccid"]:
-                iccids.add(_try(normalize_iccid, row["iccid"]))
+                iccids.add(key_or_folded(normalize_iccid, row["iccid"]))
         owner = joinedload(Terminal.vehicle).joinedload(Vehicle.customer)
         for part in _chunks(terminal_ids | imeis):
             for terminal in db.session.scalars(select(Terminal).options(owner).where(
