@@ -21,8 +21,8 @@ from functools import lru_cache
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from dispatch import settings
 from dispatch.auth.models import User
@@ -51,9 +51,9 @@ REQUIRED = ("customer_name", "phone", "plate")
 LOOKUP_CHUNK = 900
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=4096)
 def _phone(raw: str, region: str) -> str:
-    return normalize_phone(raw, region)  # slow (libphonenumber); customers repeat row after row
+    return normalize_phone(raw, region)  # slow (libphonenumber); a customer's rows are together
 
 
 def _phone_key(raw: str) -> str:
@@ -156,24 +156,30 @@ class InstalledBase(ImportKind):
             for customer in db.session.scalars(select(Customer).where(Customer.phone.in_(part))
                                                .order_by(Customer.id.desc())):
                 index.customers[(customer.name, customer.phone)] = customer  # lowest id wins
+        owner = selectinload(Vehicle.customer)
         for part in _chunks(plates - {""}):
-            for vehicle in db.session.scalars(select(Vehicle).options(joinedload(Vehicle.customer))
+            for vehicle in db.session.scalars(select(Vehicle).options(owner)
                                               .where(Vehicle.plate.in_(part))):
                 index.vehicles[vehicle.plate] = vehicle
-        device_owner = joinedload(Terminal.vehicle).joinedload(Vehicle.customer)
-        for part in _chunks((terminal_ids | imeis) - {""}):
-            for terminal in db.session.scalars(select(Terminal).options(device_owner).where(
-                    or_(Terminal.terminal_id.in_(part), Terminal.imei.in_(part)))).unique():
-                index.terminals[terminal.terminal_id] = terminal
-                if terminal.imei:
-                    index.imeis[terminal.imei] = terminal
-        sim_owner = joinedload(Sim.terminal).joinedload(Terminal.vehicle).joinedload(Vehicle.customer)
-        for part in _chunks((iccids | msisdns) - {""}):
-            for sim in db.session.scalars(select(Sim).options(sim_owner).where(
-                    or_(Sim.iccid.in_(part), Sim.msisdn.in_(part)))).unique():
-                index.sims[sim.iccid] = sim
-                if sim.msisdn:
-                    index.msisdns[sim.msisdn] = sim
+        # One query per key column (each its own unique index) and the owners by id: plain
+        # lookups whose plan stays right even when the statistics lag behind a big import.
+        device_owner = selectinload(Terminal.vehicle).selectinload(Vehicle.customer)
+        for column, values in ((Terminal.terminal_id, terminal_ids), (Terminal.imei, imeis)):
+            for part in _chunks(values - {""}):
+                for terminal in db.session.scalars(select(Terminal).options(device_owner)
+                                                   .where(column.in_(part))):
+                    index.terminals[terminal.terminal_id] = terminal
+                    if terminal.imei:
+                        index.imeis[terminal.imei] = terminal
+        sim_owner = (selectinload(Sim.terminal).selectinload(Terminal.vehicle)
+                     .selectinload(Vehicle.customer))
+        for column, values in ((Sim.iccid, iccids), (Sim.msisdn, msisdns)):
+            for part in _chunks(values - {""}):
+                for sim in db.session.scalars(select(Sim).options(sim_owner)
+                                              .where(column.in_(part))):
+                    index.sims[sim.iccid] = sim
+                    if sim.msisdn:
+                        index.msisdns[sim.msisdn] = sim
 
     # --- one row --------------------------------------------------------------------------
 
