@@ -97,8 +97,11 @@ def _columns(obj: Any) -> list[str]:
 
 
 def _identity(obj: Any) -> str:
-    key = inspect(obj).identity
-    return "/".join(str(part) for part in key) if key else "?"
+    """The primary key as text. Read from the columns, not the identity map: a row created in
+    this flush has its key already but joins the identity map only after the flush hooks."""
+    state = inspect(obj)
+    key = state.identity or state.mapper.primary_key_from_instance(obj)
+    return "/".join(str(part) for part in key) if key and None not in key else "?"
 
 
 def snapshot(obj: Any) -> dict[str, Any]:
