@@ -13,16 +13,13 @@ refused, and the export leaves them out.
 
 from __future__ import annotations
 
-import unicodedata
-from collections.abc import Hashable, Iterable, Iterator, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from dispatch import settings
 from dispatch.auth.models import User
@@ -31,6 +28,7 @@ from dispatch.imports.kinds import ImportContext, ImportKind, Problems, Row
 from dispatch.imports.reading import read_date
 from dispatch.labels import label
 from dispatch.registry.devices import register_found_sim, register_found_terminal
+from dispatch.registry.import_index import Index, load_index, number_key, phone
 from dispatch.registry.models import CONFIDENTIALITY, CREDIT_CLASSES, Customer, Sim, Terminal, Vehicle
 from dispatch.text import choice, clean_text
 from dispatch.timeutil import local_moment, utcnow
@@ -38,7 +36,6 @@ from dispatch.validators import (
     fold_identifier,
     normalize_iccid,
     normalize_imei,
-    normalize_phone,
     normalize_plate,
     normalize_terminal_id,
 )
@@ -47,27 +44,6 @@ COLUMNS = ("customer_name", "contact_name", "phone", "address", "credit_class", 
            "plate", "vehicle_model", "terminal_id", "imei", "terminal_model", "iccid", "msisdn",
            "carrier", "installed_on", "purchase_date")
 REQUIRED = ("customer_name", "phone", "plate")
-#: Values asked for the same IN (…) list at most at once.
-LOOKUP_CHUNK = 900
-
-
-@lru_cache(maxsize=4096)
-def _phone(raw: str, region: str) -> str:
-    return normalize_phone(raw, region)  # slow (libphonenumber); a customer's rows are together
-
-
-def _phone_key(raw: str) -> str:
-    try:
-        return _phone(raw, settings.phone_region())
-    except ValueError:
-        return fold_identifier(raw)
-
-
-def _number_key(raw: str) -> str:
-    """A phone number's last 11 digits: the same for every way of writing one number (with or
-    without +86, spaces, a trunk 0), cheaply; two numbers sharing it merely share a batch."""
-    digits = "".join(ch for ch in unicodedata.normalize("NFKC", raw or "") if ch.isdigit())
-    return digits[-11:]
 
 
 @dataclass
@@ -95,25 +71,6 @@ class Clean:
     legacy: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
-@dataclass
-class Index:
-    """The batch's records by natural key (found in the database or created by its rows)."""
-
-    customers: dict[tuple[str, str], Customer] = field(default_factory=dict)
-    vehicles: dict[str, Vehicle] = field(default_factory=dict)
-    terminals: dict[str, Terminal] = field(default_factory=dict)
-    imeis: dict[str, Terminal] = field(default_factory=dict)
-    sims: dict[str, Sim] = field(default_factory=dict)
-    msisdns: dict[str, Sim] = field(default_factory=dict)
-    sees_secret: bool = False
-
-
-def _chunks(values: set[str]) -> Iterator[list[str]]:
-    ordered = sorted(values)
-    for start in range(0, len(ordered), LOOKUP_CHUNK):
-        yield ordered[start:start + LOOKUP_CHUNK]
-
-
 class InstalledBase(ImportKind):
     name = "installed_base"
     title = _l("Installed base: customers, vehicles, terminals and SIMs")
@@ -121,6 +78,9 @@ class InstalledBase(ImportKind):
     required = REQUIRED
     permission = "import.run"
     records = ("customers", "vehicles", "terminals", "sims")
+
+    def prepare(self, rows: Sequence[Row], ctx: ImportContext) -> None:
+        ctx.cache["index"] = load_index(rows, ctx.user.can("customer.view_secret"))
 
     def template_row(self) -> dict[str, str]:
         return {"customer_name": "杭州顺达物流有限公司", "contact_name": "王伟",
@@ -132,54 +92,13 @@ class InstalledBase(ImportKind):
                 "purchase_date": "2025-05-20"}
 
     def keys(self, row: Row) -> Iterable[Hashable]:
-        yield "customer", clean_key(row["customer_name"]), _number_key(row["phone"])
+        yield "customer", clean_key(row["customer_name"]), number_key(row["phone"])
         yield "plate", fold_identifier(row["plate"])
         for column in ("terminal_id", "imei", "iccid"):
             if row[column]:
                 yield column, fold_identifier(row[column])
         if row["msisdn"]:
-            yield "msisdn", _number_key(row["msisdn"])
-
-    # --- one lookup per batch -----------------------------------------------------------
-
-    def prepare(self, rows: Sequence[Row], ctx: ImportContext) -> None:
-        index = ctx.cache["index"] = Index(sees_secret=ctx.user.can("customer.view_secret"))
-        phones, plates, terminal_ids, imeis, iccids, msisdns = (set() for _ in range(6))
-        for row in rows:
-            phones.add(_phone_key(row["phone"]))
-            plates.add(fold_identifier(row["plate"]))
-            terminal_ids.add(fold_identifier(row["terminal_id"]))
-            imeis.add(fold_identifier(row["imei"]))
-            iccids.add(fold_identifier(row["iccid"]))
-            msisdns.add(_phone_key(row["msisdn"]) if row["msisdn"] else "")
-        for part in _chunks(phones - {""}):
-            for customer in db.session.scalars(select(Customer).where(Customer.phone.in_(part))
-                                               .order_by(Customer.id.desc())):
-                index.customers[(customer.name, customer.phone)] = customer  # lowest id wins
-        owner = selectinload(Vehicle.customer)
-        for part in _chunks(plates - {""}):
-            for vehicle in db.session.scalars(select(Vehicle).options(owner)
-                                              .where(Vehicle.plate.in_(part))):
-                index.vehicles[vehicle.plate] = vehicle
-        # One query per key column (each its own unique index) and the owners by id: plain
-        # lookups whose plan stays right even when the statistics lag behind a big import.
-        device_owner = selectinload(Terminal.vehicle).selectinload(Vehicle.customer)
-        for column, values in ((Terminal.terminal_id, terminal_ids), (Terminal.imei, imeis)):
-            for part in _chunks(values - {""}):
-                for terminal in db.session.scalars(select(Terminal).options(device_owner)
-                                                   .where(column.in_(part))):
-                    index.terminals[terminal.terminal_id] = terminal
-                    if terminal.imei:
-                        index.imeis[terminal.imei] = terminal
-        sim_owner = (selectinload(Sim.terminal).selectinload(Terminal.vehicle)
-                     .selectinload(Vehicle.customer))
-        for column, values in ((Sim.iccid, iccids), (Sim.msisdn, msisdns)):
-            for part in _chunks(values - {""}):
-                for sim in db.session.scalars(select(Sim).options(sim_owner)
-                                              .where(column.in_(part))):
-                    index.sims[sim.iccid] = sim
-                    if sim.msisdn:
-                        index.msisdns[sim.msisdn] = sim
+            yield "msisdn", number_key(row["msisdn"])
 
     # --- one row --------------------------------------------------------------------------
 
@@ -207,7 +126,7 @@ class InstalledBase(ImportKind):
         clean = Clean(
             name=problems.check("customer_name", clean_text, row["customer_name"], max_len=200,
                                 required=True) or "",
-            phone=problems.check("phone", _phone, row["phone"], region) or "",
+            phone=problems.check("phone", phone, row["phone"], region) or "",
             contact_name=problems.check("contact_name", clean_text, row["contact_name"],
                                         max_len=100) or "",
             address=problems.check("address", clean_text, row["address"], max_len=300) or "",
@@ -221,7 +140,7 @@ class InstalledBase(ImportKind):
             terminal_model=problems.check("terminal_model", clean_text, row["terminal_model"],
                                           max_len=60) or "",
             iccid=optional("iccid", normalize_iccid),
-            msisdn=optional("msisdn", _phone, region),
+            msisdn=optional("msisdn", phone, region),
             carrier=problems.check("carrier", clean_text, row["carrier"], max_len=40) or "",
             installed_on=optional("installed_on", read_date),
             purchase_date=optional("purchase_date", read_date),
