@@ -113,17 +113,23 @@ def _open_installation(column, device_id: int) -> Installation | None:
         column == device_id, Installation.removed_at.is_(None)))
 
 
+def _fit(terminal: Terminal, vehicle: Vehicle, day: date) -> None:
+    """The terminal is installed in ``vehicle`` since ``day``; its warranty runs from that day
+    (``DISPATCH_WARRANTY_MONTHS``) unless it already has one."""
+    set_terminal_status(terminal, "installed")
+    terminal.vehicle = vehicle
+    terminal.install_date = day
+    if terminal.warranty_end is None:
+        months = current_app.config["DISPATCH_WARRANTY_MONTHS"]
+        terminal.warranty_end = day + relativedelta(months=months)
+
+
 def install_terminal(terminal: Terminal, vehicle: Vehicle, order_id: int | None,
                      when: datetime, today: date) -> None:
     if terminal.status != "in_stock":
         raise Conflict(_l("Terminal %(id)s is %(status)s, not in stock.",
                           id=terminal.terminal_id, status=label(terminal.status)))
-    set_terminal_status(terminal, "installed")
-    terminal.vehicle = vehicle
-    terminal.install_date = today
-    if terminal.warranty_end is None:
-        months = current_app.config["DISPATCH_WARRANTY_MONTHS"]
-        terminal.warranty_end = today + relativedelta(months=months)
+    _fit(terminal, vehicle, today)
     db.session.add(Installation(vehicle=vehicle, device_kind="terminal", terminal=terminal,
                                 installed_at=when, work_order_id=order_id))
     for sim in terminal.sims:
@@ -141,12 +147,7 @@ def register_found_terminal(terminal: Terminal, vehicle: Vehicle, installed_on: 
     if terminal.location_id is not None:
         raise Conflict(_l("Terminal %(id)s is in a stock location: install it with a work order.",
                           id=terminal.terminal_id))
-    set_terminal_status(terminal, "installed")
-    terminal.vehicle = vehicle
-    terminal.install_date = installed_on
-    if terminal.warranty_end is None:
-        months = current_app.config["DISPATCH_WARRANTY_MONTHS"]
-        terminal.warranty_end = installed_on + relativedelta(months=months)
+    _fit(terminal, vehicle, installed_on)
     installation = Installation(vehicle=vehicle, device_kind="terminal", terminal=terminal,
                                 installed_at=since, work_order_id=None)
     db.session.add(installation)
