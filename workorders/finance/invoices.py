@@ -27,7 +27,7 @@ from dispatch.money import money_text, round_money
 from dispatch.sequences import next_value
 from dispatch.text import clean_text
 from dispatch.timeutil import UTCDateTime, local_day, utcnow
-from workorders.fees import amount_due
+from workorders.fees import ZERO, amount_due
 from workorders.lifecycle import FINISHED
 from workorders.models import WorkOrder
 
@@ -92,8 +92,8 @@ def issue_invoice(order: WorkOrder, user_id: int | None) -> Invoice:
     existing = live_invoice(order.id)
     if existing is not None:
         return existing
-    fee = amount_due(order)
-    if order.status not in FINISHED or fee <= 0:
+    fee = amount_due(order) if order.status in FINISHED else ZERO  # no quote for a refusal
+    if fee <= 0:
         raise Conflict(_l("Only a completed order with a fee gets an invoice."))
     now = utcnow()
     year = local_day(now).year
