@@ -123,20 +123,30 @@ def init_blueprints(app: Flask) -> None:
     from workorders.documents.views import bp as documents_pages
     from workorders.finance.api import bp as finance_api
     from workorders.finance.views import bp as finance_pages
+    from workorders.office.api import bp as office_api
+    from workorders.office.views import bp as office_pages
     from workorders.tablet.api import bp as tablet_api
     from workorders.tablet.views import bp as tablet_pages
     from workorders.views import bp as workorders_pages
 
     for api_blueprint in (auth_api, registry_api, technicians_api, workorders_api, board_api,
                           documents_api, inventory_api, care_api, finance_api, tablet_api,
-                          imports_api):
+                          imports_api, office_api):
         csrf.exempt(api_blueprint)  # bearer tokens only: no ambient credentials to forge
         app.register_blueprint(api_blueprint)
     for page_blueprint in (web_pages, auth_pages, registry_pages, technicians_pages,
                            audit_pages, workorders_pages, board_pages, documents_pages,
                            inventory_pages, care_pages, incentive_pages, handover_pages,
-                           finance_pages, tablet_pages, imports_pages):
+                           finance_pages, tablet_pages, imports_pages, office_pages):
         app.register_blueprint(page_blueprint)
+
+
+def init_navigation() -> None:
+    """Counts beside the header's links (``dispatch/web/templating.py`` ``NAV_COUNTS``)."""
+    from dispatch.web.templating import NAV_COUNTS
+    from workorders.office.overview import awaiting_approval
+
+    NAV_COUNTS["workorders.approvals"] = awaiting_approval
 
 
 def init_commands(app: Flask) -> None:

@@ -115,6 +115,8 @@ def list_filter(user: User, filters: Mapping[str, Any]) -> ListFilter:
         values["date_from"] = local_moment(filters["date_from"])
     if filters.get("date_to"):
         values["date_to"] = day_bounds(filters["date_to"])[1]
+    if filters.get("completed_on"):
+        values["completed_from"], values["completed_to"] = day_bounds(filters["completed_on"])
     text = (filters.get("q") or "").strip()
     if text:
         values["text"], values["text_plate"] = f"%{text}%", f"%{fold_identifier(text)}%"
@@ -149,6 +151,9 @@ def _shaped(shape: tuple[Any, ...]) -> Select[WorkOrder]:
         query = query.where(WorkOrder.created_at >= bindparam("date_from"))
     if "date_to" in present:
         query = query.where(WorkOrder.created_at < bindparam("date_to"))
+    if "completed_from" in present:
+        query = query.where(WorkOrder.completed_at >= bindparam("completed_from"),
+                            WorkOrder.completed_at < bindparam("completed_to"))
     if "text" in present:
         like: BindParameter[str] = bindparam("text")
         query = query.where(or_(

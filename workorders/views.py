@@ -52,6 +52,7 @@ def index():
     filters: dict[str, Any] = {key: request.args.get(key, "") for key in ("status", "kind", "plate", "q")}
     filters["technician_id"] = request.args.get("technician_id", type=int)
     filters["date_from"], filters["date_to"] = _date_arg("date_from"), _date_arg("date_to")
+    filters["completed_on"] = _date_arg("completed_on")
     orders = filtered_orders(current_user, filters).options(joinedload(WorkOrder.technician))
     page = order_page(orders, request.args.get("page", 1, type=int), per_page=50)
     technicians = technician_choices() if current_user.can("technician.view") else []

@@ -62,7 +62,22 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "user.admin": frozenset({ADMIN}),
     "import.run": frozenset({ADMIN, MANAGER}),
     "import.view_all": frozenset({MANAGER}),
+    "search.use": frozenset({AGENT, MANAGER, DISPATCHER, FINANCE, WAREHOUSE, TECHNICIAN}),
+    "overview.view": frozenset({MANAGER}),
 }
+
+#: Where each role's day starts (the page after signing in), the first matching role wins.
+LANDING: tuple[tuple[str, str], ...] = (
+    (MANAGER, "office.overview"), (DISPATCHER, "board.index"), (AGENT, "office.search"),
+    (FINANCE, "finance.index"), (WAREHOUSE, "inventory.stock_index"),
+    (TECHNICIAN, "tablet.index"),
+)
+
+
+def landing_endpoint(roles: Iterable[str]) -> str:
+    """The endpoint a user with ``roles`` lands on; the start page when no role has one."""
+    held = set(roles)
+    return next((endpoint for role, endpoint in LANDING if role in held), "web.index")
 
 
 def allowed(roles: Iterable[str], permission: str) -> bool:

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from dispatch.auth import links
+from dispatch.auth.roles import landing_endpoint
 from dispatch.auth.services import authenticate
 from dispatch.errors import ValidationFailed
 from dispatch.extensions import db, limiter
@@ -30,7 +31,9 @@ def login():
         if user is not None:
             login_user(user)
             db.session.commit()
-            return redirect(safe_next(request.args.get("next")))
+            target = request.args.get("next")
+            return redirect(safe_next(target) if target else url_for(
+                landing_endpoint(user.roles)))
         error = _("Wrong username or password.")
     status = 401 if error else 200
     return render_template("auth/login.html", error=error,

@@ -24,7 +24,7 @@ def sign_in(browser, base, user, viewport=None):
     page.fill("input[name=username]", user.username)
     page.fill("input[name=password]", PASSWORD)
     page.click("main button[type=submit]")
-    page.wait_for_url(re.compile(r".*/$"))
+    page.wait_for_url(lambda url: "/login" not in url)
     return page
 
 

@@ -137,6 +137,22 @@ def ageing() -> list[Ageing]:
     return sorted(out, key=lambda a: a.oldest_day)
 
 
+def outstanding_by_technician() -> list[tuple[int, str, Decimal]]:
+    """(technician id, name, cash not yet handed in), largest first: three sums in the database
+    (cash collected and adjustments, less handovers), for the manager's overview."""
+    owed: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for tid, total in _sums(Collection.amount, Collection.technician_id,
+                            Collection.payment_method == "cash").items():
+        owed[tid] += total
+    for tid, total in _sums(Adjustment.amount, Adjustment.technician_id).items():
+        owed[tid] += total
+    for tid, total in _sums(CashHandover.amount, CashHandover.technician_id).items():
+        owed[tid] -= total
+    names = _names({tid for tid, amount in owed.items() if amount > 0})
+    return sorted(((tid, names.get(tid, str(tid)), amount) for tid, amount in owed.items()
+                   if amount > 0), key=lambda row: -row[2])
+
+
 def uninvoiced_orders(day: date) -> list[WorkOrder]:
     """Orders completed on ``day`` with a fee but no live invoice."""
     live = exists().where(Invoice.order_id == WorkOrder.id, Invoice.status != "void")

@@ -1,0 +1,64 @@
+"""Each role lands where its day starts; the manager's overview counts link to their lists;
+the header groups a manager's links and counts the approval queue."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.conftest import PASSWORD, csrf_from
+from tests.world import order_on_site, repair_request
+
+LANDINGS = {"technician": "/tablet/", "dispatcher": "/board", "agent": "/search",
+            "manager": "/overview", "finance": "/finance/", "warehouse": "/inventory/",
+            "admin": "/"}
+
+
+@pytest.mark.parametrize("role", sorted(LANDINGS))
+def test_each_role_lands_where_its_day_starts(app, make_user, make_technician, role):
+    user = make_technician().user if role == "technician" else make_user(role)
+    browser = app.test_client()
+    page = browser.get("/login").get_data(as_text=True)
+    response = browser.post("/login", data={"username": user.username, "password": PASSWORD,
+                                            "csrf_token": csrf_from(page)})
+    assert response.headers["Location"] == LANDINGS[role]
+    assert browser.get(LANDINGS[role]).status_code == 200
+
+
+def test_a_next_page_still_wins_over_the_landing(app, make_user):
+    user, browser = make_user("manager"), app.test_client()
+    page = browser.get("/login").get_data(as_text=True)
+    response = browser.post("/login?next=/customers", data={
+        "username": user.username, "password": PASSWORD, "csrf_token": csrf_from(page)})
+    assert response.headers["Location"] == "/customers"
+
+
+def test_overview_numbers_link_to_their_lists(world, login, make_user):
+    order_on_site(world)
+    for _ in range(2):
+        assert world.agent.post("/api/v1/workorders", json=repair_request(
+            world, plate="浙A12345")).status_code == 201
+    client = login(make_user("manager"))
+    page = client.get("/overview").get_data(as_text=True)
+    awaiting = re.search(r'href="([^"]+)" id="tile-awaiting">\s*<span class="stat-number">(\d+)',
+                         page)
+    assert awaiting and awaiting.groups() == ("/workorders/approvals", "2")
+    assert 'id="tile-completed_today"' in page and "completed_on=" in page
+    assert 'id="chart-orders"' in page and "<rect" in page and 'id="chart-arrival"' in page
+    assert 'id="cash-outstanding"' in page
+    assert "cdn" not in page.lower()
+    listed = client.get("/workorders/approvals").get_data(as_text=True)
+    assert listed.count('action="/workorders/') >= 2
+
+
+def test_header_counts_the_approval_queue_and_groups_a_managers_links(world, login, make_user):
+    assert world.agent.post("/api/v1/workorders", json=repair_request(world)).status_code == 201
+    page = login(make_user("manager")).get("/overview").get_data(as_text=True)
+    approvals = re.search(r'data-nav="workorders.approvals">[^<]*<span class="badge warn '
+                          r'nav-count">(\d+)', page)
+    assert approvals and approvals.group(1) == "1"
+    assert page.count('<details class="nav-group"') >= 4
+    technician_page = login(world.technician.user, fresh=True).get("/tablet/").get_data(
+        as_text=True)
+    assert "nav-group" not in technician_page

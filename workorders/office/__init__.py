@@ -1,0 +1,2 @@
+"""The office's everyday tools: one search box over everything, the manager's overview and
+where each role lands after signing in."""
