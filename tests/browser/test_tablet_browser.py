@@ -2,7 +2,6 @@
 with the network cut after the job list loaded: the server ends with everything applied once."""
 
 import io
-import re
 
 import pytest
 from PIL import Image

@@ -1,6 +1,5 @@
 """A repair and an install run through the pages in a real browser, from intake to closed."""
 
-import re
 
 import pytest
 from sqlalchemy import select
