@@ -66,7 +66,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> APIFlask:
     init_read_transactions(app)
     init_templating(app)
     wiring.init_blueprints(app)
-    wiring.init_navigation()
+    wiring.init_templates(app)
     wiring.init_commands(app)
     return app
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 LABELS: dict[str, Any] = {
@@ -46,7 +47,52 @@ LABELS: dict[str, Any] = {
     "terminals": _l("terminals"), "sims": _l("SIM cards"),
     "parts": _l("parts"), "stock": _l("opening stock"), "technicians": _l("technicians"),
     "balances": _l("stock balances"),
+    "agent": _l("agent"), "manager": _l("manager"), "dispatcher": _l("dispatcher"),
+    "technician": _l("technician"), "admin": _l("administrator"),
+    "before": _l("before"), "after": _l("after"),
+    "create": _l("created"), "update": _l("changed"), "delete": _l("deleted"),
 }
+
+#: What the audit log's records are, by table.
+RECORD_TYPES: dict[str, Any] = {
+    "api_tokens": _l("API token"), "audit_checks": _l("audit check"),
+    "callbacks": _l("callback"), "cash_handovers": _l("cash handover"),
+    "collections": _l("collection"), "complaint_follow_ups": _l("complaint follow-up"),
+    "complaints": _l("complaint"), "customers": _l("customer"),
+    "finance_adjustments": _l("adjustment"), "finance_locked_days": _l("locked day"),
+    "handovers": _l("shift handover"), "import_problems": _l("import problem"),
+    "import_runs": _l("import run"), "installations": _l("installation"),
+    "invoices": _l("invoice"), "jobs": _l("background job"), "notifications": _l("notification"),
+    "order_parts": _l("part used"), "order_photos": _l("photo"), "parts": _l("part"),
+    "planned_parts": _l("planned part"), "safety_incidents": _l("safety incident"),
+    "service_points": _l("service points"), "shortage_approvals": _l("shortage approval"),
+    "sims": _l("SIM card"), "stock_balances": _l("stock balance"),
+    "stock_locations": _l("stock location"), "stock_movements": _l("stock movement"),
+    "swaps": _l("device change"), "technicians": _l("technician"), "terminals": _l("terminal"),
+    "user_roles": _l("user role"), "users": _l("user"), "vehicles": _l("vehicle"),
+    "work_order_events": _l("order history entry"), "work_orders": _l("work order"),
+}
+
+
+def record_type(table: str) -> Any:
+    """The translated name of an audited record type (its table name if unknown)."""
+    return RECORD_TYPES.get(table, table)
+
+
+def record_key(key: str) -> str:
+    """A record's key as shown: the parts of a composite key (``2/technician``) labelled."""
+    return "/".join(str(label(part)) for part in str(key).split("/"))
+
+
+def bilingual(value: str | None) -> str:
+    """An enumeration's label in Chinese and in English, for the bilingual PDFs."""
+    if not value:
+        return ""
+    with force_locale("zh_Hans"):
+        chinese = str(label(value))
+    with force_locale("en"):
+        english = str(label(value))
+    return chinese if chinese == english else f"{chinese} {english}"
 
 
 def label(value: str) -> Any:

@@ -141,12 +141,18 @@ def init_blueprints(app: Flask) -> None:
         app.register_blueprint(page_blueprint)
 
 
-def init_navigation() -> None:
-    """Counts beside the header's links (``dispatch/web/templating.py`` ``NAV_COUNTS``)."""
+def init_templates(app: Flask) -> None:
+    """What pages show from the rooms: counts beside the header's links
+    (``dispatch/web/templating.py`` ``NAV_COUNTS``), location names and history notes in the
+    reader's language."""
     from dispatch.web.templating import NAV_COUNTS
+    from inventory.locations import display_name
     from workorders.office.overview import awaiting_approval
+    from workorders.timeline import event_note
 
     NAV_COUNTS["workorders.approvals"] = awaiting_approval
+    app.jinja_env.filters["location_name"] = display_name
+    app.jinja_env.globals["event_note"] = event_note
 
 
 def init_commands(app: Flask) -> None:

@@ -57,6 +57,22 @@ def _van_row(technician: Technician) -> dict:
             "technician_id": technician.id, "is_default": False}
 
 
+#: The system locations' names as people read them (the stored name is the English one).
+_SYSTEM_NAMES = {MAIN: _l("Main warehouse"), WORKSHOP: _l("Workshop (faulty returns)"),
+                 VENDOR: _l("At vendor for repair")}
+
+
+def display_name(location: Location) -> str:
+    """A location's name in the reader's language: system ones translated, a van by its
+    technician's name, other warehouses as named."""
+    if location.code in _SYSTEM_NAMES and location.name == _SYSTEM[location.code][0]:
+        return str(_SYSTEM_NAMES[location.code])
+    if location.kind == "van":
+        technician = db.session.get(Technician, location.technician_id)
+        return str(_l("Van of %(name)s", name=technician.name if technician else location.name))
+    return location.name
+
+
 def van_for(technician_id: int) -> Location:
     """The technician's van (created the first time it is needed)."""
     van = db.session.scalar(select(Location).where(Location.technician_id == technician_id))

@@ -10,27 +10,32 @@ from tests.conftest import csrf_from
 
 ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "dispatch/translations/zh_Hans/LC_MESSAGES/messages.po"
-KEYWORDS = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None}
+KEYWORDS = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None,
+            "pgettext": ((1, "c"), 2), "lazy_pgettext": ((1, "c"), 2)}
 METHODS = [("dispatch/**.py", "python"), ("workorders/**.py", "python"),
            ("inventory/**.py", "python"), ("templates/**.html", "jinja2")]
 
 
-def _source_messages() -> set[str]:
+def _source_messages() -> set[tuple[str, str | None]]:
+    """(msgid, context) of every wrapped string: one English word may mean two things."""
     found = set()
-    for _filename, _lineno, message, _comments, _context in extract_from_dir(
+    for _filename, _lineno, message, _comments, context in extract_from_dir(
         str(ROOT), METHODS, keywords=KEYWORDS,
     ):
-        found.add(message if isinstance(message, str) else message[0])
-    return {m for m in found if m}
+        found.add((message if isinstance(message, str) else message[0], context))
+    return {m for m in found if m[0]}
 
 
 def test_every_message_is_translated_with_the_same_placeholders():
     with PO.open("rb") as handle:
         catalog = read_po(handle)
-    translations = {message.id: message.string for message in catalog if message.id}
+    translations = {(message.id, message.context): message.string
+                    for message in catalog if message.id}
     missing = sorted(m for m in _source_messages() if not translations.get(m))
+    assert ("begin a document run", "Start") not in translations  # (msgid, context) order
+    assert translations[("Start", "begin a document run")] != translations[("Start", None)]
     assert not missing, f"untranslated (add them to {PO.name}): {missing}"
-    for msgid, msgstr in translations.items():
+    for (msgid, _context), msgstr in translations.items():
         assert sorted(re.findall(r"%\(\w+\)\w", msgid)) == sorted(
             re.findall(r"%\(\w+\)\w", msgstr)), msgid
 

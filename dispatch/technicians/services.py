@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from datetime import time
 from typing import Any
 
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, or_, select
 
@@ -16,6 +17,7 @@ from dispatch.auth.roles import TECHNICIAN
 from dispatch.auth.services import clean_user, new_user
 from dispatch.errors import FieldErrors, Forbidden, NotFound, ValidationFailed
 from dispatch.extensions import db
+from dispatch.labels import label
 from dispatch.technicians.models import KIND_SKILLS, Technician
 from dispatch.text import boolean, clean_text
 from dispatch.timeutil import utcnow
@@ -25,6 +27,20 @@ PROFILE_FIELDS = ("phone", "home_address", "home_lat", "home_lon", "skills", "wo
                   "work_end", "daily_capacity", "active", "contractor")
 #: What separates skills in one cell or field: commas or semicolons (also full-width), 、.
 SKILL_SEPARATORS = re.compile(r"[,;，；、]")
+
+
+def skill_text(skill: str) -> str:
+    """A skill as people read it: an order kind by its label, ``model:<name>`` as it is."""
+    return str(label(skill)) if skill in KIND_SKILLS else skill
+
+
+def _kind_by_label() -> dict[str, str]:
+    """Order kinds by their labels in every language, so a skill may be typed as it reads."""
+    found: dict[str, str] = {}
+    for locale in ("en", "zh_Hans"):
+        with force_locale(locale):
+            found.update({str(label(kind)).lower(): kind for kind in KIND_SKILLS})
+    return found
 
 
 def parse_skills(raw: Any) -> list[str]:
@@ -38,11 +54,13 @@ def parse_skills(raw: Any) -> list[str]:
             continue
         if skill.lower() in KIND_SKILLS:
             skill = skill.lower()
+        elif skill.lower() in _kind_by_label():
+            skill = _kind_by_label()[skill.lower()]
         elif skill.lower().startswith("model:") and 6 < len(skill) <= 66:
             skill = "model:" + skill[6:].strip()
         else:
             raise ValueError(_l("Unknown skill “%(skill)s”: use %(kinds)s or model:<name>.",
-                                skill=skill, kinds=", ".join(KIND_SKILLS)))
+                                skill=skill, kinds="、".join(map(skill_text, KIND_SKILLS))))
         if skill not in skills:
             skills.append(skill)
     return skills

@@ -33,8 +33,8 @@ def index():
 def new():
     technician, response = handle_form(
         services.create_technician, "technicians/form.html", NEW_FORM,
-        initial={"skills": "install, repair", "work_start": "08:30", "work_end": "17:30",
-                 "daily_capacity": "8"},
+        initial={"skills": ", ".join(map(services.skill_text, ("install", "repair"))),
+                 "work_start": "08:30", "work_end": "17:30", "daily_capacity": "8"},
         technician=None, kinds=KIND_SKILLS,
     )
     if technician is None:
@@ -55,7 +55,7 @@ def show(technician_id: int):
 def edit(technician_id: int):
     technician = services.get_technician(technician_id)
     initial = {key: getattr(technician, key) for key in EDIT_FORM if key != "name"}
-    initial.update(name=technician.user.name, skills=", ".join(technician.skills),
+    initial.update(name=technician.user.name, skills=", ".join(map(services.skill_text, technician.skills)),
                    work_start=technician.work_start.strftime("%H:%M"),
                    work_end=technician.work_end.strftime("%H:%M"))
     saved, response = handle_form(

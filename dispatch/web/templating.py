@@ -14,8 +14,9 @@ from flask_login import current_user
 
 from dispatch.auth.roles import allowed, landing_endpoint
 from dispatch.handovers.log import pending_handovers, unread_notifications
-from dispatch.labels import label
+from dispatch.labels import label, record_key, record_type
 from dispatch.money import format_money, money_text
+from dispatch.technicians.services import skill_text
 
 #: Top navigation: (endpoint, label, permission or None for any signed-in user, group or None).
 #: A user with more than ``FLAT_LIMIT`` links sees the grouped ones in a menu per group.
@@ -112,6 +113,9 @@ def init_templating(app: Any) -> None:
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["money_text"] = money_text
     app.jinja_env.filters["label"] = label
+    app.jinja_env.filters["record_type"] = record_type
+    app.jinja_env.filters["record_key"] = record_key
+    app.jinja_env.filters["skill"] = skill_text
     app.jinja_env.filters["label_pair"] = _label_pair
     app.jinja_env.globals["page_url"] = _page_url
     app.jinja_env.globals["navigation"] = _nav

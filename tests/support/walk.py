@@ -38,6 +38,8 @@ def page_urls(app: Flask, ids: dict[str, Any]) -> list[str]:
         for argument in rule.arguments:
             path = path.replace(f"<int:{argument}>", str(ids[argument]))
         urls.append(path)
+        if "order_id" in rule.arguments and "done_id" in ids:  # a finished order as well
+            urls.append(path.replace(f"/{ids['order_id']}", f"/{ids['done_id']}"))
     return sorted(set(urls))
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
+from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -19,7 +20,7 @@ from dispatch.auth.models import User
 from dispatch.extensions import db
 from dispatch.jobs.models import Job
 from dispatch.jobs.outbox import request_job
-from dispatch.labels import label
+from dispatch.labels import bilingual
 from dispatch.money import format_money
 from dispatch.technicians.models import Technician
 from dispatch.timeutil import local_text
@@ -28,6 +29,7 @@ from workorders.documents import pdfs
 from workorders.fees import amount_due
 from workorders.finance.invoices import Invoice
 from workorders.models import Swap, WorkOrder, WorkOrderEvent
+from workorders.timeline import event_note
 
 DOCUMENT_KINDS = ("service_sheet", "invoice_pdf", "return_tag")
 L = {
@@ -66,13 +68,13 @@ def sheet_data(order: WorkOrder) -> dict[str, Any]:
         "plate": order.vehicle.plate, "site": order.site_address, "product_model": order.product_model,
         "purchase_date": order.purchase_date.isoformat() if order.purchase_date else "",
         "technician": order.technician.name if order.technician else "",
-        "status": str(label(order.status)),
-        "payment": f"{label(order.payment_method)} {format_money(order.amount_collected)}"
+        "status": bilingual(order.status),
+        "payment": f"{bilingual(order.payment_method)} {format_money(order.amount_collected)}"
         if order.payment_method else "",
         "fault": order.fault_description, "resolution": order.resolution,
-        "events": [[local_text(e.at), f"{label(e.action)} {e.note}".strip(),
+        "events": [[local_text(e.at), f"{bilingual(e.action)} {_chinese_note(e)}".strip(),
                     e.user.display_name if e.user else ""] for e in order.events],
-        "swaps": [[str(label(s.kind)), s.old_identifier or "—", s.new_identifier or "—", s.reason]
+        "swaps": [[bilingual(s.kind), s.old_identifier or "—", s.new_identifier or "—", s.reason]
                   for s in order.swaps],
         "pick_list": [[line["name"], line["qty"], line["location"]] for line in pick_list(order)],
         "parts": [[p.name, p.serial or "", p.qty, format_money(p.unit_price), format_money(p.amount)]
@@ -80,6 +82,11 @@ def sheet_data(order: WorkOrder) -> dict[str, Any]:
         "total": format_money(amount_due(order)),
         "signature": signature,
     }
+
+
+def _chinese_note(event: WorkOrderEvent) -> str:
+    with force_locale("zh_Hans"):
+        return event_note(event.action, event.note)
 
 
 def pick_list(order: WorkOrder) -> list[dict[str, Any]]:
@@ -93,7 +100,7 @@ def invoice_data(invoice: Invoice) -> dict[str, Any]:
     return {
         **_common(order), "number": invoice.number, "customer": order.customer.name,
         "date": local_text(invoice.issued_at)[:10], "order_number": order.number,
-        "payment": str(label(invoice.payment_method)) if invoice.payment_method else "",
+        "payment": bilingual(invoice.payment_method),
         "lines": [[line["description"], line["qty"], format_money(line["unit_price"]),
                    format_money(line["amount"])] for line in invoice.lines],
         "net": format_money(invoice.net),

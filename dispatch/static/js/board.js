@@ -36,6 +36,10 @@
       });
     });
   }
+  // The configured zone's clock, 24-hour, whatever the browser's own zone and habits.
+  function clock(moment) {
+    return new Intl.DateTimeFormat(document.documentElement.lang, { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23", timeZone: T.zone }).format(moment);
+  }
   function status(message) { document.getElementById("board-status").textContent = message; }
 
   function setupMap() {
@@ -64,7 +68,7 @@
       var button = el("button", { type: "button", "class": "queue-item" + (order.priority === "urgent" ? " urgent" : ""),
                                   "data-order": order.id }, [
         el("strong", { text: order.number }), el("span", { text: " " + order.plate }),
-        el("small", { text: order.customer_name + " · " + order.status })]);
+        el("small", { text: order.customer_name + " · " + (T.statuses[order.status] || order.status) })]);
       button.addEventListener("click", function () { selectOrder(order); });
       list.appendChild(el("li", {}, [button]));
     });
@@ -109,7 +113,7 @@
     return api("GET", "/api/v1/dispatch/board").then(function (data) {
       lastData = data;
       renderQueue(data); renderMap(data); renderTechnicians(data);
-      status(text("updated", { t: new Date().toLocaleTimeString() }));
+      status(text("updated", { t: clock(new Date()) }));
     }).catch(function () { status(T.offline); });
   }
 

@@ -25,7 +25,8 @@
     return new Intl.NumberFormat(document.documentElement.lang, { style: "currency", currency: root.dataset.currency }).format(c / 100);
   }
   function time(iso) {
-    return iso ? new Date(iso).toLocaleTimeString(document.documentElement.lang, { hour: "2-digit", minute: "2-digit" }) : "";
+    // The configured zone's clock, 24-hour, whatever the tablet's own zone and habits.
+    return iso ? new Intl.DateTimeFormat(document.documentElement.lang, { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: root.dataset.zone }).format(new Date(iso)) : "";
   }
   function km(a, b) {
     var r = Math.PI / 180, dLat = (b.lat - a.lat) * r, dLon = (b.lon - a.lon) * r;

@@ -1,0 +1,55 @@
+"""Chinese mode leaves no English: every page, as every role, rendered in Simplified Chinese,
+shows no untranslated label and no raw enumeration value (``on_site``, ``cash``…).
+
+Words that stay as they are in Chinese usage (SIM, IMEI, GPS…) and the world's own data
+(usernames, SKUs, plates) are allowed; everything else in Latin letters is a finding.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from sqlalchemy import select
+
+from dispatch.auth.models import User
+from dispatch.extensions import db
+from tests.support.walk import walk
+
+#: Latin words that Chinese pages use as they are.
+KEPT = {"SIM", "IMEI", "ICCID", "GPS", "PDF", "CSV", "Excel", "VIN", "ID", "WO", "INV", "QR",
+        "SKU", "English", "API", "GCJ", "WGS", "MAIN", "VROOM", "km", "min", "PNG", "JPEG",
+        "OpenStreetMap", "Leaflet", "GT", "HZ", "TERM", "HARNESS", "RELAY", "IOT", "CNY", "RMB",
+        "zh", "en", "OK", "GB", "GBK", "UTF", "XLSX", "MiB", "VAN", "VENDOR", "WORKSHOP",
+        "model", "AD"}  # AD: the new-energy plate example (浙AD12345)
+#: Not labels: scripts, styles, and <code> (raw records: audit before/after, file columns).
+HIDDEN = re.compile(r"<(script|style|code)\b.*?</\1>", re.S | re.I)
+VISIBLE_ATTRIBUTE = re.compile(r'\s(?:placeholder|title|aria-label|alt)="([^"]*)"')
+TAG = re.compile(r"<[^>]+>")
+WORD = re.compile(r"[A-Za-z][A-Za-z_'’]*[A-Za-z]")
+
+
+def visible_text(page: str) -> str:
+    page = HIDDEN.sub(" ", page)
+    shown = " ".join(VISIBLE_ATTRIBUTE.findall(page))
+    return html.unescape(TAG.sub(" ", page) + " " + shown)
+
+
+def english_words(text: str, data: set[str]) -> set[str]:
+    return {word for word in WORD.findall(text) if word not in KEPT and word not in data}
+
+
+def test_no_english_left_on_any_page_in_chinese(app, make_user, walk_ids, world):
+    users = {role: make_user(role, name="测试员") for role in
+             ("agent", "manager", "dispatcher", "finance", "warehouse", "admin")}
+    users["technician"] = walk_ids["_users"]["technician"]
+    data = {word for user in db.session.scalars(select(User))
+            for word in WORD.findall(user.username)}
+    data |= set(WORD.findall(app.config["DISPATCH_COMPANY_NAME"]))
+    findings: dict[str, set[str]] = {}
+    for page in walk(app, make_user, walk_ids, language="zh_Hans", users=users):
+        words = english_words(visible_text(page.html), data)
+        if words:
+            findings.setdefault(page.url, set()).update(words)
+    assert not findings, "English on Chinese pages:\n" + "\n".join(
+        f"{url}: {' '.join(sorted(words))}" for url, words in sorted(findings.items()))
