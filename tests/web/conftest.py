@@ -31,7 +31,8 @@ def walk_ids(world) -> dict[str, Any]:
         "description": "安装师傅迟到两小时"})
     assert complaint.status_code == 201, complaint.get_json()
     return {
-        "order_id": order_id, "done_id": done_id, "customer_id": world.customer.id, "vehicle_id": world.truck.id,
+        "order_id": order_id, "done_id": done_id, "customer_id": world.customer.id,
+        "vehicle_id": world.truck.id,
         "terminal_pk": world.old_terminal.id, "sim_pk": world.old_sim.id,
         "technician_id": world.technician.id, "complaint_id": complaint.get_json()["id"],
         "part_id": world.parts["HARNESS-12V"].id,
