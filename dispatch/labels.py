@@ -50,27 +50,28 @@ LABELS: dict[str, Any] = {
     "agent": _l("agent"), "manager": _l("manager"), "dispatcher": _l("dispatcher"),
     "technician": _l("technician"), "admin": _l("administrator"),
     "before": _l("before"), "after": _l("after"),
-    "create": _l("created"), "update": _l("changed"), "delete": _l("deleted"),
+    "create": _l("create"), "update": _l("update"), "delete": _l("delete"),
 }
 
-#: What the audit log's records are, by table.
+#: What the audit log's records are, by table (English: the tables' names in words).
 RECORD_TYPES: dict[str, Any] = {
-    "api_tokens": _l("API token"), "audit_checks": _l("audit check"),
-    "callbacks": _l("callback"), "cash_handovers": _l("cash handover"),
-    "collections": _l("collection"), "complaint_follow_ups": _l("complaint follow-up"),
-    "complaints": _l("complaint"), "customers": _l("customer"),
-    "finance_adjustments": _l("adjustment"), "finance_locked_days": _l("locked day"),
-    "handovers": _l("shift handover"), "import_problems": _l("import problem"),
-    "import_runs": _l("import run"), "installations": _l("installation"),
-    "invoices": _l("invoice"), "jobs": _l("background job"), "notifications": _l("notification"),
-    "order_parts": _l("part used"), "order_photos": _l("photo"), "parts": _l("part"),
-    "planned_parts": _l("planned part"), "safety_incidents": _l("safety incident"),
-    "service_points": _l("service points"), "shortage_approvals": _l("shortage approval"),
-    "sims": _l("SIM card"), "stock_balances": _l("stock balance"),
-    "stock_locations": _l("stock location"), "stock_movements": _l("stock movement"),
-    "swaps": _l("device change"), "technicians": _l("technician"), "terminals": _l("terminal"),
-    "user_roles": _l("user role"), "users": _l("user"), "vehicles": _l("vehicle"),
-    "work_order_events": _l("order history entry"), "work_orders": _l("work order"),
+    "api_tokens": _l("API tokens"), "audit_checks": _l("audit checks"),
+    "callbacks": _l("callbacks"), "cash_handovers": _l("cash handovers"),
+    "collections": _l("collections"), "complaint_follow_ups": _l("complaint follow-ups"),
+    "complaints": _l("complaints"), "customers": _l("customers"),
+    "finance_adjustments": _l("adjustments"), "finance_locked_days": _l("locked days"),
+    "handovers": _l("shift handovers"), "import_problems": _l("import problems"),
+    "import_runs": _l("import runs"), "installations": _l("installations"),
+    "invoices": _l("invoices"), "jobs": _l("background jobs"),
+    "notifications": _l("notifications"), "order_parts": _l("parts used"),
+    "order_photos": _l("photos"), "parts": _l("parts"), "planned_parts": _l("planned parts"),
+    "safety_incidents": _l("safety incidents"), "service_points": _l("service points"),
+    "shortage_approvals": _l("shortage approvals"), "sims": _l("SIM cards"),
+    "stock_balances": _l("stock balances"), "stock_locations": _l("stock locations"),
+    "stock_movements": _l("stock movements"), "swaps": _l("device changes"),
+    "technicians": _l("technicians"), "terminals": _l("terminals"),
+    "user_roles": _l("user roles"), "users": _l("users"), "vehicles": _l("vehicles"),
+    "work_order_events": _l("order history"), "work_orders": _l("work orders"),
 }
 
 

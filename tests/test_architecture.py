@@ -17,7 +17,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("dispatch", "inventory", "workorders", "board")
 SHELL = {"dispatch", "dispatch.wiring", "dispatch.cli", "dispatch.demo", "dispatch.synth"}
-CORE = {"models", "lifecycle", "kinds", "access", "intake", "onsite", "fees", "assignment",
+CORE = {"models", "lifecycle", "kinds", "access", "intake", "onsite", "fees", "assignment", "approval",
         "order_parts", "queries", "photos", "schemas", "timeline"}
 SURFACES = {"completion", "closing", "api", "views", "demo", "tablet", "office"}
 #: Layers, lowest first; a module may import its own layer and those before it.

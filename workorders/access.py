@@ -14,6 +14,7 @@ from dispatch.errors import Forbidden, NotFound
 from dispatch.extensions import db
 from dispatch.registry.models import Customer
 from dispatch.technicians.services import technician_for_user
+from dispatch.validators import fold_identifier
 from workorders.models import WorkOrder
 
 
@@ -66,6 +67,16 @@ def count_visible(user: User, *criteria: Any) -> int:
         return (db.session.scalar(matching) or 0) - (db.session.scalar(secret) or 0)
     return db.session.scalar(visible_orders(user).where(*criteria).with_only_columns(
         func.count(), maintain_column_froms=True).order_by(None)) or 0
+
+
+def order_by_number(raw: str, user: User) -> WorkOrder | None:
+    """The order with this WO number (typed any way: ``wo 2612 00001``, full-width…) if
+    ``user`` may see it."""
+    folded = fold_identifier(raw)
+    if not folded.startswith("WO") or len(folded) < 7:
+        return None
+    number = f"WO-{folded[2:6]}-{folded[6:]}"
+    return db.session.scalar(visible_orders(user).where(WorkOrder.number == number))
 
 
 def get_order(order_id: int, user: User, *, for_update: bool = False) -> WorkOrder:

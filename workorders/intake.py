@@ -21,7 +21,7 @@ from dispatch.geo.geocoder import locate
 from dispatch.registry import services as registry
 from dispatch.registry.models import Customer, Vehicle
 from dispatch.sequences import next_value
-from dispatch.text import choice, clean_text
+from dispatch.text import boolean, choice, clean_text
 from dispatch.timeutil import local_day, utcnow
 from dispatch.validators import (
     normalize_iccid,
@@ -33,6 +33,7 @@ from dispatch.validators import (
     parse_datetime,
     validate_latlon,
 )
+from workorders.access import visible_orders
 from workorders.lifecycle import OPEN, record
 from workorders.models import KINDS, PRIORITIES, WorkOrder
 
@@ -77,8 +78,26 @@ def _vehicle(plate: str | None, customer: Customer | None, errors: FieldErrors) 
     return vehicle
 
 
-def create_order(data: Mapping[str, Any], user: User) -> tuple[WorkOrder, list[str]]:
-    """Validate and register a new order (status ``new``); returns it and any warnings."""
+def open_orders_for_plate(raw_plate: Any, user: User) -> list[WorkOrder]:
+    """The open orders of the vehicle with this plate that ``user`` may see (the duplicate
+    warning's links)."""
+    try:
+        plate = normalize_plate(str(raw_plate or ""), settings.plate_pattern())
+    except ValueError:
+        return []
+    query = (visible_orders(user).join(Vehicle, Vehicle.id == WorkOrder.vehicle_id)
+             .where(Vehicle.plate == plate, WorkOrder.status.in_(OPEN))
+             .order_by(WorkOrder.created_at))
+    return list(db.session.scalars(query))
+
+
+def create_order(data: Mapping[str, Any], user: User, *,
+                 refuse_duplicate: bool = False) -> tuple[WorkOrder, list[str]]:
+    """Validate and register a new order (status ``new``); returns it and any warnings.
+
+    With ``refuse_duplicate`` (the intake page) an open order for the same vehicle stops the
+    registration unless ``duplicate_ok`` is set: the agent sees it first and decides. The API
+    registers and warns, as before."""
     errors = FieldErrors()
     kind = errors.check("kind", choice, data.get("kind"), KINDS)
     customer = _customer(data, user, errors)
@@ -119,11 +138,14 @@ def create_order(data: Mapping[str, Any], user: User) -> tuple[WorkOrder, list[s
     errors.raise_if_any()
     assert customer is not None and vehicle is not None and kind is not None
 
-    warnings = [
-        str(_l("Order %(number)s for this plate is still open.", number=number))
-        for number in db.session.scalars(select(WorkOrder.number).where(
-            WorkOrder.vehicle_id == vehicle.id, WorkOrder.status.in_(OPEN)))
-    ] if vehicle.id else []
+    still_open = list(db.session.scalars(select(WorkOrder.number).where(
+        WorkOrder.vehicle_id == vehicle.id, WorkOrder.status.in_(OPEN)))) if vehicle.id else []
+    if still_open and refuse_duplicate and not boolean(data.get("duplicate_ok")):
+        message = str(_l("Order %(number)s for this plate is still open.",
+                         number=", ".join(still_open)))
+        raise ValidationFailed(message, {"duplicate_ok": message})
+    warnings = [str(_l("Order %(number)s for this plate is still open.", number=number))
+                for number in still_open]
     if customer.credit_class == "D":
         warnings.append(str(_l("Credit class D customer: collect payment on site.")))
     now = utcnow()

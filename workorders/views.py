@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from dispatch.errors import DomainError, ValidationFailed
 from dispatch.extensions import db
+from dispatch.registry.models import Customer
 from dispatch.registry.services import visible_customers
 from dispatch.technicians.models import Technician
 from dispatch.technicians.services import search_technicians, technician_choices, technician_for_user
@@ -22,12 +23,22 @@ from dispatch.validators import parse_date
 from dispatch.web.forms import form_data, handle_form
 from dispatch.web.security import page_requires
 from inventory.models import Part
-from workorders import assignment, closing, completion, fees, intake, onsite, order_parts
+from workorders import (
+    approval,
+    assignment,
+    closing,
+    completion,
+    fees,
+    intake,
+    onsite,
+    order_parts,
+)
 from workorders.access import get_order, order_contact
 from workorders.care.models import Callback
 from workorders.documents.jobs import order_documents
 from workorders.lifecycle import ASSIGNABLE, ENDED, FINISHED, IN_HAND, PLANNABLE, STATUSES, allowed_actions
 from workorders.models import KINDS, PAYMENT_METHODS, PRIORITIES, WorkOrder
+from workorders.office.picker import vehicle_order_values
 from workorders.queries import filtered_orders, order_figures, order_page, response_figures
 
 bp = Blueprint("workorders", __name__, url_prefix="/workorders")
@@ -63,17 +74,37 @@ def index():
 @bp.get("/approvals")
 @page_requires("order.approve")
 def approvals():
-    orders = db.session.scalars(filtered_orders(current_user, {"status": "new"})
-                                .order_by(None).order_by(WorkOrder.priority.desc(),
-                                                         WorkOrder.created_at)).all()
-    return render_template("workorders/approvals.html", orders=orders)
+    load = (joinedload(WorkOrder.customer), joinedload(WorkOrder.vehicle))
+    return render_template(
+        "workorders/approvals.html",
+        orders=db.session.scalars(approval.queue(current_user).options(*load)).all(),
+        returned=db.session.scalars(approval.returned(current_user).options(*load)).all())
+
+
+@bp.post("/approvals")
+@page_requires("order.approve")
+def approve_selected():
+    """Approve the ticked orders at once; back to the queue with what was done and refused."""
+    try:
+        outcome = approval.approve_many(request.form.getlist("order_ids"), current_user)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("workorders.approvals"))
+    if outcome.approved:
+        flash(_("Approved: %(numbers)s", numbers=", ".join(o.number for o in outcome.approved)),
+              "success")
+    for number, why in outcome.refused:
+        flash(f"{number}: {why}", "error")
+    return redirect(url_for("workorders.approvals"))
 
 
 def _intake(data: dict) -> WorkOrder:
     if not data.get("customer_id") and any(request.form.get(f"customer.{f}") for f in
                                            NEW_CUSTOMER_FORM):
         data["customer"] = {f: request.form.get(f"customer.{f}", "") for f in NEW_CUSTOMER_FORM}
-    order, warnings = intake.create_order(data, current_user)
+    order, warnings = intake.create_order(data, current_user, refuse_duplicate=True)
     for warning in warnings:
         flash(warning, "warning")
     return order
@@ -82,14 +113,20 @@ def _intake(data: dict) -> WorkOrder:
 @bp.route("/new", methods=["GET", "POST"])
 @page_requires("order.create")
 def new():
-    customers = db.session.scalars(visible_customers(current_user).order_by("name").limit(1000)).all()
     initial = {"kind": "repair", "priority": "normal",
                "customer_id": request.args.get("customer_id", ""),
                "plate": request.args.get("plate", "")}
-    order, response = handle_form(_intake, "workorders/new.html", INTAKE_FORM, initial=initial,
-                                  customers=customers, kinds=KINDS, priorities=PRIORITIES,
-                                  new_customer={f: request.form.get(f"customer.{f}", "")
-                                                for f in NEW_CUSTOMER_FORM})
+    if request.args.get("vehicle_id", "").isdigit():  # "New order" from a vehicle
+        initial.update(vehicle_order_values(int(request.args["vehicle_id"]), current_user))
+    chosen = request.form.get("customer_id") or initial["customer_id"]
+    order, response = handle_form(
+        _intake, "workorders/new.html", (*INTAKE_FORM, "duplicate_ok"), initial=initial,
+        kinds=KINDS, priorities=PRIORITIES,
+        chosen=db.session.scalar(visible_customers(current_user).where(
+            Customer.id == int(chosen))) if str(chosen).isdigit() else None,
+        open_orders=intake.open_orders_for_plate(request.form.get("plate"), current_user)
+        if request.method == "POST" else [],
+        new_customer={f: request.form.get(f"customer.{f}", "") for f in NEW_CUSTOMER_FORM})
     if order is None:
         return response
     flash(_("Order %(number)s registered.", number=order.number), "success")
@@ -109,7 +146,7 @@ def _render_order(order: WorkOrder, errors: dict | None = None, values: dict | N
         old_devices=onsite.old_devices(order),
         parts=db.session.scalars(select(Part).where(Part.active.is_(True)).order_by(Part.sku)).all(),
         payment_methods=PAYMENT_METHODS, errors=errors or {}, values=values or {},
-        documents=order_documents(order.id),
+        documents=order_documents(order.id), sent_back=approval.is_sent_back(order),
         pick_list=order_parts.pick_list(order), plannable=order.status in PLANNABLE,
         in_hand=order.status in IN_HAND, finished=order.status in FINISHED,
         fee_editable=order.status not in ENDED,
@@ -155,6 +192,10 @@ ACTIONS = {
     "plan": (_plan, ("sku", "qty")),
     "shortage": (lambda order, form: order_parts.approve_shortage(order, form, current_user),
                  ("sku", "qty", "note")),
+    "send_back": (lambda order, form: approval.send_back(order, form["reason"], current_user),
+                  ("reason",)),
+    "resubmit": (lambda order, form: approval.resubmit(order, current_user, form["note"]),
+                 ("note",)),
     "owner": (lambda order, form: intake.transfer_ownership(order, int(form.get("user_id") or 0),
                                                             current_user), ("user_id",)),
 }
@@ -180,6 +221,8 @@ def act(order_id: int, action: str):
         values.pop("signature_png_base64", None)
         return _render_order(order, errors, {**values, "_action": action}, exc.status)
     flash(_("Saved."), "success")
+    if request.form.get("next") == "approvals" and current_user.can("order.approve"):
+        return redirect(url_for("workorders.approvals"))  # the queue, where the manager was
     return redirect(url_for("workorders.show", order_id=order_id))
 
 

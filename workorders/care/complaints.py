@@ -26,7 +26,7 @@ from dispatch.sequences import next_value
 from dispatch.text import boolean, choice, clean_text
 from dispatch.timeutil import day_bounds, local_day, utcnow
 from dispatch.validators import parse_datetime
-from workorders.access import get_order
+from workorders.access import get_order, order_by_number
 from workorders.care.models import (
     CAUSES,
     CHANNELS,
@@ -35,6 +35,7 @@ from workorders.care.models import (
     Complaint,
     ComplaintFollowUp,
 )
+from workorders.models import WorkOrder
 
 DUE_DAYS, DUE_DAYS_OVERSEAS, DUE_SOON_DAYS, MAX_FOLLOW_UPS = 15, 20, 3, 2
 
@@ -50,24 +51,43 @@ def due_date(received_at: datetime, overseas: bool) -> datetime:
     return received_at + timedelta(days=DUE_DAYS_OVERSEAS if overseas else DUE_DAYS)
 
 
+def _complaint_order(data: Mapping[str, Any], user: User,
+                     errors: FieldErrors) -> tuple[WorkOrder | None, int | None]:
+    """The order complained about: by its WO number (as people quote it) or its id."""
+    number = str(data.get("workorder_number") or "").strip()
+    if number:
+        order = order_by_number(number, user)
+        if order is None:
+            errors.add("workorder_number", _l("No work order has this number."))
+        return order, order.id if order else None
+    order_id = data.get("workorder_id")
+    if order_id in (None, ""):
+        return None, None
+    try:
+        order = get_order(int(order_id), user)
+    except (NotFound, ValueError, TypeError):
+        errors.add("workorder_id", _l("No such work order."))
+        return None, None
+    return order, order.id
+
+
 def register_complaint(data: Mapping[str, Any], user: User) -> Complaint:
     """Record a complaint; a minor one may carry its resolution and is resolved at once."""
     if not user.can("complaint.create"):
         raise Forbidden(_l("Your role does not allow this."))
     errors = FieldErrors()
+    order, order_id = _complaint_order(data, user, errors)
     customer: Customer | None = None
     try:
         customer = get_customer(int(data.get("customer_id") or 0), user)
     except (NotFound, ValueError, TypeError):
-        errors.add("customer_id", _l("Choose a customer."))
-    order_id = data.get("workorder_id")
-    if order_id not in (None, ""):
-        try:
-            order = get_order(int(order_id), user)
-            if customer is not None and order.customer_id != customer.id:
-                errors.add("workorder_id", _l("This order belongs to another customer."))
-        except (NotFound, ValueError, TypeError):
-            errors.add("workorder_id", _l("No such work order."))
+        if order is not None:  # the order says whose complaint it is
+            customer = order.customer
+        else:
+            errors.add("customer_id", _l("Choose a customer."))
+    if order is not None and customer is not None and order.customer_id != customer.id:
+        errors.add("workorder_number" if data.get("workorder_number") else "workorder_id",
+                   _l("This order belongs to another customer."))
     severity = errors.check("severity", choice, data.get("severity"), SEVERITIES)
     channel = errors.check("channel", choice, data.get("channel"), CHANNELS)
     description = errors.check("description", clean_text, data.get("description"),
@@ -82,7 +102,7 @@ def register_complaint(data: Mapping[str, Any], user: User) -> Complaint:
     overseas = bool(overseas or customer.overseas)
     complaint = Complaint(
         number=complaint_number(now), customer_id=customer.id,
-        workorder_id=int(order_id) if order_id not in (None, "") else None,
+        workorder_id=order_id,
         channel=channel, severity=severity, description=description, overseas=overseas,
         received_at=now, due_at=due_date(now, overseas), created_by_id=user.id,
         status="open" if severity == "minor" else "escalated")

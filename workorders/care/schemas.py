@@ -13,8 +13,11 @@ VIEWS = ("open", "overdue", "due_soon", "no_notice", "all")
 
 
 class ComplaintIn(Schema):
-    customer_id = id_field(required=True)
+    customer_id = id_field(allow_none=True, metadata={
+        "description": "required unless the work order names the customer"})
     workorder_id = id_field(allow_none=True)
+    workorder_number = String(validate=Length(max=40), metadata={
+        "description": "the WO number as the customer quotes it (instead of workorder_id)"})
     severity = String(required=True, validate=OneOf(SEVERITIES))
     channel = String(required=True, validate=OneOf(CHANNELS))
     description = String(required=True, validate=Length(max=4000))

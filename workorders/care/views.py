@@ -3,6 +3,8 @@ monthly statistics with their PDF."""
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -11,11 +13,13 @@ from sqlalchemy import select
 from dispatch.auth.models import User
 from dispatch.errors import DomainError, ValidationFailed
 from dispatch.extensions import db
+from dispatch.registry.models import Customer
 from dispatch.registry.services import visible_customers
 from dispatch.timeutil import last_month, local_day, utcnow
 from dispatch.validators import FIRST_DAY, LAST_DAY, parse_month
 from dispatch.web.forms import form_data, handle_form
 from dispatch.web.security import page_requires
+from workorders.access import get_order
 from workorders.care import callbacks, complaints
 from workorders.care.models import (
     AUDIT_RESULTS,
@@ -30,7 +34,7 @@ from workorders.care.stats import build_monthly_report_pdf, monthly_stats
 
 bp = Blueprint("care", __name__, url_prefix="/care")
 
-COMPLAINT_FORM = ("customer_id", "workorder_id", "severity", "channel", "description",
+COMPLAINT_FORM = ("customer_id", "workorder_number", "severity", "channel", "description",
                   "overseas", "resolution")
 ACTIONS = {
     "notice": (complaints.record_notice, ("promised_reply_at",)),
@@ -63,14 +67,19 @@ def complaint_index():
 @bp.route("/complaints/new", methods=["GET", "POST"])
 @page_requires("complaint.create")
 def complaint_new():
-    customers = db.session.scalars(visible_customers(current_user).order_by("name").limit(1000)).all()
     initial = {"severity": "minor", "channel": "hotline",
                "customer_id": request.args.get("customer_id", ""),
-               "workorder_id": request.args.get("workorder_id", "")}
+               "workorder_number": request.args.get("workorder_number", "")}
+    if not initial["workorder_number"] and request.args.get("workorder_id", "").isdigit():
+        with suppress(DomainError):  # from the order's page: its number, as the form takes it
+            initial["workorder_number"] = get_order(int(request.args["workorder_id"]),
+                                                    current_user).number
+    chosen = request.form.get("customer_id") or initial["customer_id"]
     complaint, response = handle_form(
         lambda data: complaints.register_complaint(data, current_user), "care/complaint_new.html",
-        COMPLAINT_FORM, initial=initial, customers=customers, severities=SEVERITIES,
-        channels=CHANNELS)
+        COMPLAINT_FORM, initial=initial, severities=SEVERITIES, channels=CHANNELS,
+        chosen=db.session.scalar(visible_customers(current_user).where(
+            Customer.id == int(chosen))) if str(chosen).isdigit() else None)
     if complaint is None:
         return response
     flash(_("Complaint %(number)s registered.", number=complaint.number), "success")

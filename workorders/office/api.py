@@ -72,6 +72,7 @@ class PickedCustomer(Schema):
     district = String()
     address = String()
     contact_name = String()
+    credit_class = String()
     plates = List(String())
 
 

@@ -17,6 +17,7 @@ from dispatch.extensions import db
 from dispatch.timeutil import day_bounds, local_day, utcnow
 from inventory.stock import low_stock
 from workorders.access import count_visible, visible_orders
+from workorders.approval import waiting_count
 from workorders.care.complaints import complaint_list
 from workorders.finance.reconciliation import outstanding_by_technician
 from workorders.kinds import KINDS
@@ -37,10 +38,8 @@ class Tile:
 
 
 def awaiting_approval(user: User) -> int:
-    """Orders waiting for a manager's approval (the navigation's count)."""
-    if not user.can("order.approve"):
-        return 0
-    return count_visible(user, WorkOrder.status == "new")
+    """Orders waiting for a manager's approval (the navigation's count), less those sent back."""
+    return waiting_count(user)
 
 
 def build(user: User) -> dict[str, Any]:

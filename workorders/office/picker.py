@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from dispatch.auth.models import User
+from dispatch.errors import NotFound
 from dispatch.extensions import db
 from dispatch.registry.models import Customer, Terminal, Vehicle
 from dispatch.registry.services import get_customer, search_customers
@@ -31,7 +32,7 @@ def pick_customers(user: User, q: str, limit: int = PICKER_LIMIT) -> list[dict[s
     query = search_customers(user, q).options(selectinload(Customer.vehicles)).limit(limit)
     return [{"id": customer.id, "name": customer.name, "phone": customer.phone,
              "district": district_of(customer.address), "address": customer.address,
-             "contact_name": customer.contact_name,
+             "contact_name": customer.contact_name, "credit_class": customer.credit_class,
              "plates": sorted(vehicle.plate for vehicle in customer.vehicles)[:5]}
             for customer in db.session.scalars(query)]
 
@@ -54,3 +55,20 @@ def vehicle_devices(vehicle: Vehicle) -> dict[str, Any]:
             "terminal_id": terminal.terminal_id if terminal else "",
             "imei": (terminal.imei or "") if terminal else "",
             "iccid": sim.iccid if sim else ""}
+
+
+def vehicle_order_values(vehicle_id: int, user: User) -> dict[str, Any]:
+    """A new order's form filled from a vehicle: its customer, plate, and the model, terminal
+    ID, IMEI and ICCID of the devices fitted now (nothing when it is not the user's to see)."""
+    vehicle = db.session.scalar(select(Vehicle).where(Vehicle.id == vehicle_id).options(
+        selectinload(Vehicle.terminals).selectinload(Terminal.sims)))
+    if vehicle is None:
+        return {}
+    try:
+        get_customer(vehicle.customer_id, user)
+    except NotFound:
+        return {}
+    found = vehicle_devices(vehicle)
+    return {"customer_id": str(vehicle.customer_id), "plate": vehicle.plate,
+            "product_model": found["product_model"], "terminal_id": found["terminal_id"],
+            "imei": found["imei"], "iccid": found["iccid"]}

@@ -1,12 +1,14 @@
-// Intake: show the D-class credit warning as soon as such a customer is chosen.
+// Intake: show the D-class credit warning as soon as such a customer is chosen (the customer
+// picker writes the chosen customer's credit class on the hidden customer_id field).
 document.addEventListener("DOMContentLoaded", () => {
-  const select = document.getElementById("f-customer_id");
+  const field = document.getElementById("f-customer_id");
   const warning = document.querySelector("[data-credit-warning]");
-  if (!select || !warning) return;
+  if (!field || !warning) return;
   const update = () => {
-    const option = select.options[select.selectedIndex];
-    warning.hidden = !option || option.dataset.credit !== "D";
+    const option = field.options ? field.options[field.selectedIndex] : null;
+    const credit = option ? option.dataset.credit : field.dataset.credit;
+    warning.hidden = !field.value || credit !== "D";
   };
-  select.addEventListener("change", update);
+  field.addEventListener("change", update);
   update();
 });
