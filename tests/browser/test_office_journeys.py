@@ -19,6 +19,7 @@ from workorders.models import WorkOrder
 pytestmark = pytest.mark.browser
 
 LOCALES = {"en": "en-US", "zh": "zh-CN"}
+IMEI = "860000000000017"
 
 
 def _sign_in(browser, base, user, language):
@@ -46,13 +47,15 @@ def _orders() -> int:
 
 @pytest.mark.parametrize("language", sorted(LOCALES))
 def test_agent_day(browser, live_server, world, make_user, language):
+    world.old_terminal.imei = IMEI  # the world's own IMEI fails the check digit intake applies
+    db.session.commit()
     agent = make_user("agent", name="林晓")
     context, page = _sign_in(browser, live_server, agent, language)
     assert page.url.endswith("/search")
     assert ("Search" if language == "en" else "搜索") in page.locator("h1").inner_text()
     _shot(page, language, "agent", "1-landing")
 
-    page.fill("#search-q", "860000000000019")  # an IMEI read off the device by the customer
+    page.fill("#search-q", IMEI)  # an IMEI read off the device by the customer
     page.press("#search-q", "Enter")
     assert "浙A12345" in page.locator("#found-vehicles").inner_text()
     assert "HZ00000001" in page.locator("#found-devices").inner_text()
@@ -62,7 +65,7 @@ def test_agent_day(browser, live_server, world, make_user, language):
     assert page.input_value("#f-plate") == "浙A12345"
     assert page.input_value("#f-product_model") == "GT06N"
     assert page.input_value("#f-terminal_id") == "HZ00000001"
-    assert page.input_value("#f-imei") == "860000000000019"
+    assert page.input_value("#f-imei") == IMEI
     assert page.input_value("#f-iccid") == "8986001234567890120"
     assert "杭州顺达物流有限公司" in page.locator("#picked-customer").inner_text()
     _shot(page, language, "agent", "3-new-order-prefilled")
@@ -83,7 +86,7 @@ def test_agent_day(browser, live_server, world, make_user, language):
     page.locator("#f-vehicle-pick option", has_text="HZ00000001").wait_for(state="attached")
     page.select_option("#f-vehicle-pick", str(world.truck.id))
     assert page.input_value("#f-plate") == "浙A12345"
-    assert page.input_value("#f-imei") == "860000000000019"
+    assert page.input_value("#f-imei") == IMEI
     page.fill("#f-fault_description", "又不上线了")
     page.click("form.grid button.primary")
     warning = page.locator("#duplicate-warning")
@@ -111,8 +114,10 @@ def test_agent_day(browser, live_server, world, make_user, language):
 @pytest.mark.parametrize("language", sorted(LOCALES))
 def test_manager_day(browser, live_server, world, make_user, language):
     done = order_on_site(world)
+    fee = world.tech.get(f"/api/v1/workorders/{done}/fee").get_json()["total"]
     assert world.tech.post(f"/api/v1/workorders/{done}/complete", json={
-        "resolution": "重新固定天线", "payment_method": "cash", "amount_collected": "0.00",
+        "resolution": "重新固定天线", "amount_collected": fee,
+        "payment_method": "none" if fee == "0.00" else "cash",
         "signature_png_base64": signature_png()}).status_code == 200
     waiting = [world.agent.post("/api/v1/workorders", json=repair_request(world)).get_json()
                for _ in range(3)]
