@@ -28,6 +28,7 @@ MODEL_MODULES = (
     "dispatch.geo.models", "dispatch.web.idempotency", "dispatch.jobs.models",
     "dispatch.imports.models",
     "dispatch.registry.models", "dispatch.sequences", "dispatch.technicians.models",
+    "dispatch.tracking.models", "workorders.tracking.models",
     "inventory.models", "workorders.models", "workorders.photos", "workorders.care.models",
     "workorders.finance.models", "workorders.finance.invoices",
 )
