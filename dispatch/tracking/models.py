@@ -33,7 +33,7 @@ class TrackedDevice(Model):
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: The platform's word for it: online, offline, unknown.
     platform_status: Mapped[str | None] = mapped_column(String(12))
-    #: The last sync that found the device on the platform.
+    #: When a sync last changed what is known of it.
     synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     terminal: Mapped[Terminal] = relationship()

@@ -64,32 +64,36 @@ def tracked(terminal: Terminal) -> TrackedDevice:
     return row
 
 
-def request_registration(terminal_ids: Iterable[int], dedupe_key: str,
+def request_registration(terminals: Iterable[tuple[str, str | None]], dedupe_key: str,
                          order_id: int | None = None, user_id: int | None = None) -> Job | None:
-    """Ask (in the caller's transaction) for these terminals to be made known to the
-    platform; nothing when the platform is not configured."""
-    ids = sorted(set(terminal_ids))
-    if not ids or not configured():
+    """Ask (in the caller's transaction) for these terminals — (terminal ID, device name or
+    None for the plate of the vehicle it is in) — to be made known to the platform; nothing
+    when the platform is not configured. One job per ``dedupe_key``."""
+    wanted = sorted({terminal_id: name for terminal_id, name in terminals}.items())
+    if not wanted or not configured():
         return None
     return request_job("tracking_register", f"tracking_register:{dedupe_key}",
-                       {"terminals": ids}, order_id=order_id, user_id=user_id)
+                       {"terminals": [[terminal_id, name] for terminal_id, name in wanted]},
+                       order_id=order_id, user_id=user_id)
 
 
 def register_terminals(job: Job) -> None:
-    """The ``tracking_register`` job: each installed terminal of the job that has no platform
-    device yet gets one (looked up by uniqueId first, so a retry never creates a second)."""
+    """The ``tracking_register`` job: each terminal of the job that has no platform device yet
+    gets one (looked up by uniqueId first, so a retried job never creates a second), named
+    after the plate it goes into."""
     link = platform()
     if isinstance(link, NotConfigured):
         return None
-    for terminal_id in job.params.get("terminals", []):
-        terminal = db.session.get(Terminal, terminal_id)
-        if terminal is None or terminal.vehicle is None:
+    for terminal_id, name in job.params.get("terminals", []):
+        terminal = db.session.scalar(select(Terminal).where(Terminal.terminal_id == terminal_id))
+        name = name or (terminal.vehicle.plate if terminal and terminal.vehicle else None)
+        if terminal is None or not name:
             continue
         row = tracked(terminal)
         if row.platform_id is not None:
             continue
         try:
-            device, _created = link.ensure_device(row.unique_id, terminal.vehicle.plate)
+            device, _created = link.ensure_device(row.unique_id, name)
         except PlatformDown as down:
             db.session.commit()  # the terminals done so far stay done
             delay = min(MAX_RETRY_DELAY, timedelta(seconds=30 * 2 ** min(job.attempts, 10)))

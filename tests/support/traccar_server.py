@@ -66,7 +66,7 @@ class FakeDevice:
 
 @dataclass
 class TraccarState:
-    token: str = "test-token"  # noqa: S105 - a test server's token
+    token: str = "test-token"
     validate: bool = True
     devices: dict[int, FakeDevice] = field(default_factory=dict)
     by_unique: dict[str, FakeDevice] = field(default_factory=dict)
