@@ -28,16 +28,19 @@ from dispatch.tracking.platform import (
     Fix,
     PlatformDown,
 )
+from dispatch.validators import parse_datetime
 
 log = logging.getLogger(__name__)
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
+FIX_CACHE = 10_000
 
 
 def parse_time(value: Any) -> datetime | None:
+    """A platform time (ISO 8601 with its offset); None when missing or unreadable."""
     if not value:
         return None
     try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        return parse_datetime(value)
     except ValueError:
         return None
 
@@ -55,6 +58,9 @@ class Traccar:
         self.api = base_url.rstrip("/") + "/api"
         self.token, self.timeout, self.retries, self.backoff = token, timeout, retries, backoff
         self._local = threading.local()
+        #: position id → fix: a position never changes once stored, so a device whose latest
+        #: position is the one seen before costs one call (the device), not two.
+        self._fixes: dict[int, Fix] = {}
 
     # -- HTTP --------------------------------------------------------------------------------
     def _session(self) -> requests.Session:
@@ -124,6 +130,9 @@ class Traccar:
         current = self.find_device(device.unique_id) if device.position_id is None else device
         if current is None or current.position_id is None:
             return None
+        known = self._fixes.get(current.position_id)
+        if known is not None:
+            return known
         positions = self._get("/positions", {"id": current.position_id})
         if not positions:
             return None
@@ -131,8 +140,12 @@ class Traccar:
         at = parse_time(position.get("fixTime")) or parse_time(position.get("deviceTime"))
         if at is None:
             return None
-        return Fix(at=at, lat=float(position["latitude"]), lon=float(position["longitude"]),
-                   valid=bool(position.get("valid", True)))
+        fix = Fix(at=at, lat=float(position["latitude"]), lon=float(position["longitude"]),
+                  valid=bool(position.get("valid", True)))
+        if len(self._fixes) >= FIX_CACHE:
+            self._fixes.clear()
+        self._fixes[current.position_id] = fix
+        return fix
 
     def device_statuses(self, page_size: int) -> Iterator[list[Device]]:
         offset = 0

@@ -88,6 +88,8 @@ class _Quiet(WSGIRequestHandler):
 class TraccarServer:
     def __init__(self, validate: bool = True):
         self.state = TraccarState(validate=validate)
+        if validate:
+            openapi()  # read the document now, not during the first request
         self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True,
                                    request_handler=_Quiet)
         self._server.daemon_threads = True

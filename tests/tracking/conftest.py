@@ -16,7 +16,10 @@ def traccar(app) -> Iterator[TraccarServer]:
     with TraccarServer() as server:
         app.config.update(DISPATCH_TRACKING_URL=server.url,
                           DISPATCH_TRACKING_TOKEN=server.state.token,
-                          DISPATCH_TRACKING_BACKOFF=0.0)
+                          DISPATCH_TRACKING_BACKOFF=0.0,
+                          # Generous: validating every exchange is slow on a busy machine,
+                          # and no test here is about the platform being slow.
+                          DISPATCH_TRACKING_TIMEOUT=30.0)
         yield server
         assert server.state.violations == []
 
