@@ -64,6 +64,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "import.view_all": frozenset({MANAGER}),
     "search.use": frozenset({AGENT, MANAGER, DISPATCHER, FINANCE, WAREHOUSE, TECHNICIAN}),
     "overview.view": frozenset({MANAGER}),
+    "tracking.status": frozenset({ADMIN, MANAGER}),
+    "tracking.silent": frozenset({AGENT, MANAGER}),
+    "tracking.command": frozenset({AGENT, MANAGER}),
+    "tracking.override_list": frozenset({MANAGER}),
 }
 
 #: Where each role's day starts (the page after signing in), the first matching role wins.

@@ -44,6 +44,7 @@ NAVIGATION: list[tuple[str, Any, str | None, Any]] = [
     ("technicians.index", _l("Technicians"), "technician.view", _l("Administration")),
     ("audit.index", _l("Audit log"), "audit.view", _l("Administration")),
     ("imports.index", _l("Imports"), "import.run", _l("Administration")),
+    ("tracking.status", _l("Tracking platform"), "tracking.status", _l("Administration")),
 ]
 FLAT_LIMIT = 7
 #: Counts shown beside a navigation link, by endpoint: ``function(user) -> int``. The app shell
