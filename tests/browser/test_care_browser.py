@@ -21,9 +21,11 @@ def test_agent_registers_a_complaint_and_a_callback(browser, live_server, world,
     agent = make_user("agent")
     page = sign_in(browser, live_server, agent)
 
+    page.click("nav summary:has-text('Care')")  # the agent's care links are grouped (#20)
     page.click("nav >> text=Complaints")
     page.click("text=New complaint")
-    page.select_option("#f-customer_id", str(world.customer.id))
+    page.fill("#f-customer-search", "顺达")  # the customer picker (#20)
+    page.locator("#customer-options [role=option]").first.click()
     page.select_option("#f-severity", "major")
     page.select_option("#f-channel", "hotline")
     page.fill("#f-description", "维修后终端仍然掉线")
@@ -35,6 +37,7 @@ def test_agent_registers_a_complaint_and_a_callback(browser, live_server, world,
     assert "customer told" in page.locator(".facts").inner_text()
     screenshot(page, "care-1-complaint")
 
+    page.click("nav summary:has-text('Care')")
     page.click("nav >> text=Callbacks")
     row = page.locator("#callback-queue tr", has_text="杭州顺达物流有限公司")
     row.locator("select[name=reached]").select_option("1")
