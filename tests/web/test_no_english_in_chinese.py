@@ -35,8 +35,13 @@ def visible_text(page: str) -> str:
     return html.unescape(TAG.sub(" ", page) + " " + shown)
 
 
+#: A setting's name (``DISPATCH_TRACKING_URL``) is written as it is set.
+SETTING = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
+
+
 def english_words(text: str, data: set[str]) -> set[str]:
-    return {word for word in WORD.findall(text) if word not in KEPT and word not in data}
+    return {word for word in WORD.findall(text)
+            if word not in KEPT and word not in data and not SETTING.match(word)}
 
 
 def test_no_english_left_on_any_page_in_chinese(app, make_user, walk_ids, world):
