@@ -21,6 +21,7 @@ from dispatch.errors import Conflict, FieldErrors, Forbidden, NotFound
 from dispatch.extensions import db
 from dispatch.handovers.log import notify_role
 from dispatch.registry.models import Customer
+from dispatch.registry.visibility import stored_name
 from dispatch.registry.services import get_customer
 from dispatch.sequences import next_value
 from dispatch.text import boolean, choice, clean_text
@@ -93,7 +94,7 @@ def register_complaint(data: Mapping[str, Any], user: User) -> Complaint:
         complaint.resolved_at, complaint.resolved_by_id = now, user.id
     if severity == "critical":
         notify_role(MANAGER, str(_l("Critical complaint %(number)s: %(customer)s",
-                                    number=complaint.number, customer=customer.name)),
+                                    number=complaint.number, customer=stored_name(customer))),
                     f"/care/complaints/{complaint.id}")
     return complaint
 

@@ -134,18 +134,20 @@ def lock():
 @page_requires("finance.view")
 def invoices():
     try:
-        query = exports.register_query(request.args)
+        query = exports.register_query(request.args, current_user)
     except DomainError as exc:
         flash(exc.message, "error")
-        query = exports.register_query({})
+        query = exports.register_query({}, current_user)
     fmt = request.args.get("format")
     if fmt:
-        header, rows = exports.register_rows(list(db.session.scalars(query)))
+        header, rows = exports.register_rows(list(db.session.scalars(query)), current_user)
         return _download("invoices", header, rows, fmt)
     page = db.paginate(query, per_page=50, error_out=False)
     return render_template("finance/invoices.html", page=page, statuses=INVOICE_STATUSES,
                            technicians=exports.technician_choices(),
-                           pdf_job=collections.invoice_pdf_job, args=request.args)
+                           pdf_job=collections.invoice_pdf_job, args=request.args,
+                           customer_name=lambda customer: exports.customer_name(customer,
+                                                                                current_user))
 
 
 def _invoice_action(run) -> WerkzeugResponse:
