@@ -40,7 +40,8 @@ def complete(order: WorkOrder, user: User, data: Mapping[str, Any]) -> WorkOrder
     resolution = errors.check("resolution", clean_text, data.get("resolution"), max_len=2000) or ""
     method = errors.check("payment_method", choice, data.get("payment_method"), PAYMENT_METHODS)
     amount = errors.check("amount_collected", parse_money, data.get("amount_collected"))
-    signature = errors.check("signature", storage.decode_png, data.get("signature_png_base64") or "")
+    signature = errors.check("signature", storage.decode_signature,
+                             data.get("signature_png_base64") or "")
     for field, message in kind_of(order).missing(order, resolution).items():
         errors.add(field, message)
     quote = onsite.current_quote(order)

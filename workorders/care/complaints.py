@@ -20,12 +20,12 @@ from dispatch.auth.roles import MANAGER
 from dispatch.errors import Conflict, FieldErrors, Forbidden, NotFound
 from dispatch.extensions import db
 from dispatch.handovers.log import notify_role
-from dispatch.registry.models import Customer
-from dispatch.registry.visibility import stored_name
+from dispatch.registry.models import CONFIDENTIALITY, Customer
 from dispatch.registry.services import get_customer
+from dispatch.registry.visibility import listed_levels, stored_name
 from dispatch.sequences import next_value
 from dispatch.text import boolean, choice, clean_text
-from dispatch.timeutil import day_bounds, local_day, utcnow
+from dispatch.timeutil import day_bounds, local_day, local_text, utcnow
 from dispatch.validators import parse_datetime
 from workorders.access import get_order
 from workorders.care.models import (
@@ -102,9 +102,10 @@ def register_complaint(data: Mapping[str, Any], user: User) -> Complaint:
 def visible_complaints(user: User) -> Select[Complaint]:
     """Complaints ``user`` may see: not those of secret customers unless a manager (R18)."""
     query = select(Complaint)
-    if not user.can("customer.view_secret"):
+    listed = listed_levels(user)
+    if len(listed) < len(CONFIDENTIALITY):
         query = query.join(Customer, Customer.id == Complaint.customer_id).where(
-            Customer.confidentiality != "secret")
+            Customer.confidentiality.in_(listed))
     return query
 
 
@@ -126,6 +127,9 @@ def record_notice(complaint: Complaint, data: Mapping[str, Any], user: User) -> 
     promised = errors.check("promised_reply_at", parse_datetime, data.get("promised_reply_at"))
     if promised is not None and promised <= complaint.received_at:
         errors.add("promised_reply_at", _l("The promised time must be after registration."))
+    elif promised is not None and promised > complaint.due_at:  # R16, SPEC §10
+        errors.add("promised_reply_at", _l("Promise a reply by the complaint's due date (%(due)s) "
+                                           "at the latest.", due=local_text(complaint.due_at)))
     errors.raise_if_any()
     complaint.promised_reply_at, complaint.notice_at = promised, utcnow()
     return complaint
