@@ -83,6 +83,15 @@ def init_jobs() -> None:
     worker.register_preload(pdf.preload)
 
 
+def init_hooks() -> None:
+    """What a room needs from a peer it may not import: care's incentives (R19) ask finance
+    which orders were paid."""
+    from workorders.care import incentives
+    from workorders.finance import sales
+
+    incentives.use_paid_orders(sales.paid_orders)
+
+
 def init_imports() -> None:
     """The kinds of import files (``dispatch/imports/kinds.py``), each from its own room."""
     from dispatch.imports.kinds import ImportKind, register_kind

@@ -11,7 +11,7 @@ from dispatch.validators import parse_month
 from dispatch.web.api import api_requires, current_api_user
 from workorders.care import callbacks, complaints
 from workorders.care import schemas as s
-from workorders.care.incentives import monthly_incentives
+from workorders.care.incentives import monthly_incentives, quarterly_ranking
 from workorders.care.stats import monthly_stats
 
 bp = APIBlueprint("care_api", __name__, url_prefix="/api/v1", tag="Customer care")
@@ -132,4 +132,7 @@ def stats(args):
 @bp.output(s.IncentivesOut)
 def incentives(args):
     """R19: a month's service points, pay and parts credit per technician."""
-    return {"month": args["month"], "items": monthly_incentives(*_month(args["month"]))}
+    year, month = _month(args["month"])
+    quarter = (month - 1) // 3 + 1
+    return {"month": args["month"], "items": monthly_incentives(year, month),
+            "quarter": f"{year}-Q{quarter}", "ranking": quarterly_ranking(year, quarter)}

@@ -138,6 +138,22 @@ class IncentiveRow(Schema):
     total = String()
 
 
+class RankingRow(Schema):
+    place = Integer()
+    technician_id = Integer()
+    technician = String()
+    satisfaction = String(allow_none=True, metadata={
+        "description": "mean callback satisfaction (1-5) on the quarter's orders"})
+    complaints = Integer(metadata={"description": "complaints attributed to the technician"})
+    quality = String(metadata={"description": "satisfaction (3 without one) less one per "
+                                              "attributed complaint: ranks first"})
+    points = String(metadata={"description": "the quarter's net points: rank second"})
+    incidents = Integer()
+    bonus = String()
+
+
 class IncentivesOut(Schema):
     month = String()
     items = List(Nested(IncentiveRow))
+    quarter = String(metadata={"description": "the month's quarter, YYYY-Qn"})
+    ranking = List(Nested(RankingRow))
