@@ -190,6 +190,8 @@ class OrderOut(OrderSummary):
 
 class AssignIn(Schema):
     technician_id = id_field(required=True)
+    contractor_reason = String(validate=Length(max=300), metadata={
+        "description": "R12: why an outside contractor while in-house technicians are available"})
 
 
 class StatusIn(Schema):

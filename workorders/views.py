@@ -133,7 +133,8 @@ def show(order_id: int):
 ACTIONS = {
     "approve": (lambda order, form: assignment.approve(order, current_user), ()),
     "assign": (lambda order, form: assignment.assign(order, int(form.get("technician_id") or 0),
-                                                     current_user), ("technician_id",)),
+                                                     current_user, form.get("contractor_reason")),
+               ("technician_id", "contractor_reason")),
     "en_route": (lambda order, form: onsite.report_status(order, current_user, "en_route",
                                                           form.get("lat"), form.get("lon")),
                  ("lat", "lon")),
