@@ -218,6 +218,9 @@ class CompleteIn(Schema):
     payment_method = String(required=True, validate=OneOf(PAYMENT_METHODS))
     amount_collected = Raw(required=True, metadata={"description": "money, e.g. \"120.00\""})
     signature_png_base64 = String(required=True, validate=Length(max=800_000))
+    purchase_date = String(validate=Length(max=40), metadata={
+        "description": "R1, R2: needed when no install or purchase date is on record "
+                       "(the fee's basis is warranty_unknown)"})
 
 
 class CompleteOut(Schema):
