@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from flask import Blueprint, render_template, request
@@ -52,7 +53,7 @@ def _shown(values: Any, view: str) -> Any:
     return {key: shown_value(view, key, value) for key, value in values.items()}
 
 
-def shown_rows(rows: list[Any], user: Any) -> list[tuple[Any, str]]:
+def shown_rows(rows: Sequence[Any], user: Any) -> list[tuple[Any, str]]:
     """R18 in the audit log: a customer's records (the customer, its vehicles, orders,
     complaints, invoices) show their values as :func:`customer_view` lets ``user`` see them."""
     owners = {row: _customer_of(row) for row, _username in rows}

@@ -184,7 +184,8 @@ def service_quality(start: datetime, end: datetime) -> dict[int, dict[str, Any]]
             .join(Callback, Callback.workorder_id == WorkOrder.id)
             .where(WorkOrder.completed_at >= start, WorkOrder.completed_at < end,
                    Callback.satisfaction.is_not(None))):
-        scores.setdefault(technician_id, []).append(score)
+        if technician_id is not None and score is not None:
+            scores.setdefault(technician_id, []).append(score)
     complaints = dict(db.session.execute(
         select(Technician.id, func.count(Complaint.id))
         .join(Complaint, Complaint.responsible_user_id == Technician.user_id)
