@@ -54,6 +54,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "complaint.escalated": frozenset({MANAGER}),
     "callback.record": frozenset({AGENT}),
     "callback.view": frozenset({AGENT, MANAGER}),
+    "callback.decide": frozenset({MANAGER}),
+    "problems.own": frozenset({AGENT, MANAGER, DISPATCHER}),
     "audit_sample.manage": frozenset({MANAGER}),
     "care.stats": frozenset({MANAGER, AGENT}),
     "incentive.view": frozenset({MANAGER, FINANCE}),

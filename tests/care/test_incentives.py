@@ -165,7 +165,8 @@ def test_quarter_ranking_puts_service_quality_before_points(world, make_user, ma
     complaint = Complaint(number="2608-001", customer_id=world.customer.id, channel="hotline",
                           severity="major", status="resolved", description="态度差",
                           received_at=at, due_at=at + timedelta(days=15), resolved_at=at,
-                          responsible_user_id=busy.user_id, created_by_id=manager.id)
+                          responsible_user_id=busy.user_id, created_by_id=manager.id,
+                          owner_id=manager.id)
     db.session.add(complaint)
     db.session.commit()
     ranking = {r["technician_id"]: r for r in incentives.quarterly_ranking(2026, 3)}

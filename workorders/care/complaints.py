@@ -8,6 +8,7 @@ registration, 20 for overseas customers (R17).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,7 +18,7 @@ from sqlalchemy import Select, select
 
 from dispatch.auth.models import User
 from dispatch.auth.roles import MANAGER
-from dispatch.errors import Conflict, FieldErrors, Forbidden, NotFound
+from dispatch.errors import Conflict, FieldErrors, Forbidden, NotFound, ValidationFailed
 from dispatch.extensions import db
 from dispatch.handovers.log import notify_role
 from dispatch.registry.models import CONFIDENTIALITY, Customer
@@ -86,7 +87,7 @@ def register_complaint(data: Mapping[str, Any], user: User) -> Complaint:
         workorder_id=int(order_id) if order_id not in (None, "") else None,
         channel=channel, severity=severity, description=description, overseas=overseas,
         received_at=now, due_at=due_date(now, overseas), created_by_id=user.id,
-        status="open" if severity == "minor" else "escalated")
+        owner_id=user.id, status="open" if severity == "minor" else "escalated")
     db.session.add(complaint)
     db.session.flush()
     if resolution:
@@ -116,6 +117,23 @@ def get_complaint(complaint_id: int, user: User, *, for_update: bool = False) ->
     complaint = db.session.scalar(query)
     if complaint is None:
         raise NotFound(_l("No such complaint."))
+    return complaint
+
+
+def transfer_complaint(complaint: Complaint, new_owner_id: Any, user: User) -> Complaint:
+    """R13: a complaint's owner answers for it until it is closed; it moves only explicitly, by
+    its owner or a manager, to an active agent or manager (who may handle complaints)."""
+    if user.id != complaint.owner_id and not user.has_role("manager"):
+        raise Forbidden(_l("Only the owner or a manager can hand this complaint over."))
+    if complaint.status == "closed":
+        raise Conflict(_l("This complaint is closed."))
+    new_owner = None
+    with contextlib.suppress(TypeError, ValueError):
+        new_owner = db.session.get(User, int(new_owner_id))
+    if new_owner is None or not new_owner.active or not new_owner.can("complaint.create"):
+        raise ValidationFailed(_l("Some fields are not valid."),
+                               {"user_id": str(_l("Choose an active agent or manager."))})
+    complaint.owner_id = new_owner.id
     return complaint
 
 

@@ -70,6 +70,8 @@ class ComplaintOut(Schema):
     resolved_at = DateTime(allow_none=True)
     closed_at = DateTime(allow_none=True)
     follow_ups = List(Nested(FollowUpOut))
+    owner_id = Integer(metadata={"description": "R13: who answers for it until it is closed"})
+    owner = String(attribute="owner.display_name")
 
 
 class ComplaintQuery(Schema):
@@ -103,6 +105,44 @@ class QueueItem(Schema):
     completed_at = DateTime()
     customer_name = String()
     failed_attempts = Integer()
+    waiting_for_decision = Boolean(metadata={
+        "description": "R14: the set number of attempts failed; a manager decides"})
+
+
+class DecisionIn(Schema):
+    workorder_id = id_field(required=True)
+    reason = String(required=True, validate=Length(max=300))
+
+
+class DecisionOut(Schema):
+    id = Integer()
+    workorder_id = Integer()
+    decided_by_id = Integer()
+    decided_at = DateTime()
+    reason = String()
+
+
+class OwnerIn(Schema):
+    user_id = id_field(required=True)
+
+
+class ProblemsQuery(Schema):
+    user_id = id_field(metadata={"description": "another employee's list (managers)"})
+
+
+class ProblemOrder(Schema):
+    id = Integer()
+    number = String()
+    kind = String()
+    status = String()
+    customer_name = String(attribute="customer.name")
+    created_at = DateTime()
+
+
+class ProblemsOut(Schema):
+    user_id = Integer()
+    orders = List(Nested(ProblemOrder))
+    complaints = List(Nested(ComplaintOut))
 
 
 class QueueOut(Schema):
