@@ -40,10 +40,6 @@ def customer_view(user: User | None, level: str, *, assigned: bool = False) -> s
     return FULL if user.can("customer.contact") else MASKED
 
 
-def sees_in_full(user: User | None, level: str) -> bool:
-    return customer_view(user, level) == FULL
-
-
 def full_levels(user: User | None) -> tuple[str, ...]:
     """The levels whose customers ``user`` sees in full (for queries: search, exports)."""
     return tuple(level for level in ("ordinary", "confidential", "secret")
