@@ -6,8 +6,9 @@ installations as plain records (:class:`Record`: the columns it reads or writes,
 the records it points at) and :class:`BulkWrites` writes them when the machinery flushes:
 
 - **new records** with one Core ``INSERT … RETURNING id`` per table (SQLAlchemy's
-  "insertmanyvalues", its ids in the order of the rows: PostgreSQL and SQLite alike), parents
-  first so that each child takes its parent's new id;
+  "insertmanyvalues": a statement per few hundred rows on PostgreSQL and SQLite alike), each
+  id matched to its record by the columns that tell the batch's new rows apart, parents first
+  so that each child takes its parent's new id;
 - **changed records** with one ``UPDATE … WHERE id = ?`` executemany per table and set of
   changed columns, only the columns whose value differs from what was loaded;
 - **their audit rows** in one insert, in the shape the flush hook writes (``dispatch/audit``):
@@ -106,6 +107,8 @@ class Spec:
 
     model: type
     columns: tuple[str, ...]
+    #: Columns telling apart the new rows of one batch (their ids come back with them).
+    key: tuple[str, ...]
     links: dict[str, str] = field(default_factory=dict)
 
     def defaults(self, now: datetime) -> dict[str, Any]:
@@ -125,16 +128,17 @@ class Spec:
 
 SPECS: dict[type[Record], Spec] = {
     CustomerRecord: Spec(Customer, ("name", "phone", "contact_name", "address", "credit_class",
-                                    "confidentiality")),
-    VehicleRecord: Spec(Vehicle, ("plate", "description", "customer_id"),
+                                    "confidentiality"), ("name", "phone")),
+    VehicleRecord: Spec(Vehicle, ("plate", "description", "customer_id"), ("plate",),
                         {"customer_id": "customer"}),
     TerminalRecord: Spec(Terminal, ("terminal_id", "imei", "model", "purchase_date", "status",
                                     "location_id", "install_date", "warranty_end", "vehicle_id"),
-                         {"vehicle_id": "vehicle"}),
+                         ("terminal_id",), {"vehicle_id": "vehicle"}),
     SimRecord: Spec(Sim, ("iccid", "msisdn", "carrier", "status", "location_id", "terminal_ref"),
-                    {"terminal_ref": "terminal"}),
+                    ("iccid",), {"terminal_ref": "terminal"}),
     InstallationRecord: Spec(Installation, ("device_kind", "installed_at", "vehicle_id",
                                             "terminal_ref", "sim_ref"),
+                             ("device_kind", "terminal_ref", "sim_ref"),
                              {"vehicle_id": "vehicle", "terminal_ref": "terminal",
                               "sim_ref": "sim"}),
 }
@@ -204,11 +208,14 @@ class BulkWrites:
                 _link(record, spec)
                 rows.append({**defaults, **{column: getattr(record, column)
                                             for column in spec.columns}})
-            ids = connection.execute(
-                insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
-            ).scalars().all()
-            for record, new_id, values in zip(records, ids, rows, strict=True):
-                record.id = values["id"] = new_id
+            # One statement per few hundred rows ("insertmanyvalues"); the ids come back with
+            # the keys (SQLite would send the rows one by one to return them in order).
+            returned = connection.execute(insert(table).returning(
+                table.c.id, *(table.c[column] for column in spec.key)), rows)
+            ids = {tuple(row[1:]): row[0] for row in returned}
+            for record, values in zip(records, rows, strict=True):
+                new_id = values["id"] = ids[tuple(values[column] for column in spec.key)]
+                record.id = new_id
                 record.stored = {column: values[column] for column in spec.columns}
                 audit.append(("create", table.name, str(new_id), None,
                               values_snapshot(spec.model, values), record.note))
