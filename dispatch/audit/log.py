@@ -17,6 +17,7 @@ from flask import g, has_request_context
 from sqlalchemy import JSON, ForeignKey, Index, String, insert, inspect
 from sqlalchemy.orm import Mapped, Mapper, Session, mapped_column
 
+from dispatch.bulk import insert_rows
 from dispatch.extensions import Model, db
 from dispatch.timeutil import UTCDateTime, utcnow
 
@@ -182,7 +183,7 @@ def write_bulk_audit(entries: list[tuple[str, str, str, Any, Any, str | None]]) 
     if not entries:
         return
     user_id, now = _actor(db.session()), utcnow()
-    db.session.connection().execute(insert(AuditLog), [
+    insert_rows(AuditLog.__table__, [  # type: ignore[arg-type]
         {"at": now, "user_id": user_id, "action": action, "entity": entity,
          "entity_id": entity_id, "before": before, "after": after, "note": note}
         for action, entity, entity_id, before, after, note in entries])

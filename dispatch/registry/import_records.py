@@ -5,12 +5,9 @@ import's time, so this kind keeps its batch's customers, vehicles, terminals, SI
 installations as plain records (:class:`Record`: the columns it reads or writes, and links to
 the records it points at) and :class:`BulkWrites` writes them when the machinery flushes:
 
-- **new records** with one Core insert per table, parents first so that each child takes its
-  parent's new id: on PostgreSQL ``INSERT … RETURNING id`` (SQLAlchemy's "insertmanyvalues",
-  a statement per few hundred rows), each id matched to its record by the columns that tell
-  the batch's new rows apart; on SQLite an executemany, whose rows took the last ids in order
-  (SQLite gives ``max(id) + 1`` and the transaction holds the write lock), checked on the
-  first;
+- **new records** with one bulk insert per table (``dispatch/bulk.py``: an executemany on
+  SQLite, ``COPY`` with ids reserved from the sequence on PostgreSQL), parents first so that
+  each child takes its parent's new id;
 - **changed records** with one ``UPDATE … WHERE id = ?`` executemany per table and set of
   changed columns, only the columns whose value differs from what was loaded;
 - **their audit rows** in one insert, in the shape the flush hook writes (``dispatch/audit``):
@@ -27,9 +24,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, update
 
 from dispatch.audit.log import current_note, plain, values_snapshot, write_bulk_audit
+from dispatch.bulk import insert_rows
 from dispatch.extensions import db
 from dispatch.registry.devices import found_sim, found_terminal
 from dispatch.registry.models import Customer, Installation, Sim, Terminal, Vehicle
@@ -210,8 +208,8 @@ class BulkWrites:
                 _link(record, spec)
                 rows.append({**defaults, **{column: getattr(record, column)
                                             for column in spec.columns}})
-            for record, values, new_id in zip(records, rows, _insert(table, spec, rows),
-                                              strict=True):
+            new_ids = insert_rows(table, rows, ids=True, key=spec.key)
+            for record, values, new_id in zip(records, rows, new_ids, strict=True):
                 record.id = values["id"] = new_id
                 record.stored = {column: values[column] for column in spec.columns}
                 audit.append(("create", table.name, str(new_id), None,
@@ -241,28 +239,6 @@ class BulkWrites:
                 update(table).where(table.c.id == bindparam("_id"))
                 .values({column: bindparam(f"new_{column}") for column in columns}), params)
         write_bulk_audit(audit)
-
-
-def _insert(table: Any, spec: Spec, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert ``rows`` into ``table``; their new ids, in order."""
-    connection = db.session.connection()
-    if connection.dialect.name == "sqlite":
-        # One executemany. SQLite gives each new row max(id) + 1, and from the first insert on
-        # this transaction holds the database's write lock: the ids are the last ones, in order.
-        connection.execute(insert(table), rows)
-        last = connection.execute(select(func.max(table.c.id))).scalar_one()
-        first = last - len(rows) + 1
-        check = connection.execute(select(*(table.c[name] for name in spec.key))
-                                   .where(table.c.id == first)).one()
-        if tuple(check) != tuple(rows[0][name] for name in spec.key):
-            raise RuntimeError(f"the new ids of {table.name} are not the last ones")
-        return list(range(first, last + 1))
-    # PostgreSQL: a statement per few hundred rows ("insertmanyvalues"), the ids returned with
-    # the columns telling the batch's new rows apart (no ordering needed).
-    returned = connection.execute(insert(table).returning(
-        table.c.id, *(table.c[name] for name in spec.key)), rows)
-    ids = {tuple(row[1:]): row[0] for row in returned}
-    return [ids[tuple(values[name] for name in spec.key)] for values in rows]
 
 
 def register_found_terminal(writes: BulkWrites, terminal: TerminalRecord,
