@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy.exc import DBAPIError
 
 from dispatch.extensions import db
 
@@ -53,15 +54,18 @@ def insert_rows(table: Table, rows: Sequence[dict[str, Any]], ids: bool = False,
     processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
                   for name in names]
     columns = ", ".join(f'"{name}"' for name in names)
+    statement = f'COPY "{table.name}" ({columns}) FROM STDIN'
     cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
-        with cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
+        with cursor.copy(statement) as copy:
             for number, row in enumerate(rows):
                 values = [row[name] for name in given]
                 if ids:
                     values.insert(0, new_ids[number])
                 copy.write_row([value if process is None else process(value)
                                 for value, process in zip(values, processors, strict=True)])
+    except dialect.loaded_dbapi.Error as exc:  # what SQLAlchemy raises (IntegrityError…)
+        raise DBAPIError.instance(statement, None, exc, dialect.loaded_dbapi.Error) from exc
     finally:
         cursor.close()
     return new_ids
