@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from dispatch import settings
@@ -24,6 +25,7 @@ from dispatch.registry.import_records import (
     VehicleRecord,
     loaded,
 )
+from dispatch.text import clean_text
 from dispatch.validators import fold_identifier, key_or_folded, normalize_phone
 
 #: Values asked for the same IN (…) list at most at once.
@@ -131,3 +133,26 @@ def load_index(rows: Sequence[Row], sees_secret: bool) -> Index:
     for vehicle in vehicles.values():
         vehicle.customer = customers.get(vehicle.customer_id)
     return index
+
+
+def clean_key(name: str) -> str:
+    """A customer name as the key compares it (what ``clean_text`` stores)."""
+    try:
+        return clean_text(name, max_len=10_000)
+    except ValueError:
+        return name
+
+
+def owner_of(vehicle: VehicleRecord | None) -> CustomerRecord | None:
+    return vehicle.customer if vehicle is not None else None
+
+
+def plate_of(vehicle: VehicleRecord | None, index: Index) -> Any:
+    """A vehicle's plate for a message, unless its customer is secret and the user may not
+    see it."""
+    if vehicle is None:
+        return "?"
+    owner = owner_of(vehicle)
+    if owner is not None and owner.confidentiality == "secret" and not index.sees_secret:
+        return _l("(not shown)")
+    return vehicle.plate

@@ -17,6 +17,7 @@ flushes): the ORM's unit of work per row was most of an import's time.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -31,7 +32,15 @@ from dispatch.extensions import db
 from dispatch.imports.kinds import ImportContext, ImportKind, Problems, Row
 from dispatch.imports.reading import read_date
 from dispatch.labels import label
-from dispatch.registry.import_index import Index, load_index, number_key, phone
+from dispatch.registry.import_index import (
+    Index,
+    clean_key,
+    load_index,
+    number_key,
+    owner_of,
+    phone,
+    plate_of,
+)
 from dispatch.registry.import_records import (
     BulkWrites,
     CustomerRecord,
@@ -44,6 +53,7 @@ from dispatch.registry.import_records import (
 from dispatch.registry.models import CONFIDENTIALITY, CREDIT_CLASSES, Customer, Sim, Terminal, Vehicle
 from dispatch.text import choice, clean_text
 from dispatch.timeutil import local_moment, utcnow
+from dispatch.tracking import service as tracking
 from dispatch.validators import (
     fold_identifier,
     normalize_iccid,
@@ -218,8 +228,8 @@ class InstalledBase(ImportKind):
         owners: tuple[tuple[str, CustomerRecord | None], ...] = (
             ("customer_name", customer),
             ("plate", vehicle.customer if vehicle else None),
-            ("terminal_id", _owner(terminal.vehicle if terminal else None)),
-            ("iccid", _owner(sim.terminal.vehicle if sim and sim.terminal else None)))
+            ("terminal_id", owner_of(terminal.vehicle if terminal else None)),
+            ("iccid", owner_of(sim.terminal.vehicle if sim and sim.terminal else None)))
         for column, owner in owners:
             if owner is not None and owner.confidentiality == "secret":
                 problems.add(column, _l("Only a manager can import rows of this customer."))
@@ -233,7 +243,7 @@ class InstalledBase(ImportKind):
             if terminal.vehicle is not vehicle:
                 problems.add("terminal_id", _l(
                     "Terminal %(id)s is installed in vehicle %(plate)s.", id=terminal.terminal_id,
-                    plate=_plate_of(terminal.vehicle, index)))
+                    plate=plate_of(terminal.vehicle, index)))
         elif terminal.status != "in_stock" or terminal.location_id is not None:
             problems.add("terminal_id", _l(
                 "Terminal %(id)s is %(status)s (%(where)s): only devices found in vehicles are "
@@ -255,7 +265,7 @@ class InstalledBase(ImportKind):
                     problems.add("iccid", _l(
                         "SIM %(iccid)s is in terminal %(id)s (vehicle %(plate)s).", iccid=sim.iccid,
                         id=sim.terminal.terminal_id if sim.terminal else "?",
-                        plate=_plate_of(sim.terminal.vehicle if sim.terminal else None, index)))
+                        plate=plate_of(sim.terminal.vehicle if sim.terminal else None, index)))
             elif sim.status != "in_stock" or sim.location_id is not None:
                 problems.add("iccid", _l(
                     "SIM %(iccid)s is %(status)s: only SIMs found in terminals are imported.",
@@ -355,6 +365,15 @@ class InstalledBase(ImportKind):
 
     # --- the other way: the registry in the same columns --------------------------------------
 
+    def after_batch(self, ctx: ImportContext) -> None:
+        """Terminals the batch put into vehicles are made known to the tracking platform."""
+        fitted = sorted(str(key) for key, change in ctx.counts.get("terminals", {}).items()
+                        if change != "unchanged")
+        if fitted:
+            digest = hashlib.sha1("\n".join(fitted).encode(), usedforsecurity=False).hexdigest()
+            tracking.request_registration([(key, None) for key in fitted],
+                                          f"import:{ctx.run_id}:{digest}", user_id=ctx.user.id)
+
     def export_rows(self, user: User) -> Iterable[Sequence[Any]]:
         """One row per vehicle and device in it (a vehicle without a terminal is one row with
         empty device cells); customers whose contact data ``user`` may not see are left out."""
@@ -380,24 +399,3 @@ class InstalledBase(ImportKind):
         from dispatch.registry.import_sample import sample_rows
 
         return sample_rows(count, seed)
-
-
-def clean_key(name: str) -> str:
-    """A customer name as the key compares it (what ``clean_text`` stores)."""
-    try:
-        return clean_text(name, max_len=10_000)
-    except ValueError:
-        return name
-
-
-def _owner(vehicle: VehicleRecord | None) -> CustomerRecord | None:
-    return vehicle.customer if vehicle is not None else None
-
-
-def _plate_of(vehicle: VehicleRecord | None, index: Index) -> Any:
-    if vehicle is None:
-        return "?"
-    if _owner(vehicle) is not None and not index.sees_secret \
-            and vehicle.customer.confidentiality == "secret":  # type: ignore[union-attr]
-        return _l("(not shown)")
-    return vehicle.plate
