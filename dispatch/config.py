@@ -100,6 +100,9 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "LOGIN_RATE_LIMIT": _env("LOGIN_RATE_LIMIT", "10 per minute;100 per hour"),
         "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", _env("REDIS_URL", "memory://")),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Redis away: the same limits count in this process's memory until it answers again
+        # (checked with a growing pause, up to 32 s), so signing in never depends on Redis.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "MAX_CONTENT_LENGTH": int(_env("MAX_CONTENT_LENGTH", str(16 * 1024 * 1024)) or 0),
         # The import upload alone may be larger than MAX_CONTENT_LENGTH.
         "DISPATCH_IMPORT_MAX_BYTES": int(_env("DISPATCH_IMPORT_MAX_BYTES",
