@@ -12,6 +12,7 @@ from typing import Any
 
 from apiflask import APIFlask
 from flask.json.provider import DefaultJSONProvider
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from dispatch.config import load_config
 from dispatch.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -35,6 +36,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> APIFlask:
     )
     app.config.update(load_config(app.instance_path, test_config))
     app.config["SECURITY_SCHEMES"] = None
+    proxies = app.config["DISPATCH_TRUSTED_PROXIES"]
+    if proxies:  # the client's address, scheme and host as the proxies saw them
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies,  # type: ignore[method-assign]
+                                x_host=proxies)
     app.url_map.converters["int"] = IdConverter  # ids beyond the column's range are a 404
     assert isinstance(app.json, DefaultJSONProvider)  # Flask's default: no other provider is set
     app.json.sort_keys = False
