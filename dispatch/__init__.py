@@ -92,7 +92,12 @@ def _init_login(app: APIFlask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        if user is not None:
-            set_actor(user.id)
+        """The session's user while the session is current (see ``User.session_version``)."""
+        ident, _, version = user_id.partition(":")
+        if not (ident.isdigit() and version.isdigit()):
+            return None  # a cookie from before session versions: sign in again
+        user = db.session.get(User, int(ident))
+        if user is None or not user.active or user.session_version != int(version):
+            return None
+        set_actor(user.id)
         return user
