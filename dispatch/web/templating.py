@@ -30,6 +30,7 @@ NAVIGATION: list[tuple[str, Any, str | None, Any]] = [
     ("registry.customers", _l("Customers"), "customer.view", _l("Registry")),
     ("registry.terminals", _l("Terminals"), "device.view", _l("Registry")),
     ("registry.sims", _l("SIM cards"), "device.view", _l("Registry")),
+    ("care.my_problems", _l("My open problems"), "problems.own", _l("Care")),
     ("care.complaint_index", _l("Complaints"), "complaint.view", _l("Care")),
     ("care.callback_queue", _l("Callbacks"), "callback.view", _l("Care")),
     ("care.stats", _l("Care statistics"), "care.stats", _l("Care")),
