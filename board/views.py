@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template, send_from_directory
 from xstatic.pkg import leaflet
 
+from dispatch.labels import label
 from dispatch.timeutil import local_day
+from dispatch.web.security import page_requires
 from workorders.lifecycle import STATUSES
 from workorders.models import KINDS, PRIORITIES
-from dispatch.web.security import page_requires
 
 bp = Blueprint("board", __name__)
 
@@ -16,8 +17,9 @@ bp = Blueprint("board", __name__)
 @bp.get("/board")
 @page_requires("order.assign")
 def index():
+    labels = {value: str(label(value)) for value in (*KINDS, *STATUSES, *PRIORITIES)}
     return render_template("board/index.html", today=local_day().isoformat(), kinds=KINDS,
-                           priorities=PRIORITIES, statuses=STATUSES, districts=_districts())
+                           priorities=PRIORITIES, labels=labels, districts=_districts())
 
 
 def _districts() -> list[str]:

@@ -11,12 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from dispatch.auth.models import User
 from dispatch.errors import Conflict, FieldErrors, Forbidden
 from dispatch.extensions import db
+from dispatch.geo.distance import distance_km
 from dispatch.labels import label
 from dispatch.money import parse_money
 from dispatch.registry import devices
@@ -35,15 +37,29 @@ from workorders.models import SWAP_KINDS, OrderPart, Swap, WorkOrder
 from workorders.order_parts import check_part_use
 
 
-def report_status(order: WorkOrder, user: User, status: str, lat: Any, lon: Any) -> WorkOrder:
+def report_status(order: WorkOrder, user: User, status: str, lat: Any, lon: Any,
+                  far_confirmed: bool = False) -> WorkOrder:
     """The assigned technician is en route or on site; the position, when given, is recorded
-    on the event and as the technician's last known position."""
+    on the event and as the technician's last known position. "On site" farther from the site
+    than ``DISPATCH_ONSITE_MAX_KM`` needs ``far_confirmed``, and the distance is noted on the
+    event."""
     require_assigned_technician(order, user)
     errors = FieldErrors()
     point = errors.check("lat", validate_latlon, lat, lon)
     errors.raise_if_any()
+    away = None
+    if status == "on_site" and point is not None and order.site_lat is not None \
+            and order.site_lon is not None:
+        away = distance_km(point[0], point[1], order.site_lat, order.site_lon)
+        limit = float(current_app.config["DISPATCH_ONSITE_MAX_KM"])
+        if away > limit and not far_confirmed:
+            errors.add("far_confirmed", _l("You are %(km).1f km from the site (more than %(max)s km): "
+                                           "confirm that you are on site.", km=away, max=limit))
+            errors.raise_if_any()
+        if away <= limit:
+            away = None
     transition(order, status, user, lat=point[0] if point else None,
-               lon=point[1] if point else None)
+               lon=point[1] if point else None, note=f"{away:.2f} km" if away is not None else "")
     if point is not None:
         report_location(order.technician, user, *point)  # type: ignore[arg-type]
     return order

@@ -28,6 +28,7 @@ from workorders.care.models import Callback
 from workorders.documents.jobs import order_documents
 from workorders.lifecycle import ASSIGNABLE, ENDED, FINISHED, IN_HAND, PLANNABLE, STATUSES, allowed_actions
 from workorders.models import KINDS, PAYMENT_METHODS, PRIORITIES, WorkOrder
+from workorders.photos import photos_of
 from workorders.queries import filtered_orders, order_figures, order_page, response_figures
 
 bp = Blueprint("workorders", __name__, url_prefix="/workorders")
@@ -108,7 +109,7 @@ def _render_order(order: WorkOrder, errors: dict | None = None, values: dict | N
         old_devices=onsite.old_devices(order),
         parts=db.session.scalars(select(Part).where(Part.active.is_(True)).order_by(Part.sku)).all(),
         payment_methods=PAYMENT_METHODS, errors=errors or {}, values=values or {},
-        documents=order_documents(order.id),
+        documents=order_documents(order.id), photos=photos_of(order),
         pick_list=order_parts.pick_list(order), plannable=order.status in PLANNABLE,
         in_hand=order.status in IN_HAND, finished=order.status in FINISHED,
         fee_editable=order.status not in ENDED,

@@ -28,6 +28,7 @@ from workorders.documents import pdfs
 from workorders.fees import amount_due
 from workorders.finance.invoices import Invoice
 from workorders.models import Swap, WorkOrder, WorkOrderEvent
+from workorders.photos import photos_of
 
 DOCUMENT_KINDS = ("service_sheet", "invoice_pdf", "return_tag")
 L = {
@@ -42,7 +43,8 @@ L = {
     "part": "项目 Item", "serial": "序列号 Serial", "qty": "数量 Qty", "unit_price": "单价 Unit price",
     "amount": "金额 Amount", "total": "合计 Total", "signature": "客户签名 Customer's signature",
     "invoice": "发票 Invoice", "void": "作废 VOID", "date": "日期 Date", "order": "工单 Order",
-    "net": "不含税金额 Net", "tax": "税额 Tax", "return_tag": "返修标签 Return tag",
+    "net": "不含税金额 Net", "photos": "现场照片 Photos", "before": "施工前 Before",
+    "after": "施工后 After", "tax": "税额 Tax", "return_tag": "返修标签 Return tag",
 }
 TITLES = {"install": "安装派工单 Install dispatch order",
           "repair": "维修服务单 Repair service order",
@@ -79,7 +81,22 @@ def sheet_data(order: WorkOrder) -> dict[str, Any]:
                   for p in order.parts],
         "total": format_money(amount_due(order)),
         "signature": signature,
+        "photos": sheet_photos(order),
     }
+
+
+SHEET_PHOTOS = 4
+
+
+def sheet_photos(order: WorkOrder) -> list[tuple[str, bytes]]:
+    """Up to four photos for the sheet: the first before and the last after photos, half each
+    when there are enough of both, in the order taken; with their stage's label."""
+    taken = photos_of(order)
+    before = [p for p in taken if p.stage == "before"]
+    after = [p for p in taken if p.stage == "after"]
+    keep_after = min(len(after), max(SHEET_PHOTOS // 2, SHEET_PHOTOS - len(before)))
+    chosen = before[:SHEET_PHOTOS - keep_after] + (after[-keep_after:] if keep_after else [])
+    return [(L[photo.stage], storage.load(photo.path)) for photo in chosen]
 
 
 def pick_list(order: WorkOrder) -> list[dict[str, Any]]:

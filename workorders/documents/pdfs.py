@@ -126,11 +126,25 @@ def service_sheet_flowables(data: Data) -> list[Flowable]:
                        labels["amount"]], *data["parts"],
                       ["", "", "", labels["total"], data["total"]]],
                      [60 * mm, 40 * mm, 15 * mm, 30 * mm, 35 * mm])]
+    if data.get("photos"):
+        story += [paragraph(labels["photos"], "h2"), _photo_row(data["photos"])]
     if data.get("signature"):
         story += [paragraph(labels["signature"], "h2"),
                   Image(io.BytesIO(data["signature"]), width=60 * mm, height=20 * mm,
                         kind="proportional")]
     return story
+
+
+PHOTO_WIDTH = 43 * mm
+
+
+def _photo_row(photos: list[tuple[str, bytes]]) -> Table:
+    """Up to four photos side by side, each with its caption (before/after)."""
+    cells = [[Image(io.BytesIO(content), width=PHOTO_WIDTH, height=PHOTO_WIDTH * 0.75,
+                    kind="proportional"), paragraph(caption)] for caption, content in photos]
+    row = Table([cells], colWidths=[PHOTO_WIDTH + 2 * mm] * len(cells))
+    row.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    return row
 
 
 def invoice_flowables(data: Data) -> list[Flowable]:

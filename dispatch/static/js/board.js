@@ -224,8 +224,10 @@
           .bindTooltip(asText((i + 1) + ". " + s.number + " · " + route.technician_name + " · " + s.arrival))
           .addTo(proposalLayer);
       });
+      var swatch = el("span", { "class": "swatch" });
+      swatch.style.backgroundColor = colour;  // CSSOM, allowed by the page's style policy
       items.push(el("div", { "class": "legend-row", "data-technician": route.technician_id }, [
-        el("span", { "class": "swatch", style: "background:" + colour }),
+        swatch,
         el("span", { text: route.technician_name + " · " + route.stops.length + " · " +
                           text("route_km", { km: route.km.toFixed(1) }) })]));
     });
@@ -298,7 +300,7 @@
         });
         var message = text("accepted", { ok: ok, n: result.results.length });
         document.getElementById("proposal-result").replaceChildren(
-          el("div", { "class": "notice", id: "proposal-confirmation" }, [el("strong", { text: message }),
+          el("div", { "class": "flash flash-success", id: "proposal-confirmation" }, [el("strong", { text: message }),
                                                                           el("ul", {}, lines)]));
         status(message);
         box.replaceChildren();
