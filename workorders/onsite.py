@@ -41,28 +41,32 @@ def report_status(order: WorkOrder, user: User, status: str, lat: Any, lon: Any,
                   far_confirmed: bool = False) -> WorkOrder:
     """The assigned technician is en route or on site; the position, when given, is recorded
     on the event and as the technician's last known position. "On site" farther from the site
-    than ``DISPATCH_ONSITE_MAX_KM`` needs ``far_confirmed``, and the distance is noted on the
-    event."""
+    than ``DISPATCH_ONSITE_MAX_KM`` (the tablet asks first) notes the distance on the event,
+    and whether the technician confirmed it."""
     require_assigned_technician(order, user)
     errors = FieldErrors()
     point = errors.check("lat", validate_latlon, lat, lon)
     errors.raise_if_any()
-    away = None
-    if status == "on_site" and point is not None and order.site_lat is not None \
-            and order.site_lon is not None:
-        away = distance_km(point[0], point[1], order.site_lat, order.site_lon)
-        limit = float(current_app.config["DISPATCH_ONSITE_MAX_KM"])
-        if away > limit and not far_confirmed:
-            errors.add("far_confirmed", _l("You are %(km).1f km from the site (more than %(max)s km): "
-                                           "confirm that you are on site.", km=away, max=limit))
-            errors.raise_if_any()
-        if away <= limit:
-            away = None
     transition(order, status, user, lat=point[0] if point else None,
-               lon=point[1] if point else None, note=f"{away:.2f} km" if away is not None else "")
+               lon=point[1] if point else None, note=_far_note(order, status, point, far_confirmed))
     if point is not None:
         report_location(order.technician, user, *point)  # type: ignore[arg-type]
     return order
+
+
+def onsite_distance(order: WorkOrder, point: tuple[float, float] | None) -> float | None:
+    """Kilometres from ``point`` to the order's site (None without either)."""
+    if point is None or order.site_lat is None or order.site_lon is None:
+        return None
+    return distance_km(point[0], point[1], order.site_lat, order.site_lon)
+
+
+def _far_note(order: WorkOrder, status: str, point: tuple[float, float] | None,
+              confirmed: bool) -> str:
+    away = onsite_distance(order, point) if status == "on_site" else None
+    if away is None or away <= float(current_app.config["DISPATCH_ONSITE_MAX_KM"]):
+        return ""
+    return f"{away:.2f} km" + (" ✓" if confirmed else "")
 
 
 def require_on_site(order: WorkOrder, user: User) -> None:

@@ -3,6 +3,7 @@ work) and on-site photos."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +26,7 @@ from dispatch.web.api import api_requires, current_api_user
 from dispatch.web.idempotency import idempotent
 from inventory.locations import van_for
 from inventory.models import Part
+from inventory.orders import reservations
 from inventory.stock import serials_at, van_stock
 from workorders import fees, onsite, order_parts
 from workorders.access import get_order, order_contact
@@ -97,6 +99,26 @@ def _job(order: WorkOrder, user: Any, picks: list, photos: list[OrderPhoto]) -> 
     }
 
 
+def van_left(technician_id: int, orders: Sequence[WorkOrder]) -> dict[str, int]:
+    """What is left in the van: its available stock less the parts already recorded on the
+    technician's open orders beyond what those orders had reserved (consumed at completion)."""
+    stock = van_stock(technician_id)
+    for order in orders:
+        if order.status not in IN_HAND or not order.parts:
+            continue
+        held: dict[str, int] = {}
+        for (_location, sku), qty in reservations(order.id).items():
+            held[sku] = held.get(sku, 0) + qty
+        used: dict[str, int] = {}
+        for line in order.parts:
+            if line.serial is None:
+                used[line.sku] = used.get(line.sku, 0) + line.qty
+        for sku, qty in used.items():
+            if sku in stock:
+                stock[sku] = max(0, stock[sku] - max(0, qty - held.get(sku, 0)))
+    return stock
+
+
 @bp.get("/tablet/today")
 @api_requires("order.field_work")
 def today() -> dict[str, Any]:
@@ -111,7 +133,7 @@ def today() -> dict[str, Any]:
         or_(WorkOrder.status.in_(IN_HAND),
             (WorkOrder.status == "completed") & (WorkOrder.completed_at >= start)))).unique().all()
     picks = order_parts.pick_lists(orders)
-    stock = van_stock(technician.id)
+    stock = van_left(technician.id, orders)
     parts = db.session.scalars(select(Part).where(Part.sku.in_(stock))).all() if stock else []
     devices = serials_at(van_for(technician.id).id)
     photos: dict[int, list[OrderPhoto]] = {}
