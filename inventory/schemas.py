@@ -19,6 +19,8 @@ class CatalogPartIn(Schema):
     serialized = Boolean(load_default=False)
     price = Raw(required=True, metadata={"description": "money, e.g. \"380.00\""})
     reorder_point = Integer(load_default=0, validate=Range(min=0, max=100000))
+    model_code = String(allow_none=True, validate=Length(max=40),
+                        metadata={"description": "terminal model code, e.g. TK915"})
 
 
 class CatalogPartPatch(Schema):
@@ -26,6 +28,7 @@ class CatalogPartPatch(Schema):
     category = String(validate=OneOf(CATEGORIES))
     price = Raw(metadata={"description": "money, e.g. \"380.00\""})
     reorder_point = Integer(validate=Range(min=0, max=100000))
+    model_code = String(allow_none=True, validate=Length(max=40))
     active = Boolean()
 
 
@@ -37,6 +40,7 @@ class CatalogPartOut(Schema):
     serialized = Boolean()
     price = Money()
     reorder_point = Integer()
+    model_code = String(allow_none=True)
     active = Boolean()
     available = Integer(metadata={"description": "available in the warehouses"})
     low_stock = Boolean(metadata={"description": "available < reorder point"})
@@ -71,6 +75,8 @@ class ReceiptIn(Schema):
     qty = Integer(required=True, validate=Range(min=1, max=100000))
     location = String(validate=Length(max=40))
     serials = _SERIALS
+    imeis = List(String(validate=Length(max=40)), load_default=list, validate=Length(max=1000),
+                 metadata={"description": "terminals: each unit's IMEI, in the order of serials"})
 
 
 class TransferIn(Schema):

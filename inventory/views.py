@@ -3,6 +3,8 @@ workshop and vendor repairs."""
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -19,13 +21,21 @@ from inventory.models import CATEGORIES, Location, Part
 
 bp = Blueprint("inventory", __name__, url_prefix="/inventory")
 
-PART_FORM = ("sku", "name", "category", "serialized", "price", "reorder_point")
-EDIT_FORM = ("name", "category", "price", "reorder_point", "active")
+PART_FORM = ("sku", "name", "category", "serialized", "price", "reorder_point", "model_code")
+EDIT_FORM = ("name", "category", "price", "reorder_point", "model_code", "active")
 MOVE_FORM = ("sku", "qty", "location", "from", "to", "serials")
 
 
 def _split_serials(data: dict) -> dict:
-    return {**data, "serials": (data.get("serials") or "").split()}
+    """The serials box: one unit a line; a second column (tab, comma, semicolon or spaces
+    between, as pasted from a spreadsheet or scanned) is the unit's IMEI."""
+    serials, imeis = [], []
+    for line in (data.get("serials") or "").splitlines():
+        cells = [c for c in re.split(r"[\t,;\s]+", line.strip()) if c]
+        if cells:
+            serials.append(cells[0])
+            imeis.append(cells[1] if len(cells) > 1 else "")
+    return {**data, "serials": serials, "imeis": imeis if any(imeis) else []}
 
 
 @bp.get("/parts")
@@ -54,7 +64,7 @@ def part_new():
 @page_requires("part.edit")
 def part_edit(part_id: int):
     part = parts.get_part(part_id)
-    initial = {key: getattr(part, key) for key in EDIT_FORM}
+    initial = {key: "" if getattr(part, key) is None else getattr(part, key) for key in EDIT_FORM}
     saved, response = handle_form(lambda data: parts.update_part(part, data),
                                   "inventory/part_form.html", EDIT_FORM, initial=initial,
                                   part=part, categories=CATEGORIES)

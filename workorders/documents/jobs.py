@@ -42,7 +42,11 @@ L = {
     "pick_list": "备件领料单 Pick list", "from": "领取地点 From", "parts_fee": "配件及费用 Parts and fee",
     "part": "项目 Item", "serial": "序列号 Serial", "qty": "数量 Qty", "unit_price": "单价 Unit price",
     "amount": "金额 Amount", "total": "合计 Total", "signature": "客户签名 Customer's signature",
-    "invoice": "发票 Invoice", "void": "作废 VOID", "date": "日期 Date", "order": "工单 Order",
+    "invoice": "服务收费单 Service invoice",
+    "not_fapiao": "本单据不是增值税发票（税务发票），不能用于报销抵扣 · "
+                  "This is not a tax fapiao (VAT invoice) and cannot be used as one",
+    "seller": "收款方 Seller", "tax_id": "纳税人识别号 Tax ID", "address": "地址 Address",
+    "bank": "开户行及账号 Bank account", "void": "作废 VOID", "date": "日期 Date", "order": "工单 Order",
     "net": "不含税金额 Net", "photos": "现场照片 Photos", "before": "施工前 Before",
     "after": "施工后 After", "tax": "税额 Tax", "return_tag": "返修标签 Return tag",
 }
@@ -116,8 +120,19 @@ def invoice_data(invoice: Invoice) -> dict[str, Any]:
         "net": format_money(invoice.net),
         "tax": f"{format_money(invoice.tax)} ({invoice.tax_rate:.0%})",
         "total": format_money(invoice.total), "void": invoice.status == "void",
-        "void_reason": invoice.void_reason or "",
+        "void_reason": invoice.void_reason or "", "seller": seller(),
     }
+
+
+def seller() -> list[tuple[str, str]]:
+    """Who issues the invoice, from the settings (``DISPATCH_SELLER_*``; the name defaults to
+    the company name); lines left empty in the settings are left out."""
+    config = current_app.config
+    lines = [("seller", config["DISPATCH_SELLER_NAME"] or config["DISPATCH_COMPANY_NAME"]),
+             ("tax_id", config["DISPATCH_SELLER_TAX_ID"]),
+             ("address", config["DISPATCH_SELLER_ADDRESS"]),
+             ("bank", config["DISPATCH_SELLER_BANK"])]
+    return [(L[key], value) for key, value in lines if value]
 
 
 def request_completion_documents(order: WorkOrder, user_id: int | None) -> None:
