@@ -87,6 +87,14 @@ class TransferIn(Schema):
     serials = _SERIALS
 
 
+class VanLoadIn(Schema):
+    to = String(required=True, validate=Length(max=40), metadata={"description": "a van's code"})
+    from_ = String(data_key="from", validate=Length(max=40),
+                   metadata={"description": "default: the main warehouse"})
+    lines = List(String(validate=Length(max=100)), required=True, validate=Length(min=1, max=500),
+                 metadata={"description": "as scanned: `SKU`, `SKU qty` or a unit's serial"})
+
+
 class MovementOut(Schema):
     id = Integer()
     kind = String()

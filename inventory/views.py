@@ -16,7 +16,7 @@ from dispatch.technicians.models import Technician
 from dispatch.technicians.services import technician_for_user
 from dispatch.web.forms import handle_form
 from dispatch.web.security import page_requires
-from inventory import locations, parts, stock, workshop
+from inventory import locations, parts, stock, van_loads, workshop
 from inventory.models import CATEGORIES, Location, Part
 
 bp = Blueprint("inventory", __name__, url_prefix="/inventory")
@@ -106,6 +106,24 @@ def receive():
 @page_requires("stock.move")
 def transfer():
     return _move_page(stock.transfer, "inventory/move.html", _("Transfer stock"))
+
+
+@bp.route("/load-van", methods=["GET", "POST"])
+@page_requires("stock.move")
+def load_van():
+    """Load a van with many parts and units at once (scanner-friendly); ``to`` and ``lines``
+    in the query fill the form (the order page and the day's pick lists link here)."""
+    vans = [loc for loc in locations.locations() if loc.kind == "van"]
+    sources = [loc for loc in locations.locations() if loc.kind == "warehouse"]
+    initial = {"to": request.args.get("to", ""), "from": locations.MAIN,
+               "lines": request.args.get("lines", "")}
+    done, response = handle_form(lambda data: van_loads.load_van(data, current_user),
+                                 "inventory/load_van.html", ("to", "from", "lines"),
+                                 initial=initial, vans=vans, sources=sources)
+    if done is None:
+        return response
+    flash(_("Van loaded: %(n)s movements.", n=len(done)), "success")
+    return redirect(url_for("inventory.stock_index", location=request.form.get("to")))
 
 
 @bp.get("/van")
