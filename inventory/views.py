@@ -87,9 +87,13 @@ def stock_index():
 
 def _move_page(action, template: str, title: str):
     skus = db.session.scalars(select(Part.sku).where(Part.active).order_by(Part.sku)).all()
+    # Plain values: the form is rendered again after a refused movement is rolled back (which
+    # also takes back vans made for technicians during this request).
+    places = [{"code": loc.code, "name": loc.name, "kind": loc.kind}
+              for loc in locations.locations()]
     done, response = handle_form(lambda data: action(_split_serials(data), current_user),
                                  template, MOVE_FORM, initial={"qty": "1"}, skus=skus,
-                                 locations=locations.locations(), title=title)
+                                 locations=places, title=title)
     if done is None:
         return response
     flash(_("Stock movement saved."), "success")
@@ -113,8 +117,10 @@ def transfer():
 def load_van():
     """Load a van with many parts and units at once (scanner-friendly); ``to`` and ``lines``
     in the query fill the form (the order page and the day's pick lists link here)."""
-    vans = [loc for loc in locations.locations() if loc.kind == "van"]
-    sources = [loc for loc in locations.locations() if loc.kind == "warehouse"]
+    # Plain values: the form is rendered again after a refused load is rolled back.
+    places = [(loc.code, loc.name, loc.kind) for loc in locations.locations()]
+    vans = [place for place in places if place[2] == "van"]
+    sources = [place for place in places if place[2] == "warehouse"]
     initial = {"to": request.args.get("to", ""), "from": locations.MAIN,
                "lines": request.args.get("lines", "")}
     done, response = handle_form(lambda data: van_loads.load_van(data, current_user),
