@@ -97,7 +97,8 @@
 
   // Leaflet puts a string tooltip in with innerHTML: hand it a text node instead, so a name
   // typed with markup in it stays text.
-  function asText(value) { return document.createTextNode(String(value)); }
+  // (A popup built here with el() is already DOM and is handed over as it is.)
+  function asText(value) { return value instanceof Node ? value : document.createTextNode(String(value)); }
 
   function orderPopup(p) {
     var inQueue = lastData ? lastData.queue.filter(function (o) { return o.id === p.id; })[0] : null;
@@ -130,13 +131,13 @@
       L.circleMarker([p.site_lat, p.site_lon], { radius: p.priority === "urgent" ? 8 : 6,
         color: p.status === "new" ? "#8a99a8" : (p.priority === "urgent" ? "#b42318" : "#a15c00"),
         fillOpacity: 0.8, className: "order-marker order-" + p.id })
-        .bindTooltip(asText(p.number)).bindPopup(function () { return orderPopup(p); }).addTo(orderLayer);
+        .bindTooltip(asText(p.number)).bindPopup(asText(orderPopup(p))).addTo(orderLayer);
     });
     data.technicians.forEach(function (t) {
       L.circleMarker([t.lat, t.lon], { radius: 7, color: t.on_shift ? "#0b63ce" : "#8a99a8",
         fillOpacity: 1, className: "technician-marker technician-" + t.id })
         .bindTooltip(asText(t.name + " (" + t.load + "/" + t.capacity + ")"))
-        .bindPopup(function () { return technicianPopup(t); }).addTo(techLayer);
+        .bindPopup(asText(technicianPopup(t))).addTo(techLayer);
       var points = [[t.lat, t.lon]].concat(t.route.filter(function (s) { return s.lat !== null; })
         .map(function (s) { return [s.lat, s.lon]; }));
       if (points.length > 1) { L.polyline(points, { color: "#0b63ce", weight: 2 }).addTo(routeLayer); }
