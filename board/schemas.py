@@ -165,14 +165,14 @@ class BoardTechnician(Schema):
     route = List(Nested(RouteStop))
 
 
-class QueueItem(OrderSummary):
+class BoardQueueItem(OrderSummary):
     window = String(metadata={"description": "day and clocks in the configured zone"})
 
 
 class BoardOut(Schema):
     generated_at = String()
     open_total = Integer()
-    queue = List(Nested(QueueItem))
+    queue = List(Nested(BoardQueueItem))
     points = List(Nested(PointOut))
     technicians = List(Nested(BoardTechnician))
 

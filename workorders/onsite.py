@@ -67,7 +67,7 @@ def _far_note(order: WorkOrder, status: str, point: tuple[float, float] | None,
     away = onsite_distance(order, point) if status == "on_site" else None
     if away is None or away <= float(current_app.config["DISPATCH_ONSITE_MAX_KM"]):
         return ""
-    return f"{away:.2f} km" + (" ✓" if confirmed else "")
+    return f"{round(away, 2)} km" + (" ✓" if confirmed else "")
 
 
 def require_on_site(order: WorkOrder, user: User) -> None:

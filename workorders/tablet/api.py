@@ -21,7 +21,7 @@ from dispatch.geo.navigation import navigation_url
 from dispatch.money import money_text
 from dispatch.registry.models import Terminal, Vehicle
 from dispatch.technicians.services import technician_for_user
-from dispatch.timeutil import local_day, local_moment, utcnow
+from dispatch.timeutil import local_day, local_moment, utcnow, window_text
 from dispatch.web.api import api_requires, current_api_user
 from dispatch.web.idempotency import idempotent
 from inventory.locations import van_for
@@ -78,6 +78,7 @@ def _job(order: WorkOrder, user: Any, picks: list, photos: list[OrderPhoto]) -> 
         "plate": order.vehicle.plate, **order_contact(order, user),
         "product_model": order.product_model, "fault_description": order.fault_description,
         "window_start": _iso(order.window_start), "window_end": _iso(order.window_end),
+        "window": window_text(order.window_start, order.window_end),
         "route_position": order.route_position,
         "navigate_url": navigation_url(order.site_lat, order.site_lon, order.site_address)
         if order.site_lat is not None and order.site_lon is not None else None,

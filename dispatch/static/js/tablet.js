@@ -97,7 +97,8 @@
     if (!day.jobs.length) { list.appendChild(el("li", { text: T.no_jobs })); }
     day.jobs.forEach(function (job, index) {
       var view = effective(job), facts = [text(job.kind), text(view.status)];
-      facts.push(job.window_start ? text("window", { a: time(job.window_start), b: time(job.window_end) }) : T.no_window);
+      // The window as the server writes it: the configured zone, 24-hour.
+      facts.push(job.window ? T.window_label + " " + job.window : T.no_window);
       var from = position || day.position;
       if (from && job.site_lat !== null) { facts.push(text("km", { d: km(from, { lat: job.site_lat, lon: job.site_lon }).toFixed(1) })); }
       var waiting = pendingFor(job.id).length;
