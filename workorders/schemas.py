@@ -13,14 +13,13 @@ from apiflask.fields import (
     List,
     Method,
     Nested,
-    Raw,
     String,
 )
 from apiflask.validators import Length, OneOf, Range
 from marshmallow import post_dump
 
 from dispatch.registry.schemas import CustomerIn
-from dispatch.web.schemas import Money, PageQuery, day_field, id_field
+from dispatch.web.schemas import Money, PageQuery, day_field, id_field, money_in
 from workorders.fees import due_from
 from workorders.lifecycle import STATUSES
 from workorders.models import KINDS, PAYMENT_METHODS, PRIORITIES, SWAP_KINDS
@@ -190,6 +189,8 @@ class OrderOut(OrderSummary):
 
 class AssignIn(Schema):
     technician_id = id_field(required=True)
+    contractor_reason = String(validate=Length(max=300), metadata={
+        "description": "R12: why an outside contractor while in-house technicians are available"})
 
 
 class StatusIn(Schema):
@@ -216,8 +217,11 @@ class PartIn(Schema):
 class CompleteIn(Schema):
     resolution = String(load_default="", validate=Length(max=2000))
     payment_method = String(required=True, validate=OneOf(PAYMENT_METHODS))
-    amount_collected = Raw(required=True, metadata={"description": "money, e.g. \"120.00\""})
+    amount_collected = money_in(required=True)
     signature_png_base64 = String(required=True, validate=Length(max=800_000))
+    purchase_date = String(validate=Length(max=40), metadata={
+        "description": "R1, R2: needed when no install or purchase date is on record "
+                       "(the fee's basis is warranty_unknown)"})
 
 
 class CompleteOut(Schema):
@@ -231,7 +235,7 @@ class CancelIn(Schema):
 
 
 class FeeOverrideIn(Schema):
-    amount = Raw(required=True, metadata={"description": "money, e.g. \"120.00\""})
+    amount = money_in(required=True)
     reason = String(required=True, validate=Length(max=300))
 
 

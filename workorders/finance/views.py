@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from dispatch.errors import DomainError
+from dispatch.errors import DomainError, ValidationFailed
 from dispatch.exports import export_response
 from dispatch.extensions import db
 from dispatch.money import format_money
@@ -134,18 +134,25 @@ def lock():
 @page_requires("finance.view")
 def invoices():
     try:
-        query = exports.register_query(request.args)
-    except DomainError as exc:
-        flash(exc.message, "error")
-        query = exports.register_query({})
+        query = exports.register_query(request.args, current_user)
+    except ValidationFailed as exc:  # a filter out of range: said at its field, nothing listed
+        filters = request.args.copy()
+        filters.pop("format", None)  # the page, not an export of everything
+        return render_template("finance/invoices.html", page=None, errors=exc.fields,
+                               statuses=INVOICE_STATUSES, technicians=exports.technician_choices(),
+                               pdf_job=collections.invoice_pdf_job, args=filters,
+                               customer_name=lambda customer: exports.customer_name(
+                                   customer, current_user)), 422
     fmt = request.args.get("format")
     if fmt:
-        header, rows = exports.register_rows(list(db.session.scalars(query)))
+        header, rows = exports.register_rows(list(db.session.scalars(query)), current_user)
         return _download("invoices", header, rows, fmt)
     page = db.paginate(query, per_page=50, error_out=False)
-    return render_template("finance/invoices.html", page=page, statuses=INVOICE_STATUSES,
+    return render_template("finance/invoices.html", page=page, errors={}, statuses=INVOICE_STATUSES,
                            technicians=exports.technician_choices(),
-                           pdf_job=collections.invoice_pdf_job, args=request.args)
+                           pdf_job=collections.invoice_pdf_job, args=request.args,
+                           customer_name=lambda customer: exports.customer_name(customer,
+                                                                                current_user))
 
 
 def _invoice_action(run) -> WerkzeugResponse:
