@@ -8,6 +8,8 @@ The system locations (main warehouse, workshop, vendor) are made the same way, b
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -62,15 +64,20 @@ _SYSTEM_NAMES = {MAIN: _l("Main warehouse"), WORKSHOP: _l("Workshop (faulty retu
                  VENDOR: _l("At vendor for repair")}
 
 
-def display_name(location: Location) -> str:
+def display_name(location: Any) -> str:
     """A location's name in the reader's language: system ones translated, a van by its
-    technician's name, other warehouses as named."""
-    if location.code in _SYSTEM_NAMES and location.name == _SYSTEM[location.code][0]:
-        return str(_SYSTEM_NAMES[location.code])
-    if location.kind == "van":
-        technician = db.session.get(Technician, location.technician_id)
-        return str(_l("Van of %(name)s", name=technician.name if technician else location.name))
-    return location.name
+    technician's name, other warehouses as named (a location, or a dict of its columns)."""
+    def get(key: str) -> Any:
+        return location.get(key) if isinstance(location, dict) else getattr(location, key, None)
+
+    code, name = get("code"), get("name") or ""
+    if code in _SYSTEM_NAMES and name == _SYSTEM[code][0]:
+        return str(_SYSTEM_NAMES[code])
+    if get("kind") == "van":
+        technician = db.session.get(Technician, get("technician_id")) \
+            if get("technician_id") else None
+        return str(_l("Van of %(name)s", name=technician.name if technician else name))
+    return str(name)
 
 
 def van_for(technician_id: int) -> Location:
