@@ -211,6 +211,10 @@ class PartIn(Schema):
     serial = String(allow_none=True, validate=Length(max=40))
 
 
+class PartCorrectionIn(Schema):
+    qty = Raw(required=True, metadata={"description": "the corrected quantity, 1-1000"})
+
+
 class CompleteIn(Schema):
     resolution = String(load_default="", validate=Length(max=2000))
     payment_method = String(required=True, validate=OneOf(PAYMENT_METHODS))
