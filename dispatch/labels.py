@@ -15,7 +15,7 @@ LABELS: dict[str, Any] = {
     "assigned": _l("assigned"), "en_route": _l("en route"), "on_site": _l("on site"),
     "completed": _l("completed"), "closed": _l("closed"), "cancelled": _l("cancelled"),
     "normal": _l("normal"), "urgent": _l("urgent"), "cash": _l("cash"),
-    "transfer": _l("transfer"), "none": _l("none"), "terminal": _l("terminal"), "sim": _l("SIM"),
+    "transfer": _l("transfer"), "none": _l("none"), "on_account": _l("on account"), "terminal": _l("terminal"), "sim": _l("SIM"),
     "intake": _l("registered"), "approve": _l("approved"), "assign": _l("assigned"),
     "complete": _l("completed"), "close": _l("closed"), "cancel": _l("cancelled"),
     "swap": _l("device change"), "part": _l("part used"), "photo": _l("photo"),

@@ -46,7 +46,7 @@ def complete(order: WorkOrder, user: User, data: Mapping[str, Any]) -> WorkOrder
     quote = onsite.current_quote(order)
     fee = fees.amount_due(order, quote)
     if method and amount is not None:
-        collections.check_payment(method, amount, fee, errors)
+        collections.check_payment(method, amount, fee, errors, order.customer.credit_class)
     errors.raise_if_any()
 
     onsite.apply_swaps(order, user)

@@ -13,7 +13,7 @@ from dispatch.auth.models import User
 from dispatch.errors import Conflict, FieldErrors, NotFound
 from dispatch.extensions import db
 from workorders.lifecycle import record
-from workorders.models import OrderPart, Swap, WorkOrder
+from workorders.models import OrderPart, WorkOrder
 from workorders.onsite import require_on_site
 from workorders.order_parts import hold_part_use, release_unused
 

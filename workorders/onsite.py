@@ -269,7 +269,8 @@ def _old_device(order: WorkOrder, kind: str, identifier: str) -> Any:
 
 
 def override_fee(order: WorkOrder, user: User, amount: Any, reason: Any) -> WorkOrder:
-    """A manager sets the fee by hand, with a reason (audited)."""
+    """A manager sets the fee of a repair (or removal, inspection) by hand, with a reason
+    (audited); an install's is always zero (R1, SPEC §10)."""
     if not user.can("order.fee_override"):
         raise Forbidden(_l("Only a manager can override a fee."))
     if order.status in ENDED:
@@ -277,6 +278,9 @@ def override_fee(order: WorkOrder, user: User, amount: Any, reason: Any) -> Work
     errors = FieldErrors()
     value = errors.check("amount", parse_money, amount)
     why = errors.check("reason", clean_text, reason, max_len=300, required=True)
+    if order.kind == "install":
+        errors.add("amount", _l("An installation is always free (R1): its fee cannot be "
+                                "overridden."))
     errors.raise_if_any()
     order.fee_override, order.fee_override_reason, order.fee_override_by_id = value, why, user.id
     record(order, "fee_override", user, note=f"{value}: {why}")
