@@ -218,8 +218,11 @@ def consume_for_order(order_id: int, technician_id: int, used: Iterable[tuple[st
             on_hand, reserved = balance(location_id, sku)
             take = min(qty, on_hand - reserved)
             if take > 0:
-                move("consume", sku, take, from_id=location_id, order_id=order_id,
-                     user_id=user_id)
+                try:
+                    move("consume", sku, take, from_id=location_id, order_id=order_id,
+                         user_id=user_id)
+                except Conflict as exc:  # taken by a concurrent completion since it was read
+                    raise _not_in_stock(sku) from exc
                 qty -= take
             if qty == 0:
                 break
