@@ -131,38 +131,37 @@ def add_part(order_id: int, body):
 
 @bp.patch("/workorders/<int:order_id>/parts/<int:line_id>")
 @api_requires("order.field_work")
+@idempotent
 @bp.input(s.PartCorrectionIn, arg_name="body")
 @bp.output(s.PartOut)
 def correct_part(order_id: int, line_id: int, body):
     """Correct the quantity of a part recorded by mistake, before completion (its hold follows)."""
     user = current_api_user()
-    line = corrections.correct_part(get_order(order_id, user, for_update=True), user, line_id,
+    return corrections.correct_part(get_order(order_id, user, for_update=True), user, line_id,
                                     body["qty"])
-    db.session.commit()
-    return line
 
 
 @bp.delete("/workorders/<int:order_id>/parts/<int:line_id>")
 @api_requires("order.field_work")
+@idempotent
 @bp.output(s.StatusOut)
 def remove_part(order_id: int, line_id: int):
     """Remove a part recorded by mistake, before completion (its hold is released)."""
     user = current_api_user()
     order = get_order(order_id, user, for_update=True)
     corrections.remove_part(order, user, line_id)
-    db.session.commit()
     return _status(order)
 
 
 @bp.delete("/workorders/<int:order_id>/swaps/<int:swap_id>")
 @api_requires("order.field_work")
+@idempotent
 @bp.output(s.StatusOut)
 def remove_swap(order_id: int, swap_id: int):
     """Remove a device change recorded by mistake, before completion (with its part line)."""
     user = current_api_user()
     order = get_order(order_id, user, for_update=True)
     corrections.remove_swap(order, user, swap_id)
-    db.session.commit()
     return _status(order)
 
 
