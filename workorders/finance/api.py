@@ -13,7 +13,14 @@ from dispatch.extensions import db
 from dispatch.money import money_text
 from dispatch.timeutil import local_day
 from dispatch.web.api import api_requires, current_api_user
-from dispatch.web.schemas import day_field, id_field, paginate
+from dispatch.web.schemas import (
+    MONEY_DOC,
+    MONEY_IN_DOC,
+    SIGNED_MONEY_IN_DOC,
+    day_field,
+    id_field,
+    paginate,
+)
 from workorders.fees import amount_due
 from workorders.finance import collections, exports, receivables, settlement
 from workorders.finance.invoices import INVOICE_STATUSES, Invoice
@@ -32,12 +39,12 @@ class ReconciliationQuery(Schema):
 class ReconciliationItem(Schema):
     technician_id = Integer()
     technician = String()
-    collected = String()
-    adjustments = String()
-    transfers = String()
-    invoiced = String()
-    handed_over = String()
-    difference = String()
+    collected = String(metadata=MONEY_DOC)
+    adjustments = String(metadata=MONEY_DOC)
+    transfers = String(metadata=MONEY_DOC)
+    invoiced = String(metadata=MONEY_DOC)
+    handed_over = String(metadata=MONEY_DOC)
+    difference = String(metadata=MONEY_DOC)
 
 
 class ReconciliationOut(Schema):
@@ -49,14 +56,14 @@ class ReconciliationOut(Schema):
 
 class HandoverIn(Schema):
     technician_id = id_field(required=True)
-    amount = String(required=True, validate=Length(max=20))
+    amount = String(required=True, validate=Length(max=20), metadata=MONEY_IN_DOC)
     note = String(load_default="", validate=Length(max=300))
 
 
 class HandoverOut(Schema):
     id = Integer()
     technician_id = Integer()
-    amount = String()
+    amount = String(metadata=MONEY_DOC)
     note = String()
     at = DateTime()
     day = Date()
@@ -66,14 +73,14 @@ class HandoverOut(Schema):
 
 class AdjustmentIn(Schema):
     technician_id = id_field(required=True)
-    amount = String(required=True, validate=Length(max=20))
+    amount = String(required=True, validate=Length(max=20), metadata=SIGNED_MONEY_IN_DOC)
     reason = String(required=True, validate=Length(max=300))
 
 
 class AdjustmentOut(Schema):
     id = Integer()
     technician_id = Integer()
-    amount = String()
+    amount = String(metadata=MONEY_DOC)
     reason = String()
     day = Date()
 
@@ -108,9 +115,9 @@ class InvoiceOut(Schema):
     technician_id = Integer(allow_none=True)
     payment_method = String(allow_none=True)
     status = String()
-    net = String()
-    tax = String()
-    total = String()
+    net = String(metadata=MONEY_DOC)
+    tax = String(metadata=MONEY_DOC)
+    total = String(metadata=MONEY_DOC)
     issued_at = DateTime()
     paid_at = DateTime(allow_none=True)
     voided_at = DateTime(allow_none=True)
@@ -259,7 +266,7 @@ class ReceivableOut(Schema):
     order_id = Integer()
     order_number = String()
     customer_id = Integer()
-    amount = String()
+    amount = String(metadata=MONEY_DOC)
     opened_at = DateTime()
     day = Date()
     age_days = Integer()
@@ -281,7 +288,7 @@ class WaitingItem(Schema):
     order_number = String()
     technician_id = Integer(allow_none=True)
     payment_method = String(allow_none=True)
-    fee = String()
+    fee = String(metadata=MONEY_DOC)
     completed_at = DateTime(allow_none=True)
     missing = String()
 
