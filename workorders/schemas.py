@@ -211,7 +211,7 @@ class PartIn(Schema):
 
 
 class PartCorrectionIn(Schema):
-    qty = Raw(required=True, metadata={"description": "the corrected quantity, 1-1000"})
+    qty = Integer(required=True, validate=Range(min=1, max=1000))
 
 
 class CompleteIn(Schema):
