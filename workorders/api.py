@@ -88,7 +88,8 @@ def approve(order_id: int):
 def assign(order_id: int, body):
     """Assign (or reassign) an approved order to a technician."""
     user = current_api_user()
-    order = assignment.assign(get_order(order_id, user, for_update=True), body["technician_id"], user)
+    order = assignment.assign(get_order(order_id, user, for_update=True), body["technician_id"],
+                              user, body.get("contractor_reason"))
     db.session.commit()
     return _status(order)
 
@@ -102,7 +103,8 @@ def field_status(order_id: int, body):
     """The assigned technician is en route or on site (position recorded when given)."""
     user = current_api_user()
     order = onsite.report_status(get_order(order_id, user, for_update=True), user,
-                                 body["status"], body.get("lat"), body.get("lon"))
+                                 body["status"], body.get("lat"), body.get("lon"),
+                                 far_confirmed=body["far_confirmed"])
     return _status(order)
 
 

@@ -11,12 +11,13 @@ from sqlalchemy import select
 from dispatch.auth.models import User
 from dispatch.errors import DomainError, ValidationFailed
 from dispatch.extensions import db
+from dispatch.labels import label
 from dispatch.registry.services import visible_customers
 from dispatch.timeutil import last_month, local_day, utcnow
 from dispatch.validators import FIRST_DAY, LAST_DAY, parse_month
 from dispatch.web.forms import form_data, handle_form
 from dispatch.web.security import page_requires
-from workorders.care import callbacks, complaints
+from workorders.care import callbacks, complaints, ownership
 from workorders.care.models import (
     AUDIT_RESULTS,
     CAUSES,
@@ -38,11 +39,13 @@ ACTIONS = {
                 ("resolution", "cause", "responsible_department", "responsible_user_id")),
     "follow_up": (complaints.add_follow_up, ("reached", "satisfied", "notes")),
     "close": (lambda complaint, form, user: complaints.close_complaint(complaint, user), ()),
+    "owner": (lambda complaint, form, user: complaints.transfer_complaint(
+        complaint, form.get("user_id"), user), ("user_id",)),
 }
 
 
-def _month_arg() -> tuple[int, int]:
-    text = request.args.get("month") or last_month()
+def _month_arg(default: str | None = None) -> tuple[int, int]:
+    text = request.args.get("month") or default or last_month()
     try:
         return parse_month(text)
     except ValueError:
@@ -134,6 +137,38 @@ def callback_queue():
                            errors=errors, max_attempts=callbacks.max_attempts()), status
 
 
+@bp.post("/callbacks/decide")
+@page_requires("callback.decide")
+def callback_decide():
+    """R14: a manager closes the wait after the failed attempts (the reason is recorded)."""
+    values = form_data("workorder_id", "reason")
+    try:
+        callbacks.decide_without_callback(values, current_user)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        errors = dict(exc.fields) if isinstance(exc, ValidationFailed) else {}
+        errors["_form"], errors["_order"] = exc.message, values["workorder_id"]
+        return render_template("care/callbacks.html",
+                               queue=callbacks.callback_queue(current_user), errors=errors,
+                               max_attempts=callbacks.max_attempts()), exc.status
+    flash(_("Decision recorded: the order may close."), "success")
+    return redirect(url_for("care.callback_queue"))
+
+
+@bp.get("/my-problems")
+@page_requires("problems.own")
+def my_problems():
+    """R13: the open work orders and complaints the employee owns (a manager may pick one)."""
+    employee = ownership.employee_for(current_user, request.args.get("user_id"))
+    employees = db.session.scalars(select(User).where(User.active.is_(True))
+                                   .order_by(User.username)).all() \
+        if current_user.has_role("manager") else []
+    return render_template("care/problems.html", employee=employee,
+                           employees=[u for u in employees if u.can("problems.own")],
+                           **ownership.open_problems(employee, current_user))
+
+
 @bp.route("/audit", methods=["GET", "POST"])
 @page_requires("audit_sample.manage")
 def audit():
@@ -179,9 +214,19 @@ def audit_check(check_id: int):
 @bp.get("/stats")
 @page_requires("care.stats")
 def stats():
-    year, month = _month_arg()
-    return render_template("care/stats.html", stats=monthly_stats(year, month),
-                           severities=SEVERITIES)
+    """The month's statistics (the current month unless one is chosen) with bar charts."""
+    year, month = _month_arg(local_day().strftime("%Y-%m"))
+    figures = monthly_stats(year, month)
+    charts = {key: [(_("not attributed") if name == "unassigned" else str(label(name)), n)
+                    for name, n in figures[key].items()]
+              for key in ("by_severity", "by_cause", "by_department")}
+    current = local_day()
+    following = (year + month // 12, month % 12 + 1)
+    months = {"previous": f"{year - (month == 1):04d}-{(month - 2) % 12 + 1:02d}",
+              "next": f"{following[0]:04d}-{following[1]:02d}"
+              if following <= (current.year, current.month) else None}
+    return render_template("care/stats.html", stats=figures, severities=SEVERITIES,
+                           charts=charts, months=months)
 
 
 @bp.get("/stats.pdf")
