@@ -16,12 +16,14 @@ LABELS: dict[str, Any] = {
     "assigned": _l("assigned"), "en_route": _l("en route"), "on_site": _l("on site"),
     "completed": _l("completed"), "closed": _l("closed"), "cancelled": _l("cancelled"),
     "normal": _l("normal"), "urgent": _l("urgent"), "cash": _l("cash"),
-    "transfer": _l("transfer"), "none": _l("none"), "terminal": _l("terminal"), "sim": _l("SIM"),
+    "transfer": _l("transfer"), "none": _l("none"), "on_account": _l("on account"),
+    "terminal": _l("terminal"), "sim": _l("SIM"),
     "intake": _l("registered"), "approve": _l("approved"), "assign": _l("assigned"),
     "complete": _l("completed"), "close": _l("closed"), "cancel": _l("cancelled"),
     "swap": _l("device change"), "part": _l("part used"), "photo": _l("photo"),
-
-    "fee_override": _l("fee override"),
+    "before": _l("before"), "after": _l("after"),
+    "fee_override": _l("fee override"), "part_corrected": _l("part corrected"),
+    "part_removed": _l("part removed"), "swap_removed": _l("device change removed"),
     "owner": _l("owner changed"), "install_free": _l("installation is free"),
     "in_warranty": _l("in warranty"), "parts_only": _l("out of warranty: parts only"),
     "warranty_unknown": _l("warranty unknown: ask for the purchase date"),
@@ -50,7 +52,6 @@ LABELS: dict[str, Any] = {
     "balances": _l("stock balances"),
     "agent": _l("agent"), "manager": _l("manager"), "dispatcher": _l("dispatcher"),
     "technician": _l("technician"), "admin": _l("administrator"),
-    "before": _l("before"), "after": _l("after"),
     "create": _l("create"), "update": _l("update"), "delete": _l("delete"),
 }
 

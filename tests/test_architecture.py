@@ -19,7 +19,7 @@ PACKAGES = ("dispatch", "inventory", "workorders", "board")
 SHELL = {"dispatch", "dispatch.wiring", "dispatch.cli", "dispatch.demo", "dispatch.synth"}
 CORE = {"models", "lifecycle", "kinds", "access", "intake", "onsite", "fees", "assignment",
         "approval", "order_parts", "queries", "photos", "schemas", "timeline", "tracking",
-        "pick_loads"}
+        "pick_loads", "corrections"}
 SURFACES = {"completion", "closing", "api", "views", "demo", "tablet", "office"}
 #: Layers, lowest first; a module may import its own layer and those before it.
 LAYERS = ("kernel", "inventory", "order core", "finance", "care", "documents", "order surfaces",
