@@ -46,6 +46,13 @@ LABELS: dict[str, Any] = {
     "terminals": _l("terminals"), "sims": _l("SIM cards"),
     "parts": _l("parts"), "stock": _l("opening stock"), "technicians": _l("technicians"),
     "balances": _l("stock balances"),
+    "sms": _l("SMS"), "email": _l("email"), "log": _l("log only"), "sending": _l("sending"),
+    "sent": _l("sent"), "skipped": _l("not sent"), "kept": _l("kept"), "missed": _l("missed"),
+    "replaced": _l("replaced by a later promise"), "late": _l("late"), "at_risk": _l("at risk"),
+    "order_approved": _l("order confirmed"), "order_en_route": _l("technician on the way"),
+    "order_completed": _l("order completed"), "complaint_registered": _l("complaint registered"),
+    "complaint_promised": _l("reply time promised"), "complaint_answered": _l("complaint answered"),
+    "staff_alert": _l("staff alert"),
 }
 
 

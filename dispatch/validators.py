@@ -98,6 +98,20 @@ def normalize_phone(raw: str, region: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+")
+
+
+def normalize_email(raw: object) -> str:
+    """An email address (trimmed, the domain in lower case); empty stays empty."""
+    text = str(raw or "").strip()
+    if not text:
+        return ""
+    if len(text) > 200 or not EMAIL.fullmatch(text):
+        raise ValueError(_l("“%(email)s” is not an email address.", email=text[:60]))
+    local, _, domain = text.rpartition("@")
+    return f"{local}@{domain.lower()}"
+
+
 def _in_range(day: date) -> None:
     if not FIRST_DAY <= day <= LAST_DAY:
         raise ValueError(_l("The date is out of range."))

@@ -53,6 +53,8 @@ class Complaint(Model):
     overseas: Mapped[bool] = mapped_column(default=False)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    #: R15: a clear answer within 3 calendar days of registration.
+    answer_due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     promised_reply_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cause: Mapped[str | None] = mapped_column(String(12))
@@ -71,8 +73,25 @@ class Complaint(Model):
     responsible_user: Mapped[User | None] = relationship(foreign_keys=[responsible_user_id])
     follow_ups: Mapped[list[ComplaintFollowUp]] = relationship(
         back_populates="complaint", order_by="ComplaintFollowUp.id", cascade="all, delete-orphan")
+    promises: Mapped[list[ComplaintPromise]] = relationship(
+        back_populates="complaint", order_by="ComplaintPromise.id", cascade="all, delete-orphan")
 
     __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}  # type: ignore[misc]
+
+
+class ComplaintPromise(Model):
+    """R16: a reply time promised to the customer; a later promise replaces an earlier one."""
+
+    __tablename__ = "complaint_promises"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
+    promised_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    made_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+    complaint: Mapped[Complaint] = relationship(back_populates="promises")
+    user: Mapped[User] = relationship()
 
 
 class ComplaintFollowUp(Model):
