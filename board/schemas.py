@@ -123,9 +123,25 @@ class BoardTechnician(Schema):
     route = List(Nested(RouteStop))
 
 
+class ArrivalItem(Schema):
+    id = Integer()
+    number = String()
+    status = String()
+    arrive_by = String()
+    arrive_by_text = String(metadata={"description": "the target in the configured zone"})
+    state = String(metadata={"description": "late or at_risk"})
+
+
+class ArrivalCounts(Schema):
+    late = Integer()
+    at_risk = Integer()
+    items = List(Nested(ArrivalItem))
+
+
 class BoardOut(Schema):
     generated_at = String()
     open_total = Integer()
+    arrival = Nested(ArrivalCounts, metadata={"description": "R10: orders late or at risk"})
     queue = List(Nested(OrderSummary))
     points = List(Nested(PointOut))
     technicians = List(Nested(BoardTechnician))

@@ -44,9 +44,9 @@ def collect_events(session: Session, flush_context: Any, instances: Any) -> None
 
 
 def write_events(session: Session) -> None:
-    if session.in_nested_transaction() or not session.info.get(_PENDING):
+    if session.in_nested_transaction():
         return
-    session.flush()
+    session.flush()  # the commit's own flush comes after this hook: collect its events first
     while session.info.get(_PENDING):
         pending, session.info[_PENDING] = session.info[_PENDING], []
         for kind, obj in pending:

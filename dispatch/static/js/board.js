@@ -56,15 +56,34 @@
     });
   }
 
+  // R10: orders past (late) or close to (at risk) their arrival target, assigned ones too.
+  function renderArrival(arrival) {
+    var box = document.getElementById("arrival");
+    if (!box || !arrival) { return; }
+    document.getElementById("arrival-counts").textContent =
+      text("arrival_counts", { late: arrival.late, at_risk: arrival.at_risk });
+    var list = document.getElementById("arrival-list");
+    list.replaceChildren();
+    arrival.items.forEach(function (item) {
+      list.appendChild(el("li", { "class": item.state, "data-order": item.id }, [
+        el("a", { href: "/workorders/" + item.id, text: item.number }),
+        el("span", { "class": "badge warn", text: " " + T[item.state] }),
+        el("small", { text: " " + T.due + " " + item.arrive_by_text })]));
+    });
+  }
+
   function renderQueue(data) {
     var list = document.getElementById("queue");
     list.replaceChildren();
     document.getElementById("open-total").textContent = text("open_orders", { n: data.open_total });
+    renderArrival(data.arrival);
     data.queue.forEach(function (order) {
-      var button = el("button", { type: "button", "class": "queue-item" + (order.priority === "urgent" ? " urgent" : ""),
-                                  "data-order": order.id }, [
-        el("strong", { text: order.number }), el("span", { text: " " + order.plate }),
-        el("small", { text: order.customer_name + " · " + order.status })]);
+      var clock = order.arrival ? [el("span", { "class": "badge warn arrival-" + order.arrival,
+                                                text: " " + T[order.arrival] })] : [];
+      var button = el("button", { type: "button", "class": "queue-item" + (order.priority === "urgent" ? " urgent" : "") +
+                                  (order.arrival ? " " + order.arrival : ""), "data-order": order.id }, [
+        el("strong", { text: order.number }), el("span", { text: " " + order.plate })].concat(clock, [
+        el("small", { text: order.customer_name + " · " + order.status })]));
       button.addEventListener("click", function () { selectOrder(order); });
       list.appendChild(el("li", {}, [button]));
     });
