@@ -28,6 +28,9 @@ from workorders.care.models import Callback
 from workorders.documents.jobs import order_documents
 from workorders.lifecycle import ASSIGNABLE, ENDED, FINISHED, IN_HAND, PLANNABLE, STATUSES, allowed_actions
 from workorders.models import KINDS, PAYMENT_METHODS, PRIORITIES, WorkOrder
+from workorders.promises.api import order_messages
+from workorders.promises.clocks import arrival_state
+from workorders.promises.links import ensure_link, tracking_url
 from workorders.queries import filtered_orders, order_figures, order_page, response_figures
 
 bp = Blueprint("workorders", __name__, url_prefix="/workorders")
@@ -101,6 +104,9 @@ def _render_order(order: WorkOrder, errors: dict | None = None, values: dict | N
     if current_user.can("order.assign") and order.status in ASSIGNABLE:
         technicians = db.session.scalars(search_technicians(active_only=True)).all()
     mine = technician_for_user(current_user)
+    staff = current_user.can("order.notifications")
+    if staff and ensure_link(order):
+        db.session.commit()
     return render_template(
         "workorders/show.html", order=order, actions=allowed_actions(order, current_user),
         is_assignee=mine is not None and mine.id == order.technician_id,
@@ -113,6 +119,9 @@ def _render_order(order: WorkOrder, errors: dict | None = None, values: dict | N
         in_hand=order.status in IN_HAND, finished=order.status in FINISHED,
         fee_editable=order.status not in ENDED,
         contact=order_contact(order, current_user),
+        arrival=arrival_state(order),
+        customer_link=tracking_url(order) if staff else None,
+        messages=order_messages(order.id) if staff else None,
         callbacks=db.session.scalars(select(Callback).where(Callback.workorder_id == order.id)
                                      .order_by(Callback.at)).all(),
     ), status
