@@ -99,7 +99,7 @@ def upgrade():
         sa.Column('salt', sa.String(length=32), nullable=False),
         sa.Column('token_hash', sa.String(length=64), nullable=False),
         sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(['order_id'], ['work_orders.id'], name=op.f('fk_customer_links_order_id_work_orders')),
+        sa.ForeignKeyConstraint(['order_id'], ['work_orders.id'], name=op.f('fk_customer_links_order_id_work_orders'), ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_customer_links')),
         sa.UniqueConstraint('order_id', name=op.f('uq_customer_links_order_id')),
         sa.UniqueConstraint('token_hash', name=op.f('uq_customer_links_token_hash')),

@@ -21,6 +21,7 @@ from dispatch.auth.roles import AGENT, MANAGER
 from dispatch.extensions import db
 from dispatch.notify.alerts import alert_once
 from dispatch.timeutil import day_bounds, local_clock, local_day, local_text, utcnow
+from dispatch.validators import parse_clock
 from workorders.care.complaints import visible_complaints
 from workorders.care.models import Complaint, ComplaintPromise
 
@@ -62,7 +63,7 @@ def promise_list(user: User, state: str = "all", now: datetime | None = None) ->
 
 
 def notice_alert_time() -> time:
-    return time.fromisoformat(current_app.config.get("DISPATCH_NOTICE_ALERT_AT") or "16:00")
+    return parse_clock(current_app.config.get("DISPATCH_NOTICE_ALERT_AT") or "16:00")
 
 
 def alert_missing_notices(now: datetime) -> int:

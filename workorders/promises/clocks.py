@@ -11,12 +11,12 @@ past its target and *at risk* within ``DISPATCH_ARRIVAL_AT_RISK_MINUTES`` (60) o
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import String, exists, func, literal, select
+from sqlalchemy import String, case, exists, func, literal, select
 from sqlalchemy.orm import Session
 
 from dispatch.auth.models import User
@@ -25,6 +25,7 @@ from dispatch.extensions import db
 from dispatch.notify.alerts import alert_once
 from dispatch.notify.models import AlertSent
 from dispatch.timeutil import local_day, local_moment, local_text, utcnow
+from dispatch.validators import parse_clock
 from workorders.access import visible_orders
 from workorders.models import NOT_ARRIVED_STATUSES, WorkOrder, not_arrived
 
@@ -51,7 +52,7 @@ def arrival_target(called_at: datetime, priority: str) -> datetime:
         day += timedelta(days=1)
         if day.isoweekday() in open_days:
             days -= 1
-    return local_moment(day, time.fromisoformat(str(_config("DISPATCH_WORKDAY_END", "18:00"))))
+    return local_moment(day, parse_clock(_config("DISPATCH_WORKDAY_END", "18:00")))
 
 
 def set_arrival_targets(session: Session, flush_context: Any, instances: Any) -> None:
@@ -96,13 +97,15 @@ def orders_late_or_at_risk(user: User, now: datetime | None = None) -> dict[str,
     now = now or utcnow()
     query = visible_orders(user).where(not_arrived(), WorkOrder.arrive_by.is_not(None),
                                        WorkOrder.arrive_by <= now + at_risk_margin())
-    late = db.session.scalar(query.with_only_columns(func.count()).order_by(None)
-                             .where(WorkOrder.arrive_by < now)) or 0
-    at_risk = db.session.scalar(query.with_only_columns(func.count()).order_by(None)
-                                .where(WorkOrder.arrive_by >= now)) or 0
+    is_late = case((WorkOrder.arrive_by < now, 1), else_=0)
+    # One query: the counts over every match (window sums, taken before the limit) on each row.
     rows = db.session.execute(query.with_only_columns(
         WorkOrder.id, WorkOrder.number, WorkOrder.status, WorkOrder.priority, WorkOrder.arrive_by,
-        WorkOrder.technician_id).order_by(None).order_by(WorkOrder.arrive_by).limit(LIST_LIMIT))
+        WorkOrder.technician_id, func.sum(is_late).over().label("late_total"),
+        func.count().over().label("total")).order_by(None).order_by(WorkOrder.arrive_by)
+        .limit(LIST_LIMIT)).all()
+    late = int(rows[0].late_total) if rows else 0
+    at_risk = int(rows[0].total) - late if rows else 0
     items = [ArrivalRow(row.id, row.number, row.status, row.priority, row.arrive_by,
                         row.technician_id, "late" if row.arrive_by < now else "at_risk")
              for row in rows]

@@ -18,7 +18,9 @@ class CustomerLink(Model):
     __audit_exclude__ = ("salt", "token_hash")
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id"), unique=True)
+    #: The link goes with its order (an order deleted by hand takes its link along).
+    order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id", ondelete="CASCADE"),
+                                          unique=True)
     salt: Mapped[str] = mapped_column(String(32))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
