@@ -118,6 +118,19 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "DISPATCH_SMS_URL": _env("DISPATCH_SMS_URL"),
         "DISPATCH_SMS_AUTH_HEADER": _env("DISPATCH_SMS_AUTH_HEADER"),
         "DISPATCH_SMS_TEMPLATE": _env("DISPATCH_SMS_TEMPLATE"),
+        # The tracking platform (Traccar, SPEC §10): off while the URL is unset.
+        "DISPATCH_TRACKING_URL": _env("DISPATCH_TRACKING_URL"),
+        "DISPATCH_TRACKING_TOKEN": _env("DISPATCH_TRACKING_TOKEN", ""),
+        "DISPATCH_TRACKING_TIMEOUT": float(_env("DISPATCH_TRACKING_TIMEOUT", "3") or 3),
+        "DISPATCH_TRACKING_RETRIES": int(_env("DISPATCH_TRACKING_RETRIES", "2") or 2),
+        "DISPATCH_TRACKING_BACKOFF": float(_env("DISPATCH_TRACKING_BACKOFF", "0.25") or 0.25),
+        "DISPATCH_TRACKING_SYNC_MINUTES": int(_env("DISPATCH_TRACKING_SYNC_MINUTES", "15") or 15),
+        "DISPATCH_TRACKING_PAGE_SIZE": int(_env("DISPATCH_TRACKING_PAGE_SIZE", "2000") or 2000),
+        "DISPATCH_ACTIVATION_MAX_AGE_MINUTES": int(
+            _env("DISPATCH_ACTIVATION_MAX_AGE_MINUTES", "10") or 10),
+        "DISPATCH_ACTIVATION_MAX_DISTANCE_M": int(
+            _env("DISPATCH_ACTIVATION_MAX_DISTANCE_M", "1000") or 1000),
+        "DISPATCH_SILENT_HOURS": int(_env("DISPATCH_SILENT_HOURS", "48") or 48),
         "API_TOKEN_TTL_HOURS": int(_env("API_TOKEN_TTL_HOURS", "720") or 720),
         # How long a one-time set-password link stays valid (accounts made by an import).
         "PASSWORD_LINK_TTL_HOURS": int(_env("PASSWORD_LINK_TTL_HOURS", "72") or 72),

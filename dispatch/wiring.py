@@ -31,6 +31,7 @@ MODEL_MODULES = (
     "dispatch.geo.models", "dispatch.web.idempotency", "dispatch.jobs.models",
     "dispatch.imports.models", "dispatch.notify.models",
     "dispatch.registry.models", "dispatch.sequences", "dispatch.technicians.models",
+    "dispatch.tracking.models", "workorders.tracking.models",
     "inventory.models", "workorders.models", "workorders.photos", "workorders.care.models",
     "workorders.finance.models", "workorders.finance.invoices", "workorders.promises.models",
 )
@@ -75,6 +76,8 @@ def init_jobs() -> None:
     from dispatch.imports import running
     from dispatch.notify import delivery
     from workorders.care import clocks as complaint_clocks
+    from dispatch.tracking import service as tracking
+    from dispatch.tracking import sync as tracking_sync
     from workorders.documents import bulk, jobs, receipt
 
     handlers: tuple[tuple[str, Callable[..., str | None], str], ...] = (
@@ -87,6 +90,8 @@ def init_jobs() -> None:
         ("day_sheets", bulk.build_day_sheets, "bulk"),
         ("import", running.run_import_job, "imports"),
         (delivery.KIND, delivery.deliver, "notify"),
+        ("tracking_register", tracking.register_terminals, "default"),
+        ("tracking_sync", tracking_sync.sync_job, "default"),
     )
     for kind, function, queue in handlers:
         runner.register_handler(kind, function, queue)
@@ -94,6 +99,7 @@ def init_jobs() -> None:
     runner.register_periodic(arrival_clocks.alert_late_arrivals)
     runner.register_periodic(complaint_clocks.check_complaint_clocks)
     runner.register_periodic(delivery.retry_failed)
+    runner.register_periodic(tracking_sync.schedule_sync)
     worker.register_preload(pdf.preload)
 
 
@@ -126,6 +132,7 @@ def init_blueprints(app: Flask) -> None:
     from dispatch.registry.views import bp as registry_pages
     from dispatch.technicians.api import bp as technicians_api
     from dispatch.technicians.views import bp as technicians_pages
+    from dispatch.tracking.views import bp as tracking_pages
     from dispatch.web.pages import bp as web_pages
     from inventory.api import bp as inventory_api
     from inventory.views import bp as inventory_pages
@@ -151,7 +158,8 @@ def init_blueprints(app: Flask) -> None:
     for page_blueprint in (web_pages, auth_pages, registry_pages, technicians_pages,
                            audit_pages, workorders_pages, board_pages, documents_pages,
                            inventory_pages, care_pages, incentive_pages, handover_pages,
-                           finance_pages, tablet_pages, imports_pages, customer_link_pages):
+                           finance_pages, tablet_pages, imports_pages, tracking_pages,
+                           customer_link_pages):
         app.register_blueprint(page_blueprint)
 
 

@@ -24,6 +24,7 @@ from dispatch.registry.models import Sim, Terminal
 from dispatch.technicians.services import report_location
 from dispatch.text import choice, clean_text
 from dispatch.timeutil import local_day, utcnow
+from dispatch.tracking import service as tracking
 from dispatch.validators import normalize_iccid, validate_latlon
 from inventory import workshop
 from inventory.models import Part
@@ -108,6 +109,9 @@ def add_swap(order: WorkOrder, user: User, data: Mapping[str, Any]) -> Swap:
     db.session.flush()
     if new is not None and new.sku:
         _add_part_line(order, new.sku, 1, _identifier(new), swap.id)
+    if isinstance(new, Terminal):  # the platform knows it before the activation check asks
+        tracking.request_registration([(new.terminal_id, order.vehicle.plate)],
+                                      f"order:{order.id}:{new.terminal_id}", order.id, user.id)
     record(order, "swap", user, note=f"{kind}: {swap.old_identifier or '—'} → "
                                     f"{swap.new_identifier or '—'}")
     return swap

@@ -63,6 +63,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "user.admin": frozenset({ADMIN}),
     "import.run": frozenset({ADMIN, MANAGER}),
     "import.view_all": frozenset({MANAGER}),
+    "tracking.status": frozenset({ADMIN, MANAGER}),
+    "tracking.silent": frozenset({AGENT, MANAGER}),
+    "tracking.command": frozenset({AGENT, MANAGER}),
+    "tracking.override_list": frozenset({MANAGER}),
 }
 
 

@@ -223,6 +223,10 @@ class ImportKind:
         it did. See the module's docstring for the contract."""
         raise NotImplementedError
 
+    def after_batch(self, ctx: ImportContext) -> None:
+        """Called once a batch is applied, in its transaction (never in a dry run): ask for
+        follow-up work through the outbox (``ctx.counts`` says what the batch changed)."""
+
     def export_rows(self, user: User) -> Iterable[Sequence[Any]]:
         """The current records as rows of :attr:`columns` (what ``user`` may see), so that an
         exported file imported again changes nothing."""

@@ -127,6 +127,8 @@ def _execute(run_id: int) -> None:
             result = apply_batch(kind, batch, context)
             if dry_run:
                 db.session.rollback()  # counted, checked, and nothing kept
+            else:
+                kind.after_batch(context)
             _record(run_id, result, len(batch))
             context.cache.clear()
     run = db.session.get_one(ImportRun, run_id)

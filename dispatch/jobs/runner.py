@@ -31,6 +31,16 @@ QUEUE_OF: dict[str, str] = {}
 PERIODIC: list[Callable[[], None]] = []
 
 
+class RetryLater(Exception):
+    """Raised by a handler whose work must wait (a remote service is down): the job goes back
+    to ``queued`` and the sweep relays it again once ``delay`` has passed — an outage only
+    delays it. Whatever the handler committed before raising stays."""
+
+    def __init__(self, reason: str, delay: timedelta):
+        super().__init__(reason)
+        self.delay = delay
+
+
 def register_handler(kind: str, fn: Callable[[Job], str | None], queue: str = "documents") -> None:
     """Make ``fn`` do the work of ``kind`` jobs, on ``queue`` (idempotent)."""
     if queue not in QUEUES:
@@ -73,6 +83,14 @@ def run_job(job_id: int) -> str | None:
         return None
     try:
         path = HANDLERS[job.kind](job)
+    except RetryLater as later:
+        db.session.rollback()
+        waiting = db.session.get_one(Job, job_id)
+        waiting.status, waiting.error = "queued", str(later)[:2000]
+        waiting.updated_at = utcnow() + later.delay  # the sweep relays it after the delay
+        db.session.commit()
+        log.info("job %s (%s) waits %s: %s", job_id, waiting.kind, later.delay, later)
+        return None
     except Exception as exc:
         db.session.rollback()
         failed = db.session.get_one(Job, job_id)

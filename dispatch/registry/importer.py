@@ -13,6 +13,7 @@ refused, and the export leaves them out.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -32,6 +33,7 @@ from dispatch.registry.import_index import Index, load_index, number_key, phone
 from dispatch.registry.models import CONFIDENTIALITY, CREDIT_CLASSES, Customer, Sim, Terminal, Vehicle
 from dispatch.text import choice, clean_text
 from dispatch.timeutil import local_moment, utcnow
+from dispatch.tracking import service as tracking
 from dispatch.validators import (
     fold_identifier,
     normalize_iccid,
@@ -330,6 +332,15 @@ class InstalledBase(ImportKind):
         ctx.record("sims", c.iccid, change)
 
     # --- the other way: the registry in the same columns --------------------------------------
+
+    def after_batch(self, ctx: ImportContext) -> None:
+        """Terminals the batch put into vehicles are made known to the tracking platform."""
+        fitted = sorted(str(key) for key, change in ctx.counts.get("terminals", {}).items()
+                        if change != "unchanged")
+        if fitted:
+            digest = hashlib.sha1("\n".join(fitted).encode(), usedforsecurity=False).hexdigest()
+            tracking.request_registration([(key, None) for key in fitted],
+                                          f"import:{ctx.run_id}:{digest}", user_id=ctx.user.id)
 
     def export_rows(self, user: User) -> Iterable[Sequence[Any]]:
         """One row per vehicle and device in it (a vehicle without a terminal is one row with

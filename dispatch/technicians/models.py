@@ -40,6 +40,9 @@ class Technician(Model):
     last_lat: Mapped[float | None]
     last_lon: Mapped[float | None]
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The uniqueId of the van's own tracker on the tracking platform, when it has one: its
+    #: latest fix places the technician on the board (``dispatch/tracking/vans.py``).
+    van_tracker_id: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User] = relationship(lazy="joined")

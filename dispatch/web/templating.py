@@ -38,6 +38,7 @@ NAVIGATION: list[tuple[str, Any, str | None]] = [
     ("incentives.index", _l("Incentives"), "incentive.view"),
     ("audit.index", _l("Audit log"), "audit.view"),
     ("imports.index", _l("Imports"), "import.run"),
+    ("tracking.status", _l("Tracking platform"), "tracking.status"),
 ]
 
 

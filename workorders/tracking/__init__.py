@@ -1,0 +1,1 @@
+"""The order side of the tracking platform: activation checks, remote commands, silent devices."""
