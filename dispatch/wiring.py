@@ -75,9 +75,9 @@ def init_jobs() -> None:
     what a worker loads once at start."""
     from dispatch.imports import running
     from dispatch.notify import delivery
-    from workorders.care import clocks as complaint_clocks
     from dispatch.tracking import service as tracking
     from dispatch.tracking import sync as tracking_sync
+    from workorders.care import clocks as complaint_clocks
     from workorders.documents import bulk, jobs, receipt
 
     handlers: tuple[tuple[str, Callable[..., str | None], str], ...] = (
