@@ -192,6 +192,8 @@ class OrderOut(OrderSummary):
 
 class AssignIn(Schema):
     technician_id = id_field(required=True)
+    contractor_reason = String(validate=Length(max=300), metadata={
+        "description": "R12: why an outside contractor while in-house technicians are available"})
 
 
 class StatusIn(Schema):
@@ -218,6 +220,9 @@ class CompleteIn(Schema):
     payment_method = String(required=True, validate=OneOf(PAYMENT_METHODS))
     amount_collected = money_in(required=True)
     signature_png_base64 = String(required=True, validate=Length(max=800_000))
+    purchase_date = String(validate=Length(max=40), metadata={
+        "description": "R1, R2: needed when no install or purchase date is on record "
+                       "(the fee's basis is warranty_unknown)"})
 
 
 class CompleteOut(Schema):
