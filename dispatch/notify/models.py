@@ -21,6 +21,8 @@ class Message(Model):
     """A message about one event (``event_key`` unique: one message per event, ever)."""
 
     __tablename__ = "customer_messages"
+    #: The recipient is contact data (R18) and the body carries the customer link.
+    __audit_exclude__ = ("recipient", "subject", "body")
     __table_args__ = (
         CheckConstraint(in_values("channel", CHANNELS), name="channel_known"),
         CheckConstraint(in_values("status", MESSAGE_STATUSES), name="status_known"),

@@ -30,6 +30,7 @@ from dispatch.timeutil import day_bounds, local_day, local_text, utcnow
 from dispatch.validators import parse_datetime
 from workorders.access import get_order
 from workorders.care.models import (
+    ANSWER_DAYS,
     CAUSES,
     CHANNELS,
     DEPARTMENTS,
@@ -40,8 +41,6 @@ from workorders.care.models import (
 )
 
 DUE_DAYS, DUE_DAYS_OVERSEAS, DUE_SOON_DAYS, MAX_FOLLOW_UPS = 15, 20, 3, 2
-#: R15: a clear answer within 3 calendar days of registration.
-ANSWER_DAYS = 3
 
 
 def complaint_number(at: datetime) -> str:

@@ -3,7 +3,7 @@ re-checks, and the incentive tables (service points per kind, safety incidents).
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -24,6 +24,16 @@ CAUSES = ("device", "sim", "installation", "service", "billing", "other")
 DEPARTMENTS = ("customer_service", "field_service", "warehouse", "finance", "vendor", "customer")
 AUDIT_RESULTS = ("pending", "ok", "issue")
 
+
+
+#: R15: a clear answer within 3 calendar days of registration.
+ANSWER_DAYS = 3
+
+
+def _answer_due(context: Any) -> datetime:
+    """``answer_due_at`` when the writer gives none: registration + 3 days."""
+    received = context.get_current_parameters().get("received_at") or utcnow()
+    return received + timedelta(days=ANSWER_DAYS)
 
 
 class Complaint(Model):
@@ -54,7 +64,7 @@ class Complaint(Model):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     #: R15: a clear answer within 3 calendar days of registration.
-    answer_due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    answer_due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True, default=_answer_due)
     promised_reply_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cause: Mapped[str | None] = mapped_column(String(12))
