@@ -9,6 +9,7 @@ import pytest
 
 from dispatch.errors import ValidationFailed
 from dispatch.extensions import db
+from tests.support.clock import freeze
 from workorders.care import complaints
 from workorders.care.stats import monthly_stats
 
@@ -53,7 +54,7 @@ def test_monthly_overdue_counts_only_what_is_overdue(world, make_user, monkeypat
     late.status, late.resolved_at = "resolved", registered + timedelta(days=17)
     db.session.commit()
     assert still_open.due_at == registered + timedelta(days=15)
-    tenth = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
-    assert monthly_stats(2026, 3, now=tenth)["overdue"] == 1
-    twentieth = datetime(2026, 3, 20, 2, 0, tzinfo=UTC)
-    assert monthly_stats(2026, 3, now=twentieth)["overdue"] == 2
+    freeze(monkeypatch, datetime(2026, 3, 10, 2, 0, tzinfo=UTC))
+    assert monthly_stats(2026, 3)["overdue"] == 1
+    freeze(monkeypatch, datetime(2026, 3, 20, 2, 0, tzinfo=UTC))
+    assert monthly_stats(2026, 3)["overdue"] == 2
