@@ -1,8 +1,8 @@
 """Promises to the customer (issue 22): arrival targets, the complaint answer clock and promised
 replies, customer links, messages to customers, alerts, customers' contact preferences
 
-Revision ID: 0020
-Revises: 0019
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-01 14:30:00
 
 Existing open orders get their arrival target and existing complaints their answer date from
@@ -17,8 +17,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0020'
-down_revision = '0019'
+revision = '0021'
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 
