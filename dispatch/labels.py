@@ -53,6 +53,13 @@ LABELS: dict[str, Any] = {
     "agent": _l("agent"), "manager": _l("manager"), "dispatcher": _l("dispatcher"),
     "technician": _l("technician"), "admin": _l("administrator"),
     "create": _l("create"), "update": _l("update"), "delete": _l("delete"),
+    "sms": _l("SMS"), "email": _l("email"), "log": _l("log only"), "sending": _l("sending"),
+    "sent": _l("sent"), "skipped": _l("not sent"), "kept": _l("kept"), "missed": _l("missed"),
+    "replaced": _l("replaced by a later promise"), "late": _l("late"), "at_risk": _l("at risk"),
+    "order_approved": _l("order confirmed"), "order_en_route": _l("technician on the way"),
+    "order_completed": _l("order completed"), "complaint_registered": _l("complaint registered"),
+    "complaint_promised": _l("reply time promised"), "complaint_answered": _l("complaint answered"),
+    "staff_alert": _l("staff alert"),
 }
 
 #: What the audit log's records are, by table (English: the tables' names in words).
