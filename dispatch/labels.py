@@ -81,6 +81,7 @@ RECORD_TYPES: dict[str, Any] = {
     "technicians": _l("technicians"), "terminals": _l("terminals"),
     "user_roles": _l("user roles"), "users": _l("users"), "vehicles": _l("vehicles"),
     "work_order_events": _l("order history"), "work_orders": _l("work orders"),
+    "customer_links": _l("customer links"), "customer_messages": _l("customer messages"),
 }
 
 
