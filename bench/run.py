@@ -7,7 +7,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import dispatch_bench, documents_bench, import_bench, load_bench, stock_bench
+from bench import (
+    dispatch_bench,
+    documents_bench,
+    import_bench,
+    load_bench,
+    stock_bench,
+    tracking_bench,
+)
 from bench.common import print_table
 
 
@@ -19,6 +26,8 @@ def main() -> None:
     stock_bench.main(["--movements", "100000" if quick else "1000000",
                       "--requests", "100" if quick else "500"])
     import_bench.main(["--rows", "20000" if quick else "100000"])
+    tracking_bench.main(["--repeat", "100" if quick else "500",
+                         "--devices", "20000" if quick else "100000"])
     # gunicorn + wrk against PostgreSQL (1,000,000 orders; --quick: 100,000 orders, 3 s each).
     load_bench.main(["--orders", "100000", "--duration", "3"] if quick else [])
     print_table("GPS Dispatch benchmarks")

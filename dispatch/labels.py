@@ -46,6 +46,13 @@ LABELS: dict[str, Any] = {
     "terminals": _l("terminals"), "sims": _l("SIM cards"),
     "parts": _l("parts"), "stock": _l("opening stock"), "technicians": _l("technicians"),
     "balances": _l("stock balances"),
+    "reporting": _l("reporting"), "silent": _l("silent"),
+    "unknown_device": _l("unknown to the platform"), "unreachable": _l("platform unreachable"),
+    "rejected": _l("token rejected by the platform"), "not_configured": _l("not configured"),
+    "sent": _l("sent"), "no_command": _l("no command sent yet"),
+    "remote_command": _l("remote command"), "resolve_remotely": _l("resolved remotely"),
+    "tracking_register": _l("registration on the tracking platform"),
+    "tracking_sync": _l("tracking platform sync"),
 }
 
 

@@ -68,6 +68,7 @@ def init_jobs() -> None:
     from dispatch.imports import running
     from dispatch.tracking import service as tracking
     from dispatch.tracking import sync as tracking_sync
+    from dispatch.tracking import vans
     from workorders.documents import bulk, jobs, receipt
 
     handlers: tuple[tuple[str, Callable[..., str | None], str], ...] = (
@@ -81,11 +82,13 @@ def init_jobs() -> None:
         ("import", running.run_import_job, "imports"),
         ("tracking_register", tracking.register_terminals, "default"),
         ("tracking_sync", tracking_sync.sync_job, "default"),
+        ("tracking_vans", vans.vans_job, "default"),
     )
     for kind, function, queue in handlers:
         runner.register_handler(kind, function, queue)
     runner.register_periodic(bulk.schedule_monthly_report)
     runner.register_periodic(tracking_sync.schedule_sync)
+    runner.register_periodic(vans.schedule_vans)
     worker.register_preload(pdf.preload)
 
 
@@ -132,17 +135,20 @@ def init_blueprints(app: Flask) -> None:
     from workorders.finance.views import bp as finance_pages
     from workorders.tablet.api import bp as tablet_api
     from workorders.tablet.views import bp as tablet_pages
+    from workorders.tracking.api import bp as tracking_api
+    from workorders.tracking.views import bp as tracking_order_pages
     from workorders.views import bp as workorders_pages
 
     for api_blueprint in (auth_api, registry_api, technicians_api, workorders_api, board_api,
                           documents_api, inventory_api, care_api, finance_api, tablet_api,
-                          imports_api):
+                          imports_api, tracking_api):
         csrf.exempt(api_blueprint)  # bearer tokens only: no ambient credentials to forge
         app.register_blueprint(api_blueprint)
     for page_blueprint in (web_pages, auth_pages, registry_pages, technicians_pages,
                            audit_pages, workorders_pages, board_pages, documents_pages,
                            inventory_pages, care_pages, incentive_pages, handover_pages,
-                           finance_pages, tablet_pages, imports_pages, tracking_pages):
+                           finance_pages, tablet_pages, imports_pages, tracking_pages,
+                           tracking_order_pages):
         app.register_blueprint(page_blueprint)
 
 

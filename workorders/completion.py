@@ -1,6 +1,7 @@
 """Completing an order on site (R7, SPEC §4), as the four steps it is.
 
 1. **Lifecycle**: every field the order's kind needs, the payment that matches what is owed,
+   a new terminal that reports (or an override reason: ``workorders/tracking/activation.py``),
    then the ``complete`` transition (the only writer of the status, in ``lifecycle``).
 2. **Stock and devices**: swaps applied to the device registry (a faulty terminal goes to the
    workshop with its tag, R5), the parts used consumed from the van or the reservation.
@@ -30,6 +31,7 @@ from workorders.finance import collections
 from workorders.kinds import kind_of
 from workorders.lifecycle import check, transition
 from workorders.models import PAYMENT_METHODS, WorkOrder
+from workorders.tracking import activation
 
 
 def complete(order: WorkOrder, user: User, data: Mapping[str, Any]) -> WorkOrder:
@@ -43,6 +45,7 @@ def complete(order: WorkOrder, user: User, data: Mapping[str, Any]) -> WorkOrder
     signature = errors.check("signature", storage.decode_png, data.get("signature_png_base64") or "")
     for field, message in kind_of(order).missing(order, resolution).items():
         errors.add(field, message)
+    activation.require_reporting(order, user, data.get("activation_override_reason"), errors)
     quote = onsite.current_quote(order)
     fee = fees.amount_due(order, quote)
     if method and amount is not None:

@@ -216,6 +216,8 @@ class CompleteIn(Schema):
     payment_method = String(required=True, validate=OneOf(PAYMENT_METHODS))
     amount_collected = Raw(required=True, metadata={"description": "money, e.g. \"120.00\""})
     signature_png_base64 = String(required=True, validate=Length(max=800_000))
+    #: Completes an order whose new terminal does not report yet (SPEC §10), recorded.
+    activation_override_reason = String(load_default=None, validate=Length(max=300))
 
 
 class CompleteOut(Schema):

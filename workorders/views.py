@@ -29,6 +29,7 @@ from workorders.documents.jobs import order_documents
 from workorders.lifecycle import ASSIGNABLE, ENDED, FINISHED, IN_HAND, PLANNABLE, STATUSES, allowed_actions
 from workorders.models import KINDS, PAYMENT_METHODS, PRIORITIES, WorkOrder
 from workorders.queries import filtered_orders, order_figures, order_page, response_figures
+from workorders.tracking import remote
 
 bp = Blueprint("workorders", __name__, url_prefix="/workorders")
 bp.add_app_template_global(fees.amount_due, "amount_due")
@@ -113,6 +114,7 @@ def _render_order(order: WorkOrder, errors: dict | None = None, values: dict | N
         in_hand=order.status in IN_HAND, finished=order.status in FINISHED,
         fee_editable=order.status not in ENDED,
         contact=order_contact(order, current_user),
+        tracking=remote.order_panel(order, current_user),
         callbacks=db.session.scalars(select(Callback).where(Callback.workorder_id == order.id)
                                      .order_by(Callback.at)).all(),
     ), status
@@ -145,7 +147,11 @@ ACTIONS = {
     "part": (lambda order, form: onsite.add_part(order, current_user, form),
              ("sku", "qty", "serial")),
     "complete": (lambda order, form: completion.complete(order, current_user, form),
-                 ("resolution", "payment_method", "amount_collected", "signature_png_base64")),
+                 ("resolution", "payment_method", "amount_collected", "signature_png_base64",
+                  "activation_override_reason")),
+    "resolve_remotely": (lambda order, form: remote.resolve_remotely(order, current_user,
+                                                                     form.get("note")),
+                         ("note",)),
     "fee_override": (lambda order, form: onsite.override_fee(order, current_user, form["amount"],
                                                              form["reason"]), ("amount", "reason")),
     "cancel": (lambda order, form: assignment.cancel(order, form["reason"], current_user),

@@ -38,6 +38,8 @@ NAVIGATION: list[tuple[str, Any, str | None]] = [
     ("incentives.index", _l("Incentives"), "incentive.view"),
     ("audit.index", _l("Audit log"), "audit.view"),
     ("imports.index", _l("Imports"), "import.run"),
+    ("tracking_orders.silent_queue", _l("Silent terminals"), "tracking.silent"),
+    ("tracking_orders.overrides", _l("Completed without a fix"), "tracking.override_list"),
     ("tracking.status", _l("Tracking platform"), "tracking.status"),
 ]
 

@@ -127,9 +127,12 @@
       if (!$("signature").value) { problems.push(T.need_signature); }
       show("complete-error", problems.join(" "));
       if (problems.length) { return; }
-      TabletStore.enqueue("complete", j.id, path(j, "complete"), {
+      var body = {
         resolution: $("resolution").value.trim(), payment_method: $("payment-method").value,
-        amount_collected: $("amount").value.trim(), signature_png_base64: $("signature").value });
+        amount_collected: $("amount").value.trim(), signature_png_base64: $("signature").value };
+      var override = window.TabletActivation ? TabletActivation.overrideReason() : null;
+      if (override) { body.activation_override_reason = override; }
+      TabletStore.enqueue("complete", j.id, path(j, "complete"), body);
       window.scrollTo(0, 0);
     });
   }

@@ -180,6 +180,7 @@
     if (saved) { $("photo-list").appendChild(el("li", { text: T.photo + " × " + saved + " (" + T.saved + ")" })); }
     if (view.photos) { $("photo-list").appendChild(el("li", { text: T.photo + " × " + view.photos + " (" + T.pending + ")" })); }
     showFee(job, view);
+    if (window.TabletActivation) { TabletActivation.render(job, view); }
   }
   function showFee(job, view) {
     var estimate = estimateFee(job, view), onServer = !pendingFor(job.id).length && TabletStore.online;
@@ -227,6 +228,7 @@
     var job = currentJob();
     $("job-list-view").hidden = !!job;
     $("job-view").hidden = !job;
+    if (window.TabletActivation && (!job || effective(job).status !== "on_site")) { TabletActivation.stop(); }
     if (job) { renderJob(job); } else { renderList(); }
   }
 
