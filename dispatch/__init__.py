@@ -12,6 +12,7 @@ from typing import Any
 
 from apiflask import APIFlask
 from flask.json.provider import DefaultJSONProvider
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from dispatch.config import load_config
 from dispatch.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -35,6 +36,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> APIFlask:
     )
     app.config.update(load_config(app.instance_path, test_config))
     app.config["SECURITY_SCHEMES"] = None
+    proxies = app.config["DISPATCH_TRUSTED_PROXIES"]
+    if proxies:  # the client's address, scheme and host as the proxies saw them
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies,  # type: ignore[method-assign]
+                                x_host=proxies)
     app.url_map.converters["int"] = IdConverter  # ids beyond the column's range are a 404
     assert isinstance(app.json, DefaultJSONProvider)  # Flask's default: no other provider is set
     app.json.sort_keys = False
@@ -87,7 +92,12 @@ def _init_login(app: APIFlask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        if user is not None:
-            set_actor(user.id)
+        """The session's user while the session is current (see ``User.session_version``)."""
+        ident, _, version = user_id.partition(":")
+        if not (ident.isdigit() and version.isdigit()):
+            return None  # a cookie from before session versions: sign in again
+        user = db.session.get(User, int(ident))
+        if user is None or not user.active or user.session_version != int(version):
+            return None
+        set_actor(user.id)
         return user

@@ -38,6 +38,24 @@ def create_user_command(username: str, roles: tuple[str, ...], password: str, na
     click.echo(f"Created user {user.username} with roles {', '.join(sorted(user.roles))}.")
 
 
+@click.command("deactivate-user")
+@click.argument("username")
+@with_appcontext
+def deactivate_user_command(username: str) -> None:
+    """Stop an account: it cannot sign in, and its sessions and API tokens end now."""
+    from sqlalchemy import select
+
+    from dispatch.auth.models import User
+    from dispatch.auth.services import deactivate_user
+
+    user = db.session.scalar(select(User).where(User.username == username.strip().lower()))
+    if user is None:
+        raise click.UsageError(f"No user {username!r}.")
+    deactivate_user(user)
+    db.session.commit()
+    click.echo(f"Deactivated {user.username}; their sessions and API tokens are ended.")
+
+
 @click.command("demo")
 @click.option("--password", default="demo1234", show_default=True,
               help="Password of every demo account.")
@@ -125,5 +143,6 @@ def import_sample_command(rows: int, out: Path, kind: str, seed: int) -> None:
 
 
 #: Every ``flask --app dispatch`` command (registered by ``dispatch.wiring.init_commands``).
-COMMANDS = (create_user_command, demo_command, synth_command, worker_command, sweep_command,
-            backup_command, restore_command, monthly_report_command, import_sample_command)
+COMMANDS = (create_user_command, deactivate_user_command, demo_command, synth_command,
+            worker_command, sweep_command, backup_command, restore_command,
+            monthly_report_command, import_sample_command)

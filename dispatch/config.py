@@ -42,6 +42,14 @@ def _instance_secret(instance_path: str) -> str:
     return path.read_text().strip()
 
 
+def _count(name: str, default: int) -> int:
+    """A whole number ≥ 0 from the environment."""
+    raw = _env(name, str(default)) or str(default)
+    if not raw.isdigit():
+        raise ConfigError(f"{name} must be a whole number (0 or more), not {raw!r}")
+    return int(raw)
+
+
 def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Build the configuration mapping for one app instance."""
     overrides = dict(overrides or {})
@@ -111,8 +119,14 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "PASSWORD_LINK_TTL_HOURS": int(_env("PASSWORD_LINK_TTL_HOURS", "72") or 72),
         "PASSWORD_HASH_METHOD": "scrypt",
         "LOGIN_RATE_LIMIT": _env("LOGIN_RATE_LIMIT", "10 per minute;100 per hour"),
+        # How many reverse proxies in front set X-Forwarded-For/-Proto/-Host (werkzeug's
+        # ProxyFix). 0: none is trusted, every client is the address that connected.
+        "DISPATCH_TRUSTED_PROXIES": _count("DISPATCH_TRUSTED_PROXIES", 0),
         "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", _env("REDIS_URL", "memory://")),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Redis away: the same limits count in this process's memory until it answers again
+        # (checked with a growing pause, up to 32 s), so signing in never depends on Redis.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "MAX_CONTENT_LENGTH": int(_env("MAX_CONTENT_LENGTH", str(16 * 1024 * 1024)) or 0),
         # The import upload alone may be larger than MAX_CONTENT_LENGTH.
         "DISPATCH_IMPORT_MAX_BYTES": int(_env("DISPATCH_IMPORT_MAX_BYTES",

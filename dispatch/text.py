@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from flask_babel import lazy_gettext as _l
+
+#: Unicode's control characters (category Cc: C0, DEL and C1) but tab and newline.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def clean_text(raw: object, *, max_len: int, required: bool = False) -> str:
     """Trimmed, NFC-normalised text without control characters, at most ``max_len`` long."""
     text = unicodedata.normalize("NFC", "" if raw is None else str(raw)).strip()
-    if any(unicodedata.category(ch) == "Cc" and ch not in "\n\t" for ch in text):
+    if _CONTROL.search(text):
         raise ValueError(_l("Control characters are not allowed."))
     if required and not text:
         raise ValueError(_l("This field is required."))

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from apiflask import Schema
-from apiflask.fields import Boolean, Integer, List, Nested, Raw, String
+from apiflask.fields import Boolean, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
 
-from dispatch.web.schemas import Money, PageQuery
+from dispatch.web.schemas import Money, PageQuery, money_in
 from inventory.models import CATEGORIES
 
 _SERIALS = List(String(validate=Length(max=40)), load_default=list, validate=Length(max=1000))
@@ -17,14 +17,14 @@ class CatalogPartIn(Schema):
     name = String(required=True, validate=Length(max=120))
     category = String(required=True, validate=OneOf(CATEGORIES))
     serialized = Boolean(load_default=False)
-    price = Raw(required=True, metadata={"description": "money, e.g. \"380.00\""})
+    price = money_in(required=True)
     reorder_point = Integer(load_default=0, validate=Range(min=0, max=100000))
 
 
 class CatalogPartPatch(Schema):
     name = String(validate=Length(max=120))
     category = String(validate=OneOf(CATEGORIES))
-    price = Raw(metadata={"description": "money, e.g. \"380.00\""})
+    price = money_in()
     reorder_point = Integer(validate=Range(min=0, max=100000))
     active = Boolean()
 

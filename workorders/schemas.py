@@ -13,14 +13,13 @@ from apiflask.fields import (
     List,
     Method,
     Nested,
-    Raw,
     String,
 )
 from apiflask.validators import Length, OneOf, Range
 from marshmallow import post_dump
 
 from dispatch.registry.schemas import CustomerIn
-from dispatch.web.schemas import Money, PageQuery, day_field, id_field
+from dispatch.web.schemas import Money, PageQuery, day_field, id_field, money_in
 from workorders.fees import due_from
 from workorders.lifecycle import STATUSES
 from workorders.models import KINDS, PAYMENT_METHODS, PRIORITIES, SWAP_KINDS
@@ -214,7 +213,7 @@ class PartIn(Schema):
 class CompleteIn(Schema):
     resolution = String(load_default="", validate=Length(max=2000))
     payment_method = String(required=True, validate=OneOf(PAYMENT_METHODS))
-    amount_collected = Raw(required=True, metadata={"description": "money, e.g. \"120.00\""})
+    amount_collected = money_in(required=True)
     signature_png_base64 = String(required=True, validate=Length(max=800_000))
     #: Completes an order whose new terminal does not report yet (SPEC §10), recorded.
     activation_override_reason = String(load_default=None, validate=Length(max=300))
@@ -231,7 +230,7 @@ class CancelIn(Schema):
 
 
 class FeeOverrideIn(Schema):
-    amount = Raw(required=True, metadata={"description": "money, e.g. \"120.00\""})
+    amount = money_in(required=True)
     reason = String(required=True, validate=Length(max=300))
 
 

@@ -17,6 +17,7 @@ from flask import g, has_request_context
 from sqlalchemy import JSON, ForeignKey, Index, String, insert, inspect
 from sqlalchemy.orm import Mapped, Mapper, Session, mapped_column
 
+from dispatch.bulk import insert_rows
 from dispatch.extensions import Model, db
 from dispatch.timeutil import UTCDateTime, utcnow
 
@@ -86,7 +87,11 @@ _COLUMNS: dict[type, list[str]] = {}
 
 
 def _columns(obj: Any) -> list[str]:
-    model = type(obj)
+    return audited_columns(type(obj))
+
+
+def audited_columns(model: type) -> list[str]:
+    """The column attributes of ``model`` its audit rows hold (``__audit_exclude__`` left out)."""
     found = _COLUMNS.get(model)
     if found is None:
         excluded = set(getattr(model, "__audit_exclude__", ()))
@@ -159,6 +164,34 @@ def write_audit_rows(session: Session, flush_context: Any) -> None:
             add("delete", obj, snapshot(obj), None)
     if rows:
         session.connection().execute(insert(AuditLog), rows)
+
+
+def values_snapshot(model: type, values: dict[str, Any]) -> dict[str, Any]:
+    """:func:`snapshot` of a row written without the ORM, from its column values."""
+    return {key: _plain(values.get(key)) for key in audited_columns(model)}
+
+
+def plain(value: Any) -> Any:
+    """A column value as the audit log stores it (JSON-ready)."""
+    return _plain(value)
+
+
+def write_bulk_audit(entries: list[tuple[str, str, str, Any, Any, str | None]]) -> None:
+    """Audit rows for records written with Core bulk statements, which the flush hook does not
+    see, in the very shape the hook writes: ``(action, table, id, before, after, note)`` each,
+    by the session's user (:func:`act_as`, or the request's), at one moment."""
+    if not entries:
+        return
+    user_id, now = _actor(db.session()), utcnow()
+    insert_rows(AuditLog.__table__, [  # type: ignore[arg-type]
+        {"at": now, "user_id": user_id, "action": action, "entity": entity,
+         "entity_id": entity_id, "before": before, "after": after, "note": note}
+        for action, entity, entity_id, before, after, note in entries])
+
+
+def current_note() -> str | None:
+    """The note the next audit rows get: the current :func:`row_note`, else the session's."""
+    return db.session.info.get(_ROW_NOTE) or db.session.info.get("audit_note")
 
 
 def audit_note(note: str | None) -> None:

@@ -93,8 +93,9 @@ def set_password_with_token(token: str, password: str, repeated: str) -> User:
     errors.raise_if_any()
     result = db.session.execute(
         update(User).where(User.id == user.id, User.password_hash == user.password_hash)
-        .values(password_hash=hash_password(password)).execution_options(synchronize_session=False))
+        .values(password_hash=hash_password(password), session_version=User.session_version + 1)
+        .execution_options(synchronize_session=False))
     if cast(CursorResult[Any], result).rowcount != 1:  # used meanwhile by another request
         raise _refused()
-    db.session.expire(user, ["password_hash"])
+    db.session.expire(user, ["password_hash", "session_version"])
     return user

@@ -27,6 +27,10 @@ class User(UserMixin, Model):
     active: Mapped[bool] = mapped_column(default=True)
     locale: Mapped[str | None] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Moved by signing out, a password change and deactivation (``auth.services.end_sessions``):
+    #: a session cookie names the value it was signed in with, and one naming an older value
+    #: is signed out, wherever it was copied to.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     role_rows: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -35,6 +39,10 @@ class User(UserMixin, Model):
     @property
     def roles(self) -> set[str]:
         return {row.role for row in self.role_rows}
+
+    def get_id(self) -> str:
+        """What a session cookie holds (Flask-Login): the id and the session version."""
+        return f"{self.id}:{self.session_version}"
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users

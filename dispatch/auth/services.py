@@ -102,11 +102,45 @@ def has_usable_password(user: User) -> bool:
     return not user.password_hash.startswith(UNUSABLE)
 
 
+def end_sessions(user: User) -> None:
+    """Sign ``user`` out everywhere: every session cookie issued so far stops working (signing
+    out, a password change, deactivation). API tokens are separate (:func:`revoke_tokens`)."""
+    user.session_version = (user.session_version or 0) + 1
+
+
+def revoke_tokens(user: User) -> None:
+    """Every API token of ``user`` stops working."""
+    db.session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
+
+
 def set_password(user: User, password: str) -> None:
+    """A new password: every session and API token of the account ends (whoever knew the old
+    password is out); the caller signs the changing browser in again."""
     errors = FieldErrors()
     errors.check("password", validate_password, password)
     errors.raise_if_any()
     user.password_hash = _hash(password)
+    end_sessions(user)
+    revoke_tokens(user)
+
+
+def change_password(user: User, current: str, password: str, repeated: str) -> None:
+    """The account's owner changes the password: the current one first, the new one twice."""
+    errors = FieldErrors()
+    if not has_usable_password(user) or not check_password_hash(user.password_hash, current or ""):
+        errors.add("current_password", _l("This is not your current password."))
+    errors.check("password", validate_password, password)
+    if "password" not in errors.errors and password != repeated:
+        errors.add("password_again", _l("The two passwords differ."))
+    errors.raise_if_any()
+    set_password(user, password)
+
+
+def deactivate_user(user: User) -> None:
+    """The account can no longer sign in; its sessions and API tokens end now."""
+    user.active = False
+    end_sessions(user)
+    revoke_tokens(user)
 
 
 def authenticate(username: str, password: str) -> User | None:

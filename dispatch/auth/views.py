@@ -6,8 +6,8 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from dispatch.auth import links
-from dispatch.auth.services import authenticate
+from dispatch.auth import links, services
+from dispatch.auth.services import authenticate, end_sessions
 from dispatch.errors import ValidationFailed
 from dispatch.extensions import db, limiter
 from dispatch.web.pages import safe_next
@@ -40,9 +40,36 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    """Sign out everywhere: this cookie, and any copy of it, stops working (API tokens stay)."""
+    end_sessions(current_user._get_current_object())
+    db.session.commit()
     logout_user()
     flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+@limiter.limit(_login_limit, methods=["POST"])
+def change_password():
+    """The signed-in user changes their password: every other session and every API token of
+    the account ends; this browser stays signed in."""
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        user = current_user._get_current_object()
+        try:
+            services.change_password(user, request.form.get("current_password", ""),
+                                     request.form.get("password", ""),
+                                     request.form.get("password_again", ""))
+        except ValidationFailed as exc:
+            db.session.rollback()
+            errors = exc.fields
+        else:
+            db.session.commit()
+            login_user(user)  # this browser's cookie names the new session version
+            flash(_("Your password is changed; every other session is signed out."), "success")
+            return redirect(url_for("web.index"))
+    return render_template("auth/password.html", errors=errors), 422 if errors else 200
 
 
 @bp.route("/set-password/<token>", methods=["GET", "POST"])

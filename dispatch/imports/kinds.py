@@ -13,8 +13,8 @@ The contract of ``apply_row``:
 - **Validate, then write.** Check everything first and raise :class:`RowError` (all the
   row's problems at once, use :class:`Problems`) *before* the first write; a row that raises
   must have written nothing. Never commit, roll back or flush: the machinery owns the
-  transaction (it flushes once per batch, and a batch the database refuses is replayed row by
-  row to find the culprit).
+  transaction (it flushes once per batch through :meth:`ImportKind.flush`, and a batch the
+  database refuses is replayed row by row to find the culprit).
 - **Count by natural key**: ``ctx.record("customers", key, "created" | "updated" |
   "unchanged")`` for every record the row touches; a record counted several times in a run
   counts once (created beats updated beats unchanged).
@@ -40,6 +40,7 @@ from flask_babel import lazy_gettext as _l
 
 from dispatch.audit.log import note_object
 from dispatch.errors import NotFound
+from dispatch.extensions import db
 
 if TYPE_CHECKING:
     from dispatch.auth.models import User
@@ -222,6 +223,13 @@ class ImportKind:
         """Validate ``row`` (raise :class:`RowError`), then write it and ``ctx.record`` what
         it did. See the module's docstring for the contract."""
         raise NotImplementedError
+
+    def flush(self, ctx: ImportContext) -> None:
+        """Write what the batch's rows left pending, in the current transaction: the machinery
+        calls it once after the batch's rows (after each row while it looks for the one the
+        database refuses). By default the session's flush; a kind that writes in bulk
+        (the installed base) writes there."""
+        db.session.flush()
 
     def after_batch(self, ctx: ImportContext) -> None:
         """Called once a batch is applied, in its transaction (never in a dry run): ask for

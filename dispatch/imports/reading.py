@@ -142,6 +142,12 @@ def cell_text(value: Any) -> str:
     return unescape_cell(str(value).strip()).strip()
 
 
+def _csv_cell(text: str) -> str:
+    """:func:`cell_text` of a CSV cell (always text), quicker."""
+    text = text.strip()
+    return unescape_cell(text).strip() if text[:1] == "'" else text
+
+
 def read_date(text: str) -> date:
     """``2025-06-01``, ``2025/6/1``, ``2025.6.1``, ``2025年6月1日``, ``20250601`` or a spreadsheet
     serial number (days since 1899-12-30), between 1990 and 2100 (``parse_date``'s guard)."""
@@ -213,7 +219,7 @@ def _csv_cells(text: io.TextIOWrapper) -> Iterator[tuple[int, list[str]]]:
     reader = csv.reader(_chain(first, text), delimiter=delimiter)
     try:
         for number, cells in enumerate(reader, start=1):
-            yield number, [cell_text(cell) for cell in cells]
+            yield number, [_csv_cell(cell) for cell in cells]
     except (csv.Error, UnicodeDecodeError) as exc:
         raise Unreadable(_l("The file could not be read after row %(row)d: %(why)s",
                             row=reader.line_num, why=str(exc))) from exc

@@ -209,12 +209,12 @@ def apply_batch(kind: ImportKind, rows: list[Row], ctx: ImportContext) -> BatchR
                     problems[row.number] = _problems_of(exc, row)
                     continue
                 if one_by_one:
-                    db.session.flush()
+                    kind.flush(ctx)
                 if not ctx.end_row():
                     unchanged += 1
             current = None
             row_note(None)
-            db.session.flush()
+            kind.flush(ctx)
         except (IntegrityError, DataError) as exc:
             db.session.rollback()
             row_note(None)

@@ -94,7 +94,7 @@ def sweep() -> dict[str, int]:
     planner_stats.refresh_when_due()
     now = utcnow()
     stale_running = [job for job in db.session.scalars(select(Job).where(Job.status == "running"))
-                     if now - job.updated_at > stale_after(job)]
+                     if now - job.updated_at > stale_after()]
     for job in stale_running:
         job.status, job.updated_at = "queued", now
     waiting = list(db.session.scalars(select(Job).where(

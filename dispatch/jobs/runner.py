@@ -4,16 +4,23 @@
 (``queued``/stale ``running`` → ``running``), calls the handler registered for the job's kind,
 stores the result and marks it ``done``; on an exception it marks ``failed`` with the reason
 and re-raises, so RQ records the failure too. A job already ``done`` is not run again.
+
+While a job runs, a heartbeat thread touches its row (``updated_at``) every quarter of
+:func:`stale_after`, however long the job takes: a row whose heartbeat stopped for longer than
+that belongs to a dead worker, and the relay sweep runs it again (within about a minute).
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from datetime import timedelta
+from types import TracebackType
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Engine, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from dispatch.extensions import db
 from dispatch.jobs.models import Job
@@ -55,10 +62,49 @@ def register_periodic(check: Callable[[], None]) -> None:
         PERIODIC.append(check)
 
 
-def stale_after(job: Job) -> timedelta:
-    """How long a running job may go without finishing before its worker is presumed dead."""
+#: Seconds without a heartbeat after which a running job's worker is presumed dead (the
+#: default of ``DISPATCH_JOB_STALE_SECONDS``): with the sweep every 15 s, a job abandoned by a
+#: killed worker runs again 30–55 s later.
+DEFAULT_STALE_SECONDS = 40.0
+
+
+def stale_after() -> timedelta:
+    """How long a running job's row may go without a heartbeat before its worker is presumed
+    dead (``DISPATCH_JOB_STALE_SECONDS``)."""
     configured = current_app.config.get("DISPATCH_JOB_STALE_SECONDS")
-    return timedelta(seconds=float(configured) if configured else QUEUES[job.queue].timeout + 60)
+    return timedelta(seconds=float(configured) if configured else DEFAULT_STALE_SECONDS)
+
+
+class Heartbeat:
+    """Touches job ``job_id``'s row from a thread of its own, on its own connection, every
+    ``interval`` seconds while the job is ``running`` (a context manager around the work)."""
+
+    def __init__(self, job_id: int, engine: Engine, interval: float) -> None:
+        self.job_id, self.engine, self.interval = job_id, engine, interval
+        self.stopped = threading.Event()
+        # Never waits for the job's own transaction (it may hold the row until it commits).
+        self._unlocked = (select(Job.id).where(Job.id == job_id, Job.status == "running")
+                          .with_for_update(skip_locked=True).scalar_subquery())
+        self.thread = threading.Thread(target=self._beat, name=f"job-{job_id}-heartbeat",
+                                       daemon=True)
+
+    def _beat(self) -> None:
+        while not self.stopped.wait(self.interval):
+            try:
+                with self.engine.begin() as connection:
+                    connection.execute(update(Job).where(Job.id.in_(self._unlocked))
+                                       .values(updated_at=utcnow()))
+            except SQLAlchemyError as exc:  # the database away for a moment: beat again later
+                log.warning("heartbeat of job %s missed: %s", self.job_id, exc)
+
+    def __enter__(self) -> Heartbeat:
+        self.thread.start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self.stopped.set()
+        self.thread.join(timeout=self.interval)  # a beat under way ends on its own
 
 
 def claim(job_id: int) -> Job | None:
@@ -67,7 +113,7 @@ def claim(job_id: int) -> Job | None:
     if job is None or job.status == "done":
         db.session.rollback()
         return None
-    if job.status == "running" and utcnow() - job.updated_at < stale_after(job):
+    if job.status == "running" and utcnow() - job.updated_at < stale_after():
         db.session.rollback()
         return None
     job.status, job.attempts, job.error = "running", job.attempts + 1, None
@@ -82,7 +128,8 @@ def run_job(job_id: int) -> str | None:
     if job is None:
         return None
     try:
-        path = HANDLERS[job.kind](job)
+        with Heartbeat(job_id, db.engine, stale_after().total_seconds() / 4):
+            path = HANDLERS[job.kind](job)
     except RetryLater as later:
         db.session.rollback()
         waiting = db.session.get_one(Job, job_id)

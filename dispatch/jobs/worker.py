@@ -81,7 +81,7 @@ def _sweep_forever(app, interval: float, stop: threading.Event) -> None:
               default=("documents", "bulk", "imports", "default"), show_default=True,
               type=click.Choice(sorted(queues.QUEUES)))
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
-@click.option("--sweep-interval", type=float, default=30.0, show_default=True,
+@click.option("--sweep-interval", type=float, default=15.0, show_default=True,
               help="Seconds between relay sweeps (0: no sweep).")
 @with_appcontext
 def worker_command(names: tuple[str, ...], burst: bool, sweep_interval: float) -> None:

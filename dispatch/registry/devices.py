@@ -8,6 +8,7 @@ vehicle by a technician, is registered as found there (SPEC §10) and then remov
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Protocol
 
 from dateutil.relativedelta import relativedelta
 from flask import current_app
@@ -39,7 +40,24 @@ SIM_MOVES: dict[str, frozenset[str]] = {
 }
 
 
-def set_terminal_status(terminal: Terminal, status: str) -> None:
+class TerminalLike(Protocol):
+    """What the rules below read and set: a mapped :class:`Terminal`, or the plain record the
+    installed-base import writes in bulk (``dispatch/registry/import_records.py``)."""
+
+    terminal_id: str
+    status: str
+    location_id: int | None
+    install_date: date | None
+    warranty_end: date | None
+
+
+class SimLike(Protocol):
+    iccid: str
+    status: str
+    location_id: int | None
+
+
+def set_terminal_status(terminal: TerminalLike, status: str) -> None:
     """Move a terminal to ``status``; a move its current status does not allow is a 409."""
     if status not in TERMINAL_MOVES.get(terminal.status, frozenset()):
         raise Conflict(_l("Terminal %(id)s is %(status)s: it cannot become %(new)s.",
@@ -47,7 +65,7 @@ def set_terminal_status(terminal: Terminal, status: str) -> None:
     terminal.status = status
 
 
-def set_sim_status(sim: Sim, status: str) -> None:
+def set_sim_status(sim: SimLike, status: str) -> None:
     """Move a SIM card to ``status``; a move its current status does not allow is a 409."""
     if status not in SIM_MOVES.get(sim.status, frozenset()):
         raise Conflict(_l("SIM %(iccid)s is %(status)s: it cannot become %(new)s.",
@@ -113,15 +131,41 @@ def _open_installation(column, device_id: int) -> Installation | None:
         column == device_id, Installation.removed_at.is_(None)))
 
 
-def _fit(terminal: Terminal, vehicle: Vehicle, day: date) -> None:
-    """The terminal is installed in ``vehicle`` since ``day``; its warranty runs from that day
-    (``DISPATCH_WARRANTY_MONTHS``) unless it already has one."""
+def fit(terminal: TerminalLike, day: date) -> None:
+    """The terminal becomes installed since ``day``; its warranty runs from that day
+    (``DISPATCH_WARRANTY_MONTHS``) unless it already has one. The caller links the vehicle."""
     set_terminal_status(terminal, "installed")
-    terminal.vehicle = vehicle
     terminal.install_date = day
     if terminal.warranty_end is None:
         months = current_app.config["DISPATCH_WARRANTY_MONTHS"]
         terminal.warranty_end = day + relativedelta(months=months)
+
+
+def found_terminal(terminal: TerminalLike, installed_on: date) -> None:
+    """The rule for a terminal found already installed (the installed base): a new one (no
+    status yet) or one registered in stock that sits in no stock location becomes installed
+    since ``installed_on`` (:func:`fit`); anything else is a 409."""
+    if terminal.status is None:
+        terminal.status = "in_stock"  # a new terminal, not yet flushed: it starts where all do
+    if terminal.location_id is not None:
+        raise Conflict(_l("Terminal %(id)s is in a stock location: install it with a work order.",
+                          id=terminal.terminal_id))
+    fit(terminal, installed_on)
+
+
+def found_sim(sim: SimLike) -> None:
+    """The same for a SIM found in a terminal: new, or in stock outside any stock location."""
+    if sim.status is None:
+        sim.status = "in_stock"
+    if sim.location_id is not None:
+        raise Conflict(_l("SIM %(iccid)s is in a stock location: install it with a work order.",
+                          iccid=sim.iccid))
+    set_sim_status(sim, "installed")
+
+
+def _fit(terminal: Terminal, vehicle: Vehicle, day: date) -> None:
+    fit(terminal, day)
+    terminal.vehicle = vehicle
 
 
 def install_terminal(terminal: Terminal, vehicle: Vehicle, order_id: int | None,
@@ -141,13 +185,9 @@ def register_found_terminal(terminal: Terminal, vehicle: Vehicle, installed_on: 
     """Record a terminal found already installed in ``vehicle`` (the installed base, brought in
     by an import): a new terminal, or one registered in stock that sits in no stock location.
     No work order; the install date is ``installed_on`` and the warranty runs from it
-    (``DISPATCH_WARRANTY_MONTHS``) unless the terminal already has one."""
-    if terminal.status is None:
-        terminal.status = "in_stock"  # a new terminal, not yet flushed: it starts where all do
-    if terminal.location_id is not None:
-        raise Conflict(_l("Terminal %(id)s is in a stock location: install it with a work order.",
-                          id=terminal.terminal_id))
-    _fit(terminal, vehicle, installed_on)
+    (``DISPATCH_WARRANTY_MONTHS``) unless the terminal already has one (:func:`found_terminal`)."""
+    found_terminal(terminal, installed_on)
+    terminal.vehicle = vehicle
     installation = Installation(vehicle=vehicle, device_kind="terminal", terminal=terminal,
                                 installed_at=since, work_order_id=None)
     db.session.add(installation)
@@ -156,13 +196,8 @@ def register_found_terminal(terminal: Terminal, vehicle: Vehicle, installed_on: 
 
 def register_found_sim(sim: Sim, terminal: Terminal, since: datetime) -> Installation | None:
     """Record a SIM found in ``terminal`` (an import): new, or registered in stock outside any
-    stock location; it is in the terminal's vehicle since ``since``."""
-    if sim.status is None:
-        sim.status = "in_stock"
-    if sim.location_id is not None:
-        raise Conflict(_l("SIM %(iccid)s is in a stock location: install it with a work order.",
-                          iccid=sim.iccid))
-    set_sim_status(sim, "installed")
+    stock location (:func:`found_sim`); it is in the terminal's vehicle since ``since``."""
+    found_sim(sim)
     sim.terminal = terminal
     if terminal.vehicle is None:
         return None

@@ -5,10 +5,14 @@ Natural keys: a customer is its name and phone, a vehicle its plate, a terminal 
 ID, a SIM its ICCID. Values go through the registry's own validators (plates, IMEI and ICCID
 check digits, phones in E.164). An empty cell leaves what is stored as it is: an import adds
 and corrects, it never erases, and it never takes a device out of a vehicle (that is a work
-order's job). Devices are registered as found installed (``register_found_terminal``,
-``register_found_sim``: an installation row, no work order, the warranty from the install
+order's job). Devices are registered as found installed (the registry's ``found_terminal``
+and ``found_sim`` rules: an installation row, no work order, the warranty from the install
 date). Secret customers exist only for managers (R18): for anyone else a row touching one is
 refused, and the export leaves them out.
+
+The rows of a batch are validated and applied to plain records (``import_index.py`` loads
+them, ``import_records.py`` writes them in bulk with their audit rows when the machinery
+flushes): the ORM's unit of work per row was most of an import's time.
 """
 
 from __future__ import annotations
@@ -28,8 +32,24 @@ from dispatch.extensions import db
 from dispatch.imports.kinds import ImportContext, ImportKind, Problems, Row
 from dispatch.imports.reading import read_date
 from dispatch.labels import label
-from dispatch.registry.devices import register_found_sim, register_found_terminal
-from dispatch.registry.import_index import Index, load_index, number_key, phone
+from dispatch.registry.import_index import (
+    Index,
+    clean_key,
+    load_index,
+    number_key,
+    owner_of,
+    phone,
+    plate_of,
+)
+from dispatch.registry.import_records import (
+    BulkWrites,
+    CustomerRecord,
+    SimRecord,
+    TerminalRecord,
+    VehicleRecord,
+    register_found_sim,
+    register_found_terminal,
+)
 from dispatch.registry.models import CONFIDENTIALITY, CREDIT_CLASSES, Customer, Sim, Terminal, Vehicle
 from dispatch.text import choice, clean_text
 from dispatch.timeutil import local_moment, utcnow
@@ -83,6 +103,11 @@ class InstalledBase(ImportKind):
 
     def prepare(self, rows: Sequence[Row], ctx: ImportContext) -> None:
         ctx.cache["index"] = load_index(rows, ctx.user.can("customer.view_secret"))
+        ctx.cache["writes"] = BulkWrites()
+
+    def flush(self, ctx: ImportContext) -> None:
+        ctx.cache["writes"].flush()
+        db.session.flush()
 
     def template_row(self) -> dict[str, str]:
         return {"customer_name": "杭州顺达物流有限公司", "contact_name": "王伟",
@@ -182,33 +207,35 @@ class InstalledBase(ImportKind):
             self._check_sim(c, problems, index, terminal, sim)
         problems.raise_if_any()
 
-        customer = self._customer(c, customer, ctx, index)
-        vehicle = self._vehicle(c, vehicle, customer, ctx, index)
+        writes: BulkWrites = ctx.cache["writes"]
+        customer = self._customer(c, customer, ctx, index, writes)
+        vehicle = self._vehicle(c, vehicle, customer, ctx, index, writes)
         since = local_moment(c.installed_on) if c.installed_on else utcnow()
         if c.terminal_id:
-            terminal = self._terminal(c, terminal, vehicle, since, ctx, index)
+            terminal = self._terminal(c, terminal, vehicle, since, ctx, index, writes)
             if c.iccid:
-                self._sim(c, sim, terminal, since, ctx, index)
+                self._sim(c, sim, terminal, since, ctx, index, writes)
 
     # --- checks (nothing written) -----------------------------------------------------------
 
-    def _check_secret(self, c: Clean, problems: Problems, index: Index, customer: Customer | None,
-                      vehicle: Vehicle | None, terminal: Terminal | None, sim: Sim | None) -> None:
+    def _check_secret(self, c: Clean, problems: Problems, index: Index,
+                      customer: CustomerRecord | None, vehicle: VehicleRecord | None,
+                      terminal: TerminalRecord | None, sim: SimRecord | None) -> None:
         if index.sees_secret:
             return
         if c.confidentiality == "secret":
             problems.add("confidentiality", _l("Only a manager can mark a customer secret."))
-        owners: tuple[tuple[str, Customer | None], ...] = (
+        owners: tuple[tuple[str, CustomerRecord | None], ...] = (
             ("customer_name", customer),
             ("plate", vehicle.customer if vehicle else None),
-            ("terminal_id", _owner(terminal.vehicle if terminal else None)),
-            ("iccid", _owner(sim.terminal.vehicle if sim and sim.terminal else None)))
+            ("terminal_id", owner_of(terminal.vehicle if terminal else None)),
+            ("iccid", owner_of(sim.terminal.vehicle if sim and sim.terminal else None)))
         for column, owner in owners:
             if owner is not None and owner.confidentiality == "secret":
                 problems.add(column, _l("Only a manager can import rows of this customer."))
 
     def _check_terminal(self, c: Clean, problems: Problems, index: Index,
-                        vehicle: Vehicle | None, terminal: Terminal | None) -> None:
+                        vehicle: VehicleRecord | None, terminal: TerminalRecord | None) -> None:
         if terminal is None:
             if not c.terminal_model:
                 problems.add("terminal_model", _l("Required for a new terminal."))
@@ -216,7 +243,7 @@ class InstalledBase(ImportKind):
             if terminal.vehicle is not vehicle:
                 problems.add("terminal_id", _l(
                     "Terminal %(id)s is installed in vehicle %(plate)s.", id=terminal.terminal_id,
-                    plate=_plate_of(terminal.vehicle, index)))
+                    plate=plate_of(terminal.vehicle, index)))
         elif terminal.status != "in_stock" or terminal.location_id is not None:
             problems.add("terminal_id", _l(
                 "Terminal %(id)s is %(status)s (%(where)s): only devices found in vehicles are "
@@ -230,15 +257,15 @@ class InstalledBase(ImportKind):
             if other is not None and other is not terminal:
                 problems.add("imei", _l("This IMEI belongs to terminal %(id)s.", id=other.terminal_id))
 
-    def _check_sim(self, c: Clean, problems: Problems, index: Index, terminal: Terminal | None,
-                   sim: Sim | None) -> None:
+    def _check_sim(self, c: Clean, problems: Problems, index: Index,
+                   terminal: TerminalRecord | None, sim: SimRecord | None) -> None:
         if sim is not None:
             if sim.status == "installed":
                 if sim.terminal is not terminal or terminal is None:
                     problems.add("iccid", _l(
                         "SIM %(iccid)s is in terminal %(id)s (vehicle %(plate)s).", iccid=sim.iccid,
                         id=sim.terminal.terminal_id if sim.terminal else "?",
-                        plate=_plate_of(sim.terminal.vehicle if sim.terminal else None, index)))
+                        plate=plate_of(sim.terminal.vehicle if sim.terminal else None, index)))
             elif sim.status != "in_stock" or sim.location_id is not None:
                 problems.add("iccid", _l(
                     "SIM %(iccid)s is %(status)s: only SIMs found in terminals are imported.",
@@ -250,82 +277,87 @@ class InstalledBase(ImportKind):
 
     # --- writes -------------------------------------------------------------------------
 
-    def _customer(self, c: Clean, customer: Customer | None, ctx: ImportContext,
-                  index: Index) -> Customer:
+    def _customer(self, c: Clean, customer: CustomerRecord | None, ctx: ImportContext,
+                  index: Index, writes: BulkWrites) -> CustomerRecord:
         key = (c.name, c.phone)
         if customer is None:
-            customer = Customer(name=c.name, phone=c.phone, contact_name=c.contact_name,
-                                address=c.address, credit_class=c.credit_class or "B",
-                                confidentiality=c.confidentiality or "ordinary", overseas=False,
-                                notes="")
-            db.session.add(customer)
+            customer = CustomerRecord(name=c.name, phone=c.phone, contact_name=c.contact_name,
+                                      address=c.address, credit_class=c.credit_class or "B",
+                                      confidentiality=c.confidentiality or "ordinary")
+            writes.add(customer)
             index.customers[key] = customer
             ctx.record("customers", key, "created")
             return customer
         changes = {name: value for name, value in (
             ("contact_name", c.contact_name), ("address", c.address),
             ("credit_class", c.credit_class), ("confidentiality", c.confidentiality)) if value}
-        ctx.record("customers", key, "updated" if ctx.update(customer, changes) else "unchanged")
+        changed = writes.update(customer, changes)
+        ctx.record("customers", key, "updated" if changed else "unchanged")
         return customer
 
-    def _vehicle(self, c: Clean, vehicle: Vehicle | None, customer: Customer,
-                 ctx: ImportContext, index: Index) -> Vehicle:
+    def _vehicle(self, c: Clean, vehicle: VehicleRecord | None, customer: CustomerRecord,
+                 ctx: ImportContext, index: Index, writes: BulkWrites) -> VehicleRecord:
         if vehicle is None:
-            vehicle = Vehicle(plate=c.plate, description=c.vehicle_model, customer=customer)
-            db.session.add(vehicle)
+            vehicle = VehicleRecord(plate=c.plate, description=c.vehicle_model, customer=customer)
+            writes.add(vehicle)
             index.vehicles[c.plate] = vehicle
             ctx.record("vehicles", c.plate, "created")
             return vehicle
         changes: dict[str, Any] = {"customer": customer}
         if c.vehicle_model:
             changes["description"] = c.vehicle_model
-        ctx.record("vehicles", c.plate, "updated" if ctx.update(vehicle, changes) else "unchanged")
+        changed = writes.update(vehicle, changes)
+        ctx.record("vehicles", c.plate, "updated" if changed else "unchanged")
         return vehicle
 
-    def _terminal(self, c: Clean, terminal: Terminal | None, vehicle: Vehicle, since: Any,
-                  ctx: ImportContext, index: Index) -> Terminal:
+    def _terminal(self, c: Clean, terminal: TerminalRecord | None, vehicle: VehicleRecord,
+                  since: Any, ctx: ImportContext, index: Index,
+                  writes: BulkWrites) -> TerminalRecord:
         assert c.terminal_id is not None
-        changes = {name: value for name, value in (
-            ("imei", c.imei), ("model", c.terminal_model), ("purchase_date", c.purchase_date))
-            if value}
+        day = c.installed_on or since.date()
         if terminal is None:
-            terminal = Terminal(terminal_id=c.terminal_id, status="in_stock", firmware="",
-                                **changes)
-            db.session.add(terminal)
-            register_found_terminal(terminal, vehicle, c.installed_on or since.date(), since)
+            terminal = TerminalRecord(terminal_id=c.terminal_id, imei=c.imei or None,
+                                      model=c.terminal_model, purchase_date=c.purchase_date,
+                                      status="in_stock")
+            writes.add(terminal)
+            register_found_terminal(writes, terminal, vehicle, day, since)
             change = "created"
-        elif terminal.status == "in_stock":
-            ctx.update(terminal, changes)
-            register_found_terminal(terminal, vehicle, c.installed_on or since.date(), since)
-            ctx.changed(terminal)
-            change = "updated"
         else:
-            if c.installed_on:
-                changes["install_date"] = c.installed_on
-            change = "updated" if ctx.update(terminal, changes) else "unchanged"
+            changes = {name: value for name, value in (
+                ("imei", c.imei), ("model", c.terminal_model),
+                ("purchase_date", c.purchase_date)) if value}
+            if terminal.status == "in_stock":
+                writes.update(terminal, changes)
+                register_found_terminal(writes, terminal, vehicle, day, since)
+                change = "updated"
+            else:
+                if c.installed_on:
+                    changes["install_date"] = c.installed_on
+                change = "updated" if writes.update(terminal, changes) else "unchanged"
         index.terminals[c.terminal_id] = terminal
         if terminal.imei:
             index.imeis[terminal.imei] = terminal
         ctx.record("terminals", c.terminal_id, change)
         return terminal
 
-    def _sim(self, c: Clean, sim: Sim | None, terminal: Terminal, since: Any,
-             ctx: ImportContext, index: Index) -> None:
+    def _sim(self, c: Clean, sim: SimRecord | None, terminal: TerminalRecord, since: Any,
+             ctx: ImportContext, index: Index, writes: BulkWrites) -> None:
         assert c.iccid is not None
-        changes = {name: value for name, value in (("msisdn", c.msisdn), ("carrier", c.carrier))
-                   if value}
         if sim is None:
-            sim = Sim(iccid=c.iccid, status="in_stock", **{"carrier": "", **changes})
-            db.session.add(sim)
-            register_found_sim(sim, terminal, since)
+            sim = SimRecord(iccid=c.iccid, msisdn=c.msisdn or None, carrier=c.carrier,
+                            status="in_stock")
+            writes.add(sim)
+            register_found_sim(writes, sim, terminal, since)
             change = "created"
-        elif sim.status == "in_stock":
-            ctx.update(sim, changes)
-            register_found_sim(sim, terminal, since)
-            ctx.changed(sim)
-            change = "updated"
         else:
-            change = "updated" if ctx.update(sim, changes) else "unchanged"
+            changes = {name: value for name, value in (("msisdn", c.msisdn),
+                                                       ("carrier", c.carrier)) if value}
+            if sim.status == "in_stock":
+                writes.update(sim, changes)
+                register_found_sim(writes, sim, terminal, since)
+                change = "updated"
+            else:
+                change = "updated" if writes.update(sim, changes) else "unchanged"
         index.sims[c.iccid] = sim
         if sim.msisdn:
             index.msisdns[sim.msisdn] = sim
@@ -367,23 +399,3 @@ class InstalledBase(ImportKind):
         from dispatch.registry.import_sample import sample_rows
 
         return sample_rows(count, seed)
-
-
-def clean_key(name: str) -> str:
-    """A customer name as the key compares it (what ``clean_text`` stores)."""
-    try:
-        return clean_text(name, max_len=10_000)
-    except ValueError:
-        return name
-
-
-def _owner(vehicle: Vehicle | None) -> Customer | None:
-    return vehicle.customer if vehicle is not None else None
-
-
-def _plate_of(vehicle: Vehicle | None, index: Index) -> Any:
-    if vehicle is None:
-        return "?"
-    if vehicle.customer.confidentiality == "secret" and not index.sees_secret:
-        return _l("(not shown)")
-    return vehicle.plate

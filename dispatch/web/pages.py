@@ -8,7 +8,8 @@ from flask import Blueprint, current_app, redirect, render_template, request, se
 from flask_login import current_user, login_required
 from sqlalchemy import literal, select
 
-from dispatch.extensions import db
+from dispatch.extensions import db, limiter
+from dispatch.jobs.queues import redis_connection
 
 bp = Blueprint("web", __name__)
 
@@ -29,8 +30,27 @@ def set_language():
 
 @bp.get("/healthz")
 def health():
+    """``200 {"status": "ok"|"degraded", "database": "ok", "redis": …}``: without the database
+    nothing works (the SELECT fails: 500); without Redis the app still serves — jobs wait in the
+    database for the sweep, rate limits count in memory — and says so (``degraded``)."""
     db.session.scalar(select(literal(1)))  # a SELECT the session knows as one: see read_transactions
-    return {"status": "ok"}
+    redis = redis_state()
+    return {"status": "degraded" if redis == "down" else "ok", "database": "ok", "redis": redis}
+
+
+def redis_state() -> str:
+    """``ok``, ``down`` or ``not_configured``: the jobs' Redis and the rate limits' storage."""
+    connection = redis_connection()
+    limits_in_redis = not str(current_app.config.get("RATELIMIT_STORAGE_URI")
+                              or "memory://").startswith("memory")
+    if connection is None and not limits_in_redis:
+        return "not_configured"
+    try:
+        reachable = ((connection is None or bool(connection.ping()))
+                     and (not limits_in_redis or limiter.storage.check()))
+    except Exception:  # any failure to reach it means it is down
+        reachable = False
+    return "ok" if reachable else "down"
 
 
 def safe_next(target: str | None) -> str:

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from apiflask import Schema
-from apiflask.fields import Date, Decimal, Integer, String
+from apiflask.fields import Date, Decimal, Integer, Raw, String
 from apiflask.validators import Length, Range
 from flask import current_app
 from marshmallow import ValidationError, missing
@@ -61,12 +61,19 @@ def month_field(**kwargs: Any) -> Month:
     return Month(**kwargs)
 
 
+#: How the OpenAPI document shows money, in and out: a string with two decimals (SPEC §8),
+#: never a number (a generated client would read it as a float).
+MONEY_DOC = {"type": "string", "format": "decimal", "pattern": r"^-?[0-9]+\.[0-9]{2}$",
+             "example": "120.00"}
+
+
 class Money(Decimal):
     """Money out of the API: a string with two decimals (``"120.00"``, :func:`money_text`).
     ``of`` computes the amount from the object instead of reading the field's attribute."""
 
     def __init__(self, *, of: Callable[[Any], Any] | None = None, **kwargs: Any) -> None:
-        super().__init__(places=2, as_string=True, **kwargs)
+        metadata = {**MONEY_DOC, **kwargs.pop("metadata", {})}
+        super().__init__(places=2, as_string=True, metadata=metadata, **kwargs)
         self.of = of
 
     def get_value(self, obj: Any, attr: str, accessor: Any = None, default: Any = missing) -> Any:
@@ -76,6 +83,19 @@ class Money(Decimal):
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
         return money_text(value)
+
+
+#: An input amount as documented: a decimal string with at most two decimals.
+MONEY_IN_DOC = {**MONEY_DOC, "pattern": r"^[0-9]+(\.[0-9]{1,2})?$",
+                "description": "money, e.g. \"120.00\""}
+#: The same, where a sign is allowed (adjustments).
+SIGNED_MONEY_IN_DOC = {**MONEY_IN_DOC, "pattern": r"^-?[0-9]+(\.[0-9]{1,2})?$"}
+
+
+def money_in(**kwargs: Any) -> Raw:
+    """An input amount: documented as a decimal string (``"120.00"``); the service parses it
+    (:func:`dispatch.money.parse_money`, which also takes a JSON number)."""
+    return Raw(metadata=MONEY_IN_DOC, **kwargs)
 
 
 class IdConverter(IntegerConverter):

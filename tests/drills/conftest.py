@@ -94,23 +94,30 @@ class Submission:
     answer: dict | None = None
     errors: list[str] = field(default_factory=list)
     error_times: list[float] = field(default_factory=list)  # time.monotonic() of each
+    #: When each failed attempt was sent (``time.monotonic()``): with ``error_times``, the span
+    #: the attempt was in flight.
+    error_sent: list[float] = field(default_factory=list)
 
     @property
     def acknowledged(self) -> bool:
         return self.status is not None and 200 <= self.status < 300
 
+    def _failed(self, what: str, sent: float) -> None:
+        self.errors.append(what)
+        self.error_sent.append(sent)
+        self.error_times.append(time.monotonic())
+
     def send(self, base_url: str, token: str) -> bool:
         """One attempt; True when the answer is final (not a network failure or a 5xx)."""
         self.attempts += 1
+        sent = time.monotonic()
         try:
             status, answer, replayed = post(base_url, self.path, self.body, token, self.key)
         except TRANSIENT as exc:
-            self.errors.append(type(exc).__name__)
-            self.error_times.append(time.monotonic())
+            self._failed(type(exc).__name__, sent)
             return False
         if status >= 500:
-            self.errors.append(str(status))
-            self.error_times.append(time.monotonic())
+            self._failed(f"{status} {answer}"[:200], sent)
             return False
         self.status, self.answer, self.replayed = status, answer, replayed
         return True

@@ -156,7 +156,7 @@ def test_redis_restart_during_completions_documents_once_each(
     app.extensions.pop("dispatch_redis", None)
     monkeypatch.setattr(outbox, "QUEUED_GRACE", timedelta(0))
     monkeypatch.setattr(outbox, "PERIODIC", [])
-    relayed = outbox.sweep()["relayed"]  # the relay sweep a worker runs every 30 s
+    relayed = outbox.sweep()["relayed"]  # the relay sweep a worker runs every 15 s
     deadline = time.monotonic() + 40
     while time.monotonic() < deadline:
         jobs = _documents(order_ids)

@@ -1,7 +1,14 @@
 """Hostile input through the whole API: schemathesis generates requests from the app's own
 OpenAPI document (loaded from the WSGI app, never over the network) for every operation, with a
 bearer token of each role, both schema-conforming and schema-breaking data. Whatever arrives,
-the answer is never a server error, and every refusal (4xx) is JSON in the SPEC §8 error format.
+the answer is never a server error, every refusal (4xx) is JSON in the SPEC §8 error format, and
+every answer the document describes matches it (schemathesis' ``response_schema_conformance``:
+a money field sent as a string where the document says number fails it).
+
+Days, months and times are where random data rarely looks: besides the generated examples,
+every date, month and date-time field of every operation is sent at the far ends (year 1 and
+9999) and just outside and inside the accepted range (1990–2100), the rest of the request a
+schema-conforming example — the ``date_to=0001-01-01`` overflow of issue 18 is one such request.
 
 The run is bounded and reproducible: a few examples per operation, derandomized, no shrinking
 (every failing request is collected and reported at once instead), and path parameters are often
@@ -22,6 +29,8 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
+from schemathesis.core.failures import Failure, FailureGroup
+from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from dispatch.auth.roles import PERMISSIONS, ROLES
 from tests.conftest import PASSWORD
@@ -45,6 +54,16 @@ def _settings(examples: int) -> settings:
 
 
 ERROR_KEYS = {"code", "message", "fields"}
+#: Values at and beyond the edges of what a day, month or time field accepts (1990–2100).
+EDGES = {
+    "date": ("0001-01-01", "9999-12-31", "1989-12-31", "2101-01-01", "1990-01-01", "2100-12-31"),
+    "month": ("0000-01", "0001-01", "9999-12", "1989-12", "2101-01", "2100-12"),
+    "date-time": ("0001-01-01T00:00", "9999-12-31T23:59:59+14:00", "0001-01-01T00:00:00-12:00",
+                  "2100-12-31T23:59"),
+}
+#: Fields that hold a day, month or time although the document only says "string".
+DAY_NAMES = {"purchase_date": "date", "month": "month", "window_start": "date-time",
+             "window_end": "date-time", "promised_reply_at": "date-time"}
 
 
 def error_format_problem(response: Any) -> str | None:
@@ -150,6 +169,56 @@ def _allowed(app, operation, role: str) -> bool:
         (not roles or role in roles)
 
 
+def _day_fields(operation) -> list[tuple[str, str, str]]:
+    """(location, name, kind) of every day, month or date-time field: query or JSON body."""
+    found = []
+    for parameter in operation.query:
+        kind = parameter.definition.get("schema", {}).get("format") or DAY_NAMES.get(parameter.name)
+        if kind in EDGES:
+            found.append(("query", parameter.name, kind))
+    for body in operation.body:
+        if body.media_type != "application/json":
+            continue
+        for name, prop in (body.resolved_schema or {}).get("properties", {}).items():
+            kind = prop.get("format") or DAY_NAMES.get(name)
+            if kind in EDGES:
+                found.append(("body", name, kind))
+    return found
+
+
+def _at_edge(operation, known: dict[str, list[int]], location: str, name: str, value: str):
+    """Schema-conforming requests (path ids of real objects) with ``name`` set to ``value``."""
+
+    def put(case):
+        if location == "query":
+            case.query = {**(case.query or {}), name: value}
+        elif isinstance(case.body, dict):
+            case.body = {**case.body, name: value}
+        return case
+
+    positive = operation.as_strategy(GenerationMode.POSITIVE).map(put)
+    names = [p.name for p in operation.path_parameters]
+    if not names:
+        return positive
+    real = st.fixed_dictionaries({name: st.just(known.get(name, [1])[0]) for name in names})
+
+    def with_real_ids(data):
+        case, ids = data
+        case.path_parameters = {**(case.path_parameters or {}), **ids}
+        return case
+
+    return st.tuples(positive, real).map(with_real_ids)
+
+
+def response_problem(case, response) -> str | None:
+    """Why ``response`` does not match what the document says the operation answers."""
+    try:
+        case.validate_response(response, checks=[response_schema_conformance])
+    except (Failure, FailureGroup) as exc:
+        return f"answer breaks the document: {str(exc).strip()[:600]}"
+    return None
+
+
 def _fuzz(operation, strategy, examples, client, app, headers, failures: list[str], seen: set,
           statuses: Counter) -> None:
     @_settings(examples)
@@ -157,7 +226,7 @@ def _fuzz(operation, strategy, examples, client, app, headers, failures: list[st
     def fuzz(case):
         response = case.call(session=client, headers=headers, app=app)
         statuses[operation.label, response.status_code // 100] += 1
-        problem = error_format_problem(response)
+        problem = error_format_problem(response) or response_problem(case, response)
         if problem and (operation.label, problem) not in seen:
             seen.add((operation.label, problem))
             failures.append(f"{operation.label}: {problem}\n    {case.as_curl_command(headers=headers)}"
@@ -177,13 +246,32 @@ def test_no_server_error_and_json_errors_for_any_input(role, app, client, world,
 
     assert len(operations) >= 80  # the whole API, not an empty document
     for operation in operations:
-        examples = EXAMPLES_ALLOWED if _allowed(app, operation, role) else EXAMPLES_REFUSED
+        allowed = _allowed(app, operation, role)
+        examples = EXAMPLES_ALLOWED if allowed else EXAMPLES_REFUSED
         _fuzz(operation, _strategy(operation, known), examples, client, app, headers, failures, seen,
               statuses)
+        if not allowed:
+            continue
+        for location, name, kind in _day_fields(operation):
+            for value in EDGES[kind]:
+                _fuzz(operation, _at_edge(operation, known, location, name, value), 1, client, app,
+                      headers, failures, seen, statuses)
 
     assert {label for label, _status in statuses} == {op.label for op in operations}
     assert sum(n for (_label, status), n in statuses.items() if status == 2) >= 5, statuses
     assert not failures, f"{len(failures)} contract breaks as {role}:\n" + "\n".join(failures)
+
+
+def test_every_day_field_is_sent_at_the_edges_by_some_role(app, api_schema):
+    """Each day, month and time field is called at the edges by at least one role that may
+    call its operation (the per-role runs above send them)."""
+    _schema, operations = api_schema
+    fields = {(operation.label, name) for operation in operations
+              for _location, name, _kind in _day_fields(operation)}
+    reached = {(operation.label, name) for operation in operations
+               for _location, name, _kind in _day_fields(operation)
+               if any(_allowed(app, operation, role) for role in ROLES)}
+    assert len(fields) >= 20 and reached == fields, fields - reached
 
 
 def test_the_checker_catches_what_it_should():
@@ -202,3 +290,18 @@ def test_the_checker_catches_what_it_should():
     assert "not {'error'" in error_format_problem(Fake(400, b'{"message": "bad"}'))
     assert "fields" in error_format_problem(Fake(422, json.dumps(
         {"error": {"code": "x", "message": "y", "fields": {"a": ["b"]}}}).encode()))
+
+
+def test_the_document_check_catches_money_sent_as_a_number(world, api_schema):
+    """The response check itself: the fee as the API sends it passes; the same answer with the
+    fee as a JSON number (what the document said before issue 18) fails."""
+    _schema, operations = api_schema
+    operation = next(op for op in operations if op.label == "GET /api/v1/workorders/{order_id}/fee")
+    order_id = order_on_site(world)
+    response = world.tech.get(f"/api/v1/workorders/{order_id}/fee")
+    case = operation.Case(path_parameters={"order_id": order_id})
+    assert response.status_code == 200 and response_problem(case, response) is None
+    body = response.get_json()
+    body["fee"] = float(body["fee"])
+    response.set_data(json.dumps(body))
+    assert "answer breaks the document" in (response_problem(case, response) or "")

@@ -140,3 +140,30 @@ def test_days_out_of_range_are_field_errors_not_crashes(api_as, login, make_user
     assert browser.get("/finance/?date=0001-01-01").status_code == 404
     assert browser.get("/finance/?date=2026-01-05").status_code == 200
     assert browser.get("/workorders/?date_from=0001-01-01&date_to=9999-12-31").status_code == 200
+
+
+FAR_DAYS = ("0001-01-01", "9999-12-31", "1989-12-31", "2101-01-01")
+
+
+def test_days_at_the_far_ends_are_field_errors_in_every_api_filter(api_as):
+    finance, manager = api_as("finance"), api_as("manager")
+    for day in FAR_DAYS:
+        for name in ("date_from", "date_to"):
+            assert name in _fields(finance.get(f"/api/v1/finance/invoices?{name}={day}")), day
+            assert name in _fields(manager.get(f"/api/v1/workorders?{name}={day}")), day
+            assert name in _fields(manager.get(f"/api/v1/workorders/stats?{name}={day}")), day
+        assert "date" in _fields(finance.get(f"/api/v1/finance/reconciliation?date={day}")), day
+    for day in ("1990-01-01", "2100-12-31"):
+        assert finance.get(f"/api/v1/finance/invoices?date_from={day}&date_to={day}").status_code == 200
+
+
+def test_invoice_register_page_says_which_day_is_out_of_range(login, make_user):
+    browser = login(make_user("finance"))
+    for day in FAR_DAYS:
+        for query in (f"date_to={day}", f"date_from={day}&format=csv", f"date_to={day}&format=xlsx"):
+            response = browser.get(f"/finance/invoices?{query}")
+            assert response.status_code == 422, (query, response.status_code)
+            assert response.mimetype == "text/html"  # no export of the unfiltered register
+            name = query.split("=")[0]
+            assert f'id="e-{name}"' in response.get_data(as_text=True), query
+    assert browser.get("/finance/invoices?date_from=1990-01-01&date_to=2100-12-31").status_code == 200

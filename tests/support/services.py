@@ -177,8 +177,15 @@ class Gunicorn:
         finally:
             if log_path:
                 log.close()  # type: ignore[union-attr]
+        self.log_path = log_path
         self.pid: int | None = None
         self.starts = 0
+
+    def log_tail(self, lines: int = 40) -> str:
+        """The end of the log (the app's tracebacks), to explain a failed drill."""
+        if self.log_path is None or not self.log_path.exists():
+            return "(no log)"
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
     @property
     def url(self) -> str:

@@ -6,7 +6,7 @@ from apiflask import Schema
 from apiflask.fields import Boolean, DateTime, Dict, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
 
-from dispatch.web.schemas import id_field, month_field
+from dispatch.web.schemas import MONEY_DOC, id_field, month_field
 from workorders.care.models import CAUSES, CHANNELS, DEPARTMENTS, SEVERITIES
 
 VIEWS = ("open", "overdue", "due_soon", "no_notice", "all")
@@ -132,10 +132,10 @@ class IncentiveRow(Schema):
     incidents = Integer()
     net_points = String()
     points_above_base = String()
-    points_pay = String()
-    parts_revenue = String()
-    parts_credit = String()
-    total = String()
+    points_pay = String(metadata=MONEY_DOC)
+    parts_revenue = String(metadata=MONEY_DOC)
+    parts_credit = String(metadata=MONEY_DOC)
+    total = String(metadata=MONEY_DOC)
 
 
 class IncentivesOut(Schema):

@@ -12,7 +12,7 @@ from dispatch.exports import export_response
 from dispatch.extensions import db
 from dispatch.money import money_text
 from dispatch.web.api import api_requires, current_api_user
-from dispatch.web.schemas import day_field, id_field, paginate
+from dispatch.web.schemas import MONEY_DOC, MONEY_IN_DOC, SIGNED_MONEY_IN_DOC, day_field, id_field, paginate
 from workorders.finance import collections, exports
 from workorders.finance.invoices import INVOICE_STATUSES, Invoice
 from workorders.finance.models import CashHandover
@@ -30,12 +30,12 @@ class ReconciliationQuery(Schema):
 class ReconciliationItem(Schema):
     technician_id = Integer()
     technician = String()
-    collected = String()
-    adjustments = String()
-    transfers = String()
-    invoiced = String()
-    handed_over = String()
-    difference = String()
+    collected = String(metadata=MONEY_DOC)
+    adjustments = String(metadata=MONEY_DOC)
+    transfers = String(metadata=MONEY_DOC)
+    invoiced = String(metadata=MONEY_DOC)
+    handed_over = String(metadata=MONEY_DOC)
+    difference = String(metadata=MONEY_DOC)
 
 
 class ReconciliationOut(Schema):
@@ -47,14 +47,14 @@ class ReconciliationOut(Schema):
 
 class HandoverIn(Schema):
     technician_id = id_field(required=True)
-    amount = String(required=True, validate=Length(max=20))
+    amount = String(required=True, validate=Length(max=20), metadata=MONEY_IN_DOC)
     note = String(load_default="", validate=Length(max=300))
 
 
 class HandoverOut(Schema):
     id = Integer()
     technician_id = Integer()
-    amount = String()
+    amount = String(metadata=MONEY_DOC)
     note = String()
     at = DateTime()
     day = Date()
@@ -64,14 +64,14 @@ class HandoverOut(Schema):
 
 class AdjustmentIn(Schema):
     technician_id = id_field(required=True)
-    amount = String(required=True, validate=Length(max=20))
+    amount = String(required=True, validate=Length(max=20), metadata=SIGNED_MONEY_IN_DOC)
     reason = String(required=True, validate=Length(max=300))
 
 
 class AdjustmentOut(Schema):
     id = Integer()
     technician_id = Integer()
-    amount = String()
+    amount = String(metadata=MONEY_DOC)
     reason = String()
     day = Date()
 
@@ -106,9 +106,9 @@ class InvoiceOut(Schema):
     technician_id = Integer(allow_none=True)
     payment_method = String(allow_none=True)
     status = String()
-    net = String()
-    tax = String()
-    total = String()
+    net = String(metadata=MONEY_DOC)
+    tax = String(metadata=MONEY_DOC)
+    total = String(metadata=MONEY_DOC)
     issued_at = DateTime()
     paid_at = DateTime(allow_none=True)
     voided_at = DateTime(allow_none=True)

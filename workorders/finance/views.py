@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from dispatch.errors import DomainError
+from dispatch.errors import DomainError, ValidationFailed
 from dispatch.exports import export_response
 from dispatch.extensions import db
 from dispatch.money import format_money
@@ -135,15 +135,18 @@ def lock():
 def invoices():
     try:
         query = exports.register_query(request.args)
-    except DomainError as exc:
-        flash(exc.message, "error")
-        query = exports.register_query({})
+    except ValidationFailed as exc:  # a filter out of range: said at its field, nothing listed
+        filters = request.args.copy()
+        filters.pop("format", None)  # the page, not an export of everything
+        return render_template("finance/invoices.html", page=None, errors=exc.fields,
+                               statuses=INVOICE_STATUSES, technicians=exports.technician_choices(),
+                               pdf_job=collections.invoice_pdf_job, args=filters), 422
     fmt = request.args.get("format")
     if fmt:
         header, rows = exports.register_rows(list(db.session.scalars(query)))
         return _download("invoices", header, rows, fmt)
     page = db.paginate(query, per_page=50, error_out=False)
-    return render_template("finance/invoices.html", page=page, statuses=INVOICE_STATUSES,
+    return render_template("finance/invoices.html", page=page, errors={}, statuses=INVOICE_STATUSES,
                            technicians=exports.technician_choices(),
                            pdf_job=collections.invoice_pdf_job, args=request.args)
 

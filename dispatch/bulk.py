@@ -1,0 +1,71 @@
+"""Many rows into one table at once, in the session's transaction: the quickest way each database
+has, for writers of tens of thousands of rows (the installed-base import and its audit rows).
+
+- **SQLite**: one executemany. A new row takes ``max(id) + 1``, and from its first insert the
+  transaction holds the database's write lock, so the rows' ids are the last ones, in order
+  (checked on the first row).
+- **PostgreSQL**: ``COPY … FROM STDIN`` (several times quicker than an executemany, let alone
+  ``INSERT … RETURNING``), the ids first reserved from the table's sequence.
+
+Values go through the columns' own types first (``UTCDateTime``, ``JSON``…), so the rows read
+back exactly as if the ORM had written them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy.exc import DBAPIError
+
+from dispatch.extensions import db
+
+
+def insert_rows(table: Table, rows: Sequence[dict[str, Any]], ids: bool = False,
+                key: Sequence[str] = ()) -> list[int]:
+    """Insert ``rows`` (dicts with the same columns) into ``table``. With ``ids``, return their
+    new ids in order (``key``: columns the SQLite check compares on the first row)."""
+    if not rows:
+        return []
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        connection.execute(insert(table), list(rows))
+        if not ids:
+            return []
+        last = connection.execute(select(func.max(table.c.id))).scalar_one()
+        first = last - len(rows) + 1
+        check = connection.execute(select(*(table.c[name] for name in key))
+                                   .where(table.c.id == first)).one()
+        if tuple(check) != tuple(rows[0][name] for name in key):
+            raise RuntimeError(f"the new rows of {table.name} did not take the last ids")
+        return list(range(first, last + 1))
+    names = list(rows[0])
+    given = list(names)
+    new_ids: list[int] = []
+    if ids:
+        sequence = connection.execute(text("SELECT pg_get_serial_sequence(:t, 'id')"),
+                                      {"t": table.name}).scalar_one()
+        new_ids = list(connection.execute(
+            text("SELECT nextval(:s) FROM generate_series(1, :n)"),
+            {"s": sequence, "n": len(rows)}).scalars())
+        names = ["id", *names]
+    dialect = connection.dialect
+    processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+                  for name in names]
+    columns = ", ".join(f'"{name}"' for name in names)
+    statement = f'COPY "{table.name}" ({columns}) FROM STDIN'
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        with cursor.copy(statement) as copy:
+            for number, row in enumerate(rows):
+                values = [row[name] for name in given]
+                if ids:
+                    values.insert(0, new_ids[number])
+                copy.write_row([value if process is None else process(value)
+                                for value, process in zip(values, processors, strict=True)])
+    except dialect.loaded_dbapi.Error as exc:  # what SQLAlchemy raises (IntegrityError…)
+        raise DBAPIError.instance(statement, None, exc, dialect.loaded_dbapi.Error) from exc
+    finally:
+        cursor.close()
+    return new_ids
