@@ -150,3 +150,13 @@ def _reasons(order: WorkOrder, technician: Member, where: str, distance: float, 
         reasons.append(text["van_lacks"] % {"skus": ", ".join(missing)} if missing
                        else text["van_has"])
     return reasons
+
+
+def available_in_house(order: WorkOrder, now: datetime) -> list[str]:
+    """R12: the names of the in-house technicians available for ``order`` now — with its
+    skill, on shift, below capacity (the same test as :func:`rank`'s ``available``)."""
+    loads, local_time = loads_today(now), local_clock(now)
+    kind, model = order.kind, order.product_model
+    return [member.name for member in active_members(include_contractors=False)
+            if not _problems(kind, model, member, loads[member.id], local_time, {}, None)
+            & UNAVAILABLE]

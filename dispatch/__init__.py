@@ -65,6 +65,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> APIFlask:
     wiring.init_listeners()
     wiring.init_jobs()
     wiring.init_imports()
+    wiring.init_hooks()
     register_error_handlers(app)
     init_security_headers(app)
     init_input_guard(app)

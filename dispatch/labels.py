@@ -22,7 +22,7 @@ LABELS: dict[str, Any] = {
     "fee_override": _l("fee override"),
     "owner": _l("owner changed"), "install_free": _l("installation is free"),
     "in_warranty": _l("in warranty"), "parts_only": _l("out of warranty: parts only"),
-    "no_warranty_on_record": _l("no warranty on record: parts only"),
+    "warranty_unknown": _l("warranty unknown: ask for the purchase date"),
     "queued": _l("queued"), "running": _l("running"), "done": _l("done"), "failed": _l("failed"),
     "service_sheet": _l("service sheet"), "invoice_pdf": _l("invoice"),
     "return_tag": _l("return tag"), "invoice_pack": _l("month-end invoice pack"),

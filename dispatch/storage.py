@@ -116,6 +116,28 @@ def decode_png(encoded: str, *, max_bytes: int = MAX_SIGNATURE_BYTES) -> bytes:
     return data
 
 
+#: A signature's ink: pixels darker than this (0 black – 255 white, over a white page) …
+INK_LEVEL = 160
+#: … of which a signature needs at least this many, and this share of the image.
+MIN_INK_PIXELS = 30
+MIN_INK_SHARE = 0.001
+
+
+def decode_signature(encoded: str) -> bytes:
+    """:func:`decode_png` for the customer's signature, which needs ink: a blank, white or
+    fully transparent image is refused (R7)."""
+    data = decode_png(encoded)
+    with Image.open(io.BytesIO(data)) as image:
+        page = Image.new("RGBA", image.size, "white")
+        page.alpha_composite(image.convert("RGBA"))
+        grey = page.convert("L")
+        histogram = grey.histogram()
+    ink = sum(histogram[:INK_LEVEL])
+    if ink < max(MIN_INK_PIXELS, MIN_INK_SHARE * grey.width * grey.height):
+        raise ValueError(_l("The signature is blank: ask the customer to sign."))
+    return data
+
+
 _NOT_AN_IMAGE = (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError,
                  Image.DecompressionBombError, Image.DecompressionBombWarning)
 

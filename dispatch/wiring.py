@@ -92,6 +92,18 @@ def init_jobs() -> None:
     worker.register_preload(pdf.preload)
 
 
+def init_hooks() -> None:
+    """What a room needs from one it may not import: care's incentives (R19) ask finance
+    which orders were paid; assigning a contractor (R12) asks the board who is available."""
+    from board import candidates
+    from workorders import assignment
+    from workorders.care import incentives
+    from workorders.finance import sales
+
+    incentives.use_paid_orders(sales.paid_orders)
+    assignment.use_availability(candidates.available_in_house)
+
+
 def init_imports() -> None:
     """The kinds of import files (``dispatch/imports/kinds.py``), each from its own room."""
     from dispatch.imports.kinds import ImportKind, register_kind

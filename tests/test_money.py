@@ -21,6 +21,9 @@ PACKAGES = ("dispatch", "inventory", "workorders", "board")
 NOT_MONEY = {
     # Service points: a coefficient per order kind kept to two decimals, not an amount of money.
     ("workorders/care/incentives.py", "set_service_points"),
+    # Service quality (R19): a mean callback satisfaction (1-5) and a score kept to a tenth.
+    ("workorders/care/incentives.py", "_mean"),
+    ("workorders/care/incentives.py", "quality_score"),
 }
 
 

@@ -13,6 +13,7 @@ from dispatch.auth.roles import STAFF
 from dispatch.errors import Forbidden, NotFound
 from dispatch.extensions import db
 from dispatch.registry.models import Customer
+from dispatch.registry.visibility import FULL, customer_view, shown_contact
 from dispatch.technicians.services import technician_for_user
 from workorders.models import WorkOrder
 
@@ -86,37 +87,23 @@ def require_assigned_technician(order: WorkOrder, user: User) -> None:
         raise Forbidden(_l("Only the technician assigned to this order can do this."))
 
 
+def order_view(user: User | None, confidentiality: str) -> str:
+    """R18 for an order's contact and site (:func:`dispatch.registry.visibility.customer_view`):
+    a technician reads only the orders assigned to them, so a technician reading an order is
+    the one doing its field work."""
+    field_reader = (user is not None and not user.roles & STAFF
+                    and user.can("order.field_work"))
+    return customer_view(user, confidentiality, assigned=field_reader)
+
+
 def contact_hidden(order: WorkOrder, user: User | None) -> bool:
-    """R18: a confidential customer's contact data is shown only to roles that need it
-    (agents, managers, dispatchers, the assigned technician), masked for finance/warehouse."""
-    return hidden_from(order.customer.confidentiality, sees_contacts(user))
-
-
-def sees_contacts(user: User | None) -> bool:
-    """Whether ``user``'s roles show confidential customers' contact data (R18)."""
-    return user is not None and user.can("order.contact")
-
-
-def hidden_from(confidentiality: str, sees: bool) -> bool:
-    """:func:`contact_hidden` from the customer's confidentiality alone (for column queries),
-    for a reader whose :func:`sees_contacts` is ``sees``."""
-    return confidentiality != "ordinary" and not sees
-
-
-def masked_address(address: str) -> str:
-    return address[:6] + "…"
+    """Whether ``user`` sees ``order``'s contact data less than in full (R18)."""
+    return order_view(user, order.customer.confidentiality) != FULL
 
 
 def order_contact(order: WorkOrder, user: User | None) -> dict[str, Any]:
     """Contact name, phone and site (address, position) of ``order`` as ``user`` may see them."""
-    shown: dict[str, Any] = {"contact_name": order.contact_name,
-                             "contact_phone": order.contact_phone,
-                             "site_address": order.site_address,
-                             "site_lat": order.site_lat, "site_lon": order.site_lon}
-    if contact_hidden(order, user):
-        phone = order.contact_phone
-        shown.update(contact_name=order.contact_name[:1] + "**",
-                     contact_phone="*" * max(len(phone) - 4, 0) + phone[-4:],
-                     site_address=masked_address(order.site_address), site_lat=None,
-                     site_lon=None)
-    return shown
+    return shown_contact(order_view(user, order.customer.confidentiality), {
+        "contact_name": order.contact_name, "contact_phone": order.contact_phone,
+        "site_address": order.site_address, "site_lat": order.site_lat,
+        "site_lon": order.site_lon})

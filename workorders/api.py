@@ -79,7 +79,8 @@ def approve(order_id: int):
 def assign(order_id: int, body):
     """Assign (or reassign) an approved order to a technician."""
     user = current_api_user()
-    order = assignment.assign(get_order(order_id, user, for_update=True), body["technician_id"], user)
+    order = assignment.assign(get_order(order_id, user, for_update=True), body["technician_id"],
+                              user, body.get("contractor_reason"))
     db.session.commit()
     return _status(order)
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
 from flask_babel import lazy_gettext as _l
 
 from dispatch.auth.models import User
@@ -9,6 +12,7 @@ from dispatch.errors import FieldErrors, Forbidden
 from dispatch.extensions import db
 from dispatch.technicians.models import Technician
 from dispatch.text import clean_text
+from dispatch.timeutil import utcnow
 from inventory import orders as order_stock
 from workorders.lifecycle import check, transition
 from workorders.models import WorkOrder
@@ -22,13 +26,24 @@ def approve(order: WorkOrder, user: User) -> WorkOrder:
     return order
 
 
-def assign(order: WorkOrder, technician_id: int, user: User) -> WorkOrder:
+#: R12: who is available in house for an order now (``board/candidates.py``
+#: ``available_in_house``, installed by the app shell: the order core never imports the board).
+_available: list[Callable[[WorkOrder, datetime], list[str]]] = []
+
+
+def use_availability(provider: Callable[[WorkOrder, datetime], list[str]]) -> None:
+    _available[:] = [provider]
+
+
+def assign(order: WorkOrder, technician_id: int, user: User,
+           contractor_reason: str | None = None) -> WorkOrder:
     """Give an approved order to an active technician (or move it to another one); the
     order's parts are reserved for them (van first, else the main warehouse), a reassignment
     moves the reservation.
 
-    An outside contractor (R12) needs a manager's approval and an urgent order; the approving
-    manager is recorded.
+    An outside contractor (R12) needs a manager's approval and an urgent order, and either no
+    in-house technician available for it or a ``contractor_reason`` (recorded in the order's
+    history); the approving manager is recorded.
     """
     check(order, "assign", user)
     technician = db.session.get(Technician, technician_id)
@@ -45,16 +60,34 @@ def assign(order: WorkOrder, technician_id: int, user: User) -> WorkOrder:
         if order.priority != "urgent":
             errors.add("technician_id", _l("Outside contractors take urgent orders only."))
             errors.raise_if_any()
+        reason = _contractor_reason(order, contractor_reason)
         order.contractor_approved_by_id = user.id
     else:
+        reason = ""
         order.contractor_approved_by_id = None
     previous = order.technician.name if order.technician else None
     order.technician = technician
     note = f"{previous} → {technician.name}" if previous else technician.name
+    if reason:
+        note = f"{note} ({reason})"
     transition(order, "assign", user, note=note)
     order_stock.reserve_for_order(order.id, technician.id,
                                   [(p.sku, p.qty) for p in order.planned_parts], user.id)
     return order
+
+
+def _contractor_reason(order: WorkOrder, raw: str | None) -> str:
+    """R12: a contractor only when nobody in house is available, or for a recorded reason."""
+    errors = FieldErrors()
+    reason = errors.check("contractor_reason", clean_text, raw, max_len=300) or ""
+    errors.raise_if_any()
+    available = _available[0](order, utcnow()) if _available else []
+    if available and not reason:
+        errors.add("contractor_reason", _l(
+            "In-house technicians are available (%(names)s): give the reason for an outside "
+            "contractor.", names=", ".join(available[:5])))
+        errors.raise_if_any()
+    return reason
 
 
 def cancel(order: WorkOrder, reason: str, user: User) -> WorkOrder:

@@ -17,12 +17,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+
 from dispatch import storage
 from dispatch.auth.models import User
 from dispatch.errors import FieldErrors
 from dispatch.extensions import db
 from dispatch.money import parse_money
 from dispatch.text import choice, clean_text
+from dispatch.validators import parse_date
 from inventory import orders as order_stock
 from workorders import fees, onsite
 from workorders.access import require_assigned_technician
@@ -33,6 +36,10 @@ from workorders.lifecycle import check, transition
 from workorders.models import PAYMENT_METHODS, WorkOrder
 from workorders.tracking import activation
 
+#: R1, R2: the fee of a repair waits for a date to count the warranty from.
+NO_DATE_ON_RECORD = _l("No install or purchase date is on record for this vehicle: ask the "
+                       "customer for the purchase date (the warranty is unknown until then).")
+
 
 def complete(order: WorkOrder, user: User, data: Mapping[str, Any]) -> WorkOrder:
     """Complete once every required field is there; refuses (422) with every missing field."""
@@ -42,11 +49,16 @@ def complete(order: WorkOrder, user: User, data: Mapping[str, Any]) -> WorkOrder
     resolution = errors.check("resolution", clean_text, data.get("resolution"), max_len=2000) or ""
     method = errors.check("payment_method", choice, data.get("payment_method"), PAYMENT_METHODS)
     amount = errors.check("amount_collected", parse_money, data.get("amount_collected"))
-    signature = errors.check("signature", storage.decode_png, data.get("signature_png_base64") or "")
+    signature = errors.check("signature", storage.decode_signature,
+                             data.get("signature_png_base64") or "")
     for field, message in kind_of(order).missing(order, resolution).items():
         errors.add(field, message)
     activation.require_reporting(order, user, data.get("activation_override_reason"), errors)
+    if data.get("purchase_date"):
+        order.purchase_date = errors.check("purchase_date", parse_date, data["purchase_date"])
     quote = onsite.current_quote(order)
+    if quote.basis == "warranty_unknown" and (order.kind == "repair" or order.parts):
+        errors.add("purchase_date", str(NO_DATE_ON_RECORD))
     fee = fees.amount_due(order, quote)
     if method and amount is not None:
         collections.check_payment(method, amount, fee, errors)

@@ -2,7 +2,9 @@
 parts used at the parts price list; labour never charged.
 
 The warranty runs ``DISPATCH_WARRANTY_MONTHS`` from the install date, or from the purchase date
-when no install is on record; a terminal's own ``warranty_end`` wins when set.
+when no install is on record; a terminal's own ``warranty_end`` wins when set. With neither
+date on record the warranty is unknown (R1, R2): nothing is charged and the purchase date is
+asked for — completing a repair needs it (``workorders/completion.py``).
 
 What the customer must pay is :func:`amount_due`, the only place that knows a manager's
 override beats the computed fee (:func:`due_from`, which order lists apply to raw rows).
@@ -81,12 +83,14 @@ def quote(order: WorkOrder, today: date) -> FeeQuote:
     if order.kind == "install":
         return FeeQuote(lines=_zeroed(lines), basis="install_free")
     end = warranty_end(order)
-    if end is not None and today <= end:
+    if end is None:
+        return FeeQuote(lines=_zeroed(lines), basis="warranty_unknown")
+    if today <= end:
         return FeeQuote(lines=_zeroed(lines), in_warranty=True, warranty_end=end,
                         basis="in_warranty")
     total = sum((line.amount for line in lines), ZERO)
     return FeeQuote(lines=lines, total=round_money(total), in_warranty=False,
-                    warranty_end=end, basis="parts_only" if end else "no_warranty_on_record")
+                    warranty_end=end, basis="parts_only")
 
 
 def _zeroed(lines: list[FeeLine]) -> list[FeeLine]:

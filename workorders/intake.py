@@ -33,6 +33,7 @@ from dispatch.validators import (
     parse_datetime,
     validate_latlon,
 )
+from workorders import fees
 from workorders.lifecycle import OPEN, record
 from workorders.models import KINDS, PRIORITIES, WorkOrder
 
@@ -144,6 +145,10 @@ def create_order(data: Mapping[str, Any], user: User) -> tuple[WorkOrder, list[s
                                    "set the point by hand.")))
     db.session.add(order)
     db.session.flush()
+    if kind == "repair" and fees.warranty_end(order) is None:  # R1, R2
+        warnings.append(str(_l("No install or purchase date is on record for this vehicle: ask "
+                               "the customer for the purchase date. Until it is given the fee "
+                               "shows \"warranty unknown\" and the repair cannot be completed.")))
     record(order, "intake", user)
     return order, warnings
 

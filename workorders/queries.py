@@ -16,6 +16,7 @@ from sqlalchemy import (
     ColumnExpressionArgument,
     Integer,
     Select,
+    and_,
     bindparam,
     func,
     or_,
@@ -27,17 +28,11 @@ from sqlalchemy.orm import aliased, joinedload
 from dispatch.auth.models import User
 from dispatch.extensions import db
 from dispatch.money import money_text
-from dispatch.registry.models import Customer, Vehicle
+from dispatch.registry.models import CONFIDENTIALITY, Customer, Vehicle
+from dispatch.registry.visibility import FULL, shown_name, shown_value
 from dispatch.timeutil import day_bounds, local_moment
 from dispatch.validators import fold_identifier
-from workorders.access import (
-    hidden_from,
-    masked_address,
-    order_scope,
-    scoped_orders,
-    sees_contacts,
-    visible_orders,
-)
+from workorders.access import order_scope, order_view, scoped_orders, visible_orders
 from workorders.fees import due_from
 from workorders.lifecycle import STATUSES
 from workorders.models import KINDS, PRIORITIES, WorkOrder
@@ -124,8 +119,9 @@ def list_filter(user: User, filters: Mapping[str, Any]) -> ListFilter:
     def enumerated(name: str, known: Sequence[str]) -> str | None:
         return filters[name] if filters.get(name) in known else None
 
+    full = tuple(level for level in CONFIDENTIALITY if order_view(user, level) == FULL)
     shape = (scope, enumerated("status", STATUSES), enumerated("priority", PRIORITIES),
-             enumerated("kind", KINDS), frozenset(values) - {"viewer_technician_id"})
+             enumerated("kind", KINDS), frozenset(values) - {"viewer_technician_id"}, full)
     return ListFilter(shape, values)
 
 
@@ -133,7 +129,7 @@ def list_filter(user: User, filters: Mapping[str, Any]) -> ListFilter:
 def _shaped(shape: tuple[Any, ...]) -> Select[WorkOrder]:
     """The orders of a :class:`ListFilter` shape, newest first, with its values as bound
     parameters. ``after`` continues after that order; one that does not exist ends the list."""
-    scope, status, priority, kind, present = shape
+    scope, status, priority, kind, present, full = shape
     query = scoped_orders(scope, bindparam("viewer_technician_id"))
     if status:
         query = query.where(WorkOrder.status == inline(status))
@@ -151,9 +147,11 @@ def _shaped(shape: tuple[Any, ...]) -> Select[WorkOrder]:
         query = query.where(WorkOrder.created_at < bindparam("date_to"))
     if "text" in present:
         like: BindParameter[str] = bindparam("text")
+        contact = or_(WorkOrder.site_address.ilike(like), WorkOrder.contact_name.ilike(like))
+        if len(full) < len(CONFIDENTIALITY):  # R18: no match on what the reader may not see
+            contact = and_(WorkOrder.customer.has(Customer.confidentiality.in_(full)), contact)
         query = query.where(or_(
-            WorkOrder.number.ilike(like), WorkOrder.site_address.ilike(like),
-            WorkOrder.contact_name.ilike(like), WorkOrder.fault_description.ilike(like),
+            WorkOrder.number.ilike(like), contact, WorkOrder.fault_description.ilike(like),
             WorkOrder.customer.has(Customer.name.ilike(like)),
             WorkOrder.vehicle.has(Vehicle.plate.ilike(bindparam("text_plate"))),
         ))
@@ -304,20 +302,21 @@ def order_summaries(rows: Sequence[Any], user: User | None) -> list[dict[str, An
     ``SUMMARY_COLUMNS`` order), several times faster than reading their attributes by name.
     ``fee`` is what the row records as owed (:func:`~workorders.fees.due_from`): a list
     computes no live quotes."""
-    sees = sees_contacts(user)
-    return [_order_summary(*row[:len(SUMMARY_COLUMNS)], sees_contacts=sees) for row in rows]
+    views = {level: order_view(user, level) for level in CONFIDENTIALITY}
+    return [_order_summary(*row[:len(SUMMARY_COLUMNS)], views=views) for row in rows]
 
 
 def _order_summary(order_id: int, number: str, kind: str, status: str, priority: str,
                    customer_id: int, customer_name: str, confidentiality: str, plate: str,
                    site_address: str, site_lat: Any, site_lon: Any, technician_id: int | None,
                    created_at: datetime, fee_override: Decimal | None, fee_total: Decimal | None,
-                   *, sees_contacts: bool) -> dict[str, Any]:
-    hidden = hidden_from(confidentiality, sees_contacts)
+                   *, views: Mapping[str, str]) -> dict[str, Any]:
+    view = views[confidentiality]
+    hidden = view != FULL
     return {
         "id": order_id, "number": number, "kind": kind, "status": status, "priority": priority,
-        "customer_id": customer_id, "customer_name": customer_name, "plate": plate,
-        "site_address": masked_address(site_address) if hidden else site_address,
+        "customer_id": customer_id, "customer_name": shown_name(view, customer_name),
+        "plate": plate, "site_address": shown_value(view, "site_address", site_address),
         "site_lat": None if hidden or site_lat is None else float(site_lat),
         "site_lon": None if hidden or site_lon is None else float(site_lon),
         "technician_id": technician_id, "created_at": created_at.isoformat(),

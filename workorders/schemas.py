@@ -189,6 +189,8 @@ class OrderOut(OrderSummary):
 
 class AssignIn(Schema):
     technician_id = id_field(required=True)
+    contractor_reason = String(validate=Length(max=300), metadata={
+        "description": "R12: why an outside contractor while in-house technicians are available"})
 
 
 class StatusIn(Schema):
@@ -217,6 +219,9 @@ class CompleteIn(Schema):
     signature_png_base64 = String(required=True, validate=Length(max=800_000))
     #: Completes an order whose new terminal does not report yet (SPEC §10), recorded.
     activation_override_reason = String(load_default=None, validate=Length(max=300))
+    purchase_date = String(validate=Length(max=40), metadata={
+        "description": "R1, R2: needed when no install or purchase date is on record "
+                       "(the fee's basis is warranty_unknown)"})
 
 
 class CompleteOut(Schema):

@@ -25,7 +25,7 @@ from inventory.models import Part
 from workorders import assignment, closing, completion, fees, intake, onsite, order_parts
 from workorders.access import get_order, order_contact
 from workorders.care.models import Callback
-from workorders.documents.jobs import order_documents
+from workorders.documents.access import readable_documents
 from workorders.lifecycle import ASSIGNABLE, ENDED, FINISHED, IN_HAND, PLANNABLE, STATUSES, allowed_actions
 from workorders.models import KINDS, PAYMENT_METHODS, PRIORITIES, WorkOrder
 from workorders.queries import filtered_orders, order_figures, order_page, response_figures
@@ -109,7 +109,7 @@ def _render_order(order: WorkOrder, errors: dict | None = None, values: dict | N
         old_devices=onsite.old_devices(order),
         parts=db.session.scalars(select(Part).where(Part.active.is_(True)).order_by(Part.sku)).all(),
         payment_methods=PAYMENT_METHODS, errors=errors or {}, values=values or {},
-        documents=order_documents(order.id),
+        documents=readable_documents(order, current_user),
         pick_list=order_parts.pick_list(order), plannable=order.status in PLANNABLE,
         in_hand=order.status in IN_HAND, finished=order.status in FINISHED,
         fee_editable=order.status not in ENDED,
@@ -135,7 +135,8 @@ def show(order_id: int):
 ACTIONS = {
     "approve": (lambda order, form: assignment.approve(order, current_user), ()),
     "assign": (lambda order, form: assignment.assign(order, int(form.get("technician_id") or 0),
-                                                     current_user), ("technician_id",)),
+                                                     current_user, form.get("contractor_reason")),
+               ("technician_id", "contractor_reason")),
     "en_route": (lambda order, form: onsite.report_status(order, current_user, "en_route",
                                                           form.get("lat"), form.get("lon")),
                  ("lat", "lon")),

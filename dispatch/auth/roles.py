@@ -20,6 +20,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "customer.view": frozenset({AGENT, MANAGER, DISPATCHER, FINANCE, WAREHOUSE}),
     "customer.edit": frozenset({AGENT, MANAGER}),
     "customer.view_secret": frozenset({MANAGER}),
+    # R18: confidential customers' contact data in full (dispatch/registry/visibility.py).
+    "customer.contact": frozenset({AGENT, MANAGER, DISPATCHER}),
     "device.view": frozenset({AGENT, MANAGER, DISPATCHER, FINANCE, WAREHOUSE}),
     "device.edit": frozenset({AGENT, MANAGER, WAREHOUSE}),
     "technician.view": frozenset({MANAGER, DISPATCHER, ADMIN}),
@@ -52,6 +54,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "complaint.escalated": frozenset({MANAGER}),
     "callback.record": frozenset({AGENT}),
     "callback.view": frozenset({AGENT, MANAGER}),
+    "callback.decide": frozenset({MANAGER}),
+    "problems.own": frozenset({AGENT, MANAGER, DISPATCHER}),
     "audit_sample.manage": frozenset({MANAGER}),
     "care.stats": frozenset({MANAGER, AGENT}),
     "incentive.view": frozenset({MANAGER, FINANCE}),

@@ -10,6 +10,7 @@ from dispatch.extensions import db
 from dispatch.registry import schemas as s
 from dispatch.registry import services
 from dispatch.registry.models import Customer, Sim, Terminal, Vehicle
+from dispatch.registry.visibility import show_customer
 from dispatch.web.api import api_requires, current_api_user
 from dispatch.web.schemas import PageQuery, paginate
 
@@ -26,9 +27,10 @@ def _created(obj, endpoint: str, **kwargs):
 @bp.output(s.CustomerOut, status_code=201)
 def create_customer(body):
     """Register a customer (agent, manager)."""
-    customer = services.create_customer(body, current_api_user())
+    user = current_api_user()
+    customer = services.create_customer(body, user)
     db.session.commit()
-    return _created(customer, "registry_api.get_customer", customer_id=customer.id)
+    return _created(show_customer(customer, user), "registry_api.get_customer", customer_id=customer.id)
 
 
 @bp.get("/customers")
@@ -37,16 +39,19 @@ def create_customer(body):
 @bp.output(s.CustomerPage)
 def list_customers(args):
     """Search customers by name, contact, phone, plate, terminal ID, IMEI or ICCID."""
-    query = services.search_customers(current_api_user(), args["q"]).options(
+    user = current_api_user()
+    query = services.search_customers(user, args["q"]).options(
         selectinload(Customer.vehicles).selectinload(Vehicle.terminals))
-    return paginate(query, args)
+    page = paginate(query, args)
+    return {**page, "items": [show_customer(customer, user) for customer in page["items"]]}
 
 
 @bp.get("/customers/<int:customer_id>")
 @api_requires("customer.view")
 @bp.output(s.CustomerOut)
 def get_customer(customer_id: int):
-    return services.get_customer(customer_id, current_api_user())
+    user = current_api_user()
+    return show_customer(services.get_customer(customer_id, user), user)
 
 
 @bp.patch("/customers/<int:customer_id>")
@@ -57,7 +62,7 @@ def update_customer(customer_id: int, body):
     user = current_api_user()
     customer = services.update_customer(services.get_customer(customer_id, user), body, user)
     db.session.commit()
-    return customer
+    return show_customer(customer, user)
 
 
 @bp.post("/customers/<int:customer_id>/vehicles")

@@ -11,13 +11,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, exists, or_, select
+from sqlalchemy import Select, and_, exists, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from dispatch import settings
 from dispatch.auth.models import User
 from dispatch.errors import Conflict, FieldErrors, NotFound
 from dispatch.extensions import db
+from dispatch.registry import visibility
 from dispatch.registry.models import (
     CONFIDENTIALITY,
     CREDIT_CLASSES,
@@ -79,10 +80,12 @@ def _clean_customer(data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def visible_customers(user: User) -> Select[Customer]:
-    """Customers ``user`` may see: secret ones only for managers (R18)."""
+    """Customers ``user`` may find at all (R18, :func:`visibility.listed_levels`): secret ones
+    only for managers."""
     query = select(Customer)
-    if not user.can("customer.view_secret"):
-        query = query.where(Customer.confidentiality != "secret")
+    listed = visibility.listed_levels(user)
+    if len(listed) < len(CONFIDENTIALITY):
+        query = query.where(Customer.confidentiality.in_(listed))
     return query
 
 
@@ -146,14 +149,16 @@ def search_customers(user: User, q: str = "") -> Select[Customer]:
             )
         )
     )
-    conditions = [
-        Customer.name.ilike(like),
-        Customer.contact_name.ilike(like),
-        Customer.address.ilike(like),
-        exists(device_match),
-    ]
+    contact = [Customer.contact_name.ilike(like), Customer.address.ilike(like)]
     if len(digits) >= 4:
-        conditions.append(Customer.phone.ilike(f"%{digits}%"))
+        contact.append(Customer.phone.ilike(f"%{digits}%"))
+    # R18: the contact fields match only where the reader sees them (a match would confirm a
+    # masked phone or address).
+    full = visibility.full_levels(user)
+    contact_match = or_(*contact)
+    if len(full) < len(CONFIDENTIALITY):
+        contact_match = and_(Customer.confidentiality.in_(full), contact_match)
+    conditions = [Customer.name.ilike(like), exists(device_match), contact_match]
     return query.where(or_(*conditions)).order_by(Customer.name)
 
 

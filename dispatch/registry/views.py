@@ -18,6 +18,7 @@ from dispatch.registry.models import (
     Sim,
     Terminal,
 )
+from dispatch.registry.visibility import show_customer
 from dispatch.web.forms import handle_form
 from dispatch.web.security import page_requires
 
@@ -51,7 +52,8 @@ def customers():
     q = request.args.get("q", "")
     page = db.paginate(services.search_customers(current_user, q), page=_page(), per_page=50,
                        error_out=False)
-    return render_template("registry/customers.html", page=page, q=q)
+    shown = [show_customer(customer, current_user) for customer in page.items]
+    return render_template("registry/customers.html", page=page, customers=shown, q=q)
 
 
 @bp.route("/customers/new", methods=["GET", "POST"])
@@ -73,7 +75,7 @@ def customer_new():
 @page_requires("customer.view")
 def customer(customer_id: int):
     found = services.get_customer(customer_id, current_user)
-    return render_template("registry/customer.html", customer=found,
+    return render_template("registry/customer.html", customer=show_customer(found, current_user),
                            history=_history("customers", found.id))
 
 

@@ -22,6 +22,7 @@ NAVIGATION: list[tuple[str, Any, str | None]] = [
     ("registry.customers", _l("Customers"), "customer.view"),
     ("registry.terminals", _l("Terminals"), "device.view"),
     ("registry.sims", _l("SIM cards"), "device.view"),
+    ("care.my_problems", _l("My open problems"), "problems.own"),
     ("care.complaint_index", _l("Complaints"), "complaint.view"),
     ("care.callback_queue", _l("Callbacks"), "callback.view"),
     ("care.stats", _l("Care statistics"), "care.stats"),

@@ -1,11 +1,14 @@
 """An agent registers a complaint and calls back a completed repair, in a real browser."""
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
 from dispatch.extensions import db
 from tests.browser.conftest import screenshot
 from tests.browser.test_workorder_pages import sign_in
+from tests.support.clock import local_now
 from tests.world import order_on_site, signature_png
 from workorders.care.models import Callback, Complaint
 
@@ -30,7 +33,8 @@ def test_agent_registers_a_complaint_and_a_callback(browser, live_server, world,
     page.click("#complaint-form button[type=submit]")
     assert "escalated" in page.locator("#complaint-status").inner_text()
     number = page.locator("h1").inner_text().split()[1]
-    page.fill("#f-promised_reply_at", "2099-01-02T17:00")
+    # R16: within the complaint's due date (15 days).
+    page.fill("#f-promised_reply_at", (local_now() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M"))
     page.click("button:has-text('Record notice')")
     assert "customer told" in page.locator(".facts").inner_text()
     screenshot(page, "care-1-complaint")

@@ -46,15 +46,35 @@ def test_close_waits_for_a_reached_callback(world):
         "workorder_id": order_id, "reached": False}).status_code == 409
 
 
-def test_close_after_the_set_number_of_failed_attempts(world, app):
+def test_after_the_failed_attempts_a_manager_decides(world, app, api_as):
+    """R14 says every repair is called back: after the set number of failed attempts the order
+    does not close by itself but waits for a manager's decision, recorded with its reason."""
     app.config["DISPATCH_CALLBACK_ATTEMPTS"] = 2
     order_id = _completed_repair(world)
     first = world.agent.post("/api/v1/callbacks", json={"workorder_id": order_id, "reached": False})
     assert first.get_json()["order_closable"] is False
+    too_early = world.manager.post("/api/v1/callbacks/decisions",
+                                   json={"workorder_id": order_id, "reason": "打不通"})
+    assert too_early.status_code == 409
     assert world.agent.post(f"/api/v1/workorders/{order_id}/close").status_code == 409
     second = world.agent.post("/api/v1/callbacks", json={"workorder_id": order_id,
                                                          "reached": False})
-    assert second.get_json()["order_closable"] is True
+    assert second.get_json()["order_closable"] is False
+    queued = world.agent.get("/api/v1/callbacks/queue").get_json()["items"]
+    assert [(i["id"], i["waiting_for_decision"]) for i in queued] == [(order_id, True)]
+    waiting = world.agent.post(f"/api/v1/workorders/{order_id}/close")
+    assert waiting.status_code == 409 and waiting.get_json()["error"]["code"] == "callback_decision"
+    assert world.agent.post("/api/v1/callbacks/decisions",
+                            json={"workorder_id": order_id, "reason": "x"}).status_code == 403
+    no_reason = world.manager.post("/api/v1/callbacks/decisions",
+                                   json={"workorder_id": order_id, "reason": " "})
+    assert no_reason.status_code == 422 and "reason" in no_reason.get_json()["error"]["fields"]
+    decided = world.manager.post("/api/v1/callbacks/decisions",
+                                 json={"workorder_id": order_id, "reason": "三天五次未接通，客户已搬迁"})
+    assert decided.status_code == 201, decided.get_json()
+    assert world.manager.post("/api/v1/callbacks/decisions",
+                              json={"workorder_id": order_id, "reason": "again"}).status_code == 409
+    assert world.agent.get("/api/v1/callbacks/queue").get_json()["items"] == []
     assert world.agent.post(f"/api/v1/workorders/{order_id}/close").status_code == 200
 
 
@@ -107,3 +127,24 @@ def test_quarter_sample_is_reproducible_and_ceil_20_percent(world, make_user):
     callbacks.record_audit_check(checks[0].id, {"result": "ok", "notes": ""}, manager)
     db.session.commit()
     assert db.session.get(AuditCheck, checks[0].id).result == "ok"
+
+
+def test_the_callback_page_asks_a_manager_to_decide(world, app, make_user, login):
+    from tests.conftest import csrf_from
+
+    app.config["DISPATCH_CALLBACK_ATTEMPTS"] = 1
+    order_id = _completed_repair(world)
+    assert world.agent.post("/api/v1/callbacks",
+                            json={"workorder_id": order_id, "reached": False}).status_code == 201
+    agent_page = login(make_user("agent"), fresh=True).get("/care/callbacks").get_data(as_text=True)
+    assert "decision-form" not in agent_page
+    browser = login(make_user("manager"), fresh=True)
+    page = browser.get("/care/callbacks").get_data(as_text=True)
+    assert "decision-form" in page
+    refused = browser.post("/care/callbacks/decide", data={
+        "workorder_id": order_id, "reason": "", "csrf_token": csrf_from(page)})
+    assert refused.status_code == 422
+    done = browser.post("/care/callbacks/decide", data={
+        "workorder_id": order_id, "reason": "客户电话停机", "csrf_token": csrf_from(page)})
+    assert done.status_code == 302
+    assert world.agent.post(f"/api/v1/workorders/{order_id}/close").status_code == 200

@@ -9,9 +9,9 @@ from dispatch.errors import FieldErrors
 from dispatch.extensions import db
 from dispatch.validators import parse_month
 from dispatch.web.api import api_requires, current_api_user
-from workorders.care import callbacks, complaints
+from workorders.care import callbacks, complaints, ownership
 from workorders.care import schemas as s
-from workorders.care.incentives import monthly_incentives
+from workorders.care.incentives import monthly_incentives, quarterly_ranking
 from workorders.care.stats import monthly_stats
 
 bp = APIBlueprint("care_api", __name__, url_prefix="/api/v1", tag="Customer care")
@@ -60,6 +60,26 @@ def _act(complaint_id: int, run, *args):
     return complaint
 
 
+@bp.post("/complaints/<int:complaint_id>/owner")
+@api_requires("complaint.create")
+@bp.input(s.OwnerIn, arg_name="body")
+@bp.output(s.ComplaintOut)
+def transfer_owner(complaint_id: int, body):
+    """R13: hand the complaint over to another agent or manager (its owner or a manager)."""
+    return _act(complaint_id, complaints.transfer_complaint, body["user_id"])
+
+
+@bp.get("/me/problems")
+@api_requires("problems.own")
+@bp.input(s.ProblemsQuery, location="query", arg_name="args")
+@bp.output(s.ProblemsOut)
+def my_problems(args):
+    """R13: the open work orders and complaints you own (a manager: ``user_id``'s)."""
+    user = current_api_user()
+    employee = ownership.employee_for(user, args.get("user_id"))
+    return {"user_id": employee.id, **ownership.open_problems(employee, user)}
+
+
 @bp.post("/complaints/<int:complaint_id>/notice")
 @api_requires("complaint.create")
 @bp.input(s.NoticeIn, arg_name="body")
@@ -101,10 +121,22 @@ def close(complaint_id: int):
 def record_callback(body):
     """R14: one callback attempt on a completed repair order."""
     callback = callbacks.record_callback(body, current_api_user())
-    reached, failed = callbacks.callback_state(callback.workorder)
+    reached = callbacks.callback_state(callback.workorder)[0]  # else R14: a manager decides
     db.session.commit()
-    callback.order_closable = reached or failed >= callbacks.max_attempts()  # type: ignore[attr-defined]
+    callback.order_closable = reached  # type: ignore[attr-defined]
     return callback, 201
+
+
+@bp.post("/callbacks/decisions")
+@api_requires("callback.decide")
+@bp.input(s.DecisionIn, arg_name="body")
+@bp.output(s.DecisionOut, status_code=201)
+def decide(body):
+    """R14: after the set number of failed attempts, a manager decides (with a reason) that the
+    repair closes without the customer reached."""
+    decision = callbacks.decide_without_callback(body, current_api_user())
+    db.session.commit()
+    return decision, 201
 
 
 @bp.get("/callbacks/queue")
@@ -112,8 +144,10 @@ def record_callback(body):
 @bp.output(s.QueueOut)
 def callback_queue():
     """Completed repair orders waiting for their callback, oldest first."""
+    limit = callbacks.max_attempts()
     return {"items": [{"id": order.id, "number": order.number, "completed_at": order.completed_at,
-                       "customer_name": order.customer.name, "failed_attempts": failed}
+                       "customer_name": order.customer.name, "failed_attempts": failed,
+                       "waiting_for_decision": failed >= limit}
                       for order, failed in callbacks.callback_queue(current_api_user())]}
 
 
@@ -132,4 +166,7 @@ def stats(args):
 @bp.output(s.IncentivesOut)
 def incentives(args):
     """R19: a month's service points, pay and parts credit per technician."""
-    return {"month": args["month"], "items": monthly_incentives(*_month(args["month"]))}
+    year, month = _month(args["month"])
+    quarter = (month - 1) // 3 + 1
+    return {"month": args["month"], "items": monthly_incentives(year, month),
+            "quarter": f"{year}-Q{quarter}", "ranking": quarterly_ranking(year, quarter)}

@@ -1,5 +1,6 @@
-"""Callbacks (R14): every completed repair order is called back before it may close, and a
-quarterly audit re-checks a reproducible random 20 % of the quarter's repair orders."""
+"""Callbacks (R14): every completed repair order is called back before it may close — after the
+set number of failed attempts it waits for a manager's decision — and a quarterly audit
+re-checks a reproducible random 20 % of the quarter's repair orders."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from dispatch.extensions import db
 from dispatch.text import boolean, choice, clean_text
 from dispatch.timeutil import month_bounds, utcnow
 from workorders.access import get_order, visible_orders
-from workorders.care.models import AUDIT_RESULTS, AuditCheck, Callback
+from workorders.care.models import AUDIT_RESULTS, AuditCheck, Callback, CallbackDecision
 from workorders.lifecycle import FINISHED
 from workorders.models import WorkOrder
 
@@ -27,7 +28,7 @@ SAMPLE_SHARE = 0.2
 
 
 def max_attempts() -> int:
-    """Failed callback attempts after which a repair order may close anyway (a setting)."""
+    """Failed callback attempts after which a repair order waits for a manager's decision."""
     return int(current_app.config["DISPATCH_CALLBACK_ATTEMPTS"])
 
 
@@ -39,16 +40,60 @@ def callback_state(order: WorkOrder) -> tuple[bool, int]:
     return counts.get(True, 0) > 0, counts.get(False, 0)
 
 
+def decision_for(order_id: int) -> CallbackDecision | None:
+    return db.session.scalar(select(CallbackDecision).where(
+        CallbackDecision.workorder_id == order_id))
+
+
+def callback_done(order: WorkOrder) -> bool:
+    """R14 is met: a callback reached the customer, or a manager decided without one."""
+    return callback_state(order)[0] or decision_for(order.id) is not None
+
+
 def require_callback(order: WorkOrder) -> None:
-    """R14: a repair order closes only after a reached callback or N failed attempts."""
+    """R14: a repair order closes only after a reached callback — or, once the set number of
+    attempts failed, after a manager's decision (:func:`decide_without_callback`)."""
     if order.kind != "repair":
         return
     reached, failed = callback_state(order)
-    if not reached and failed < max_attempts():
+    if reached or decision_for(order.id) is not None:
+        return
+    if failed < max_attempts():
         raise Conflict(
             _l("Call the customer back before closing: no callback reached them yet "
                "(%(failed)d of %(max)d attempts failed).", failed=failed, max=max_attempts()),
             code="callback_missing")
+    raise Conflict(_l("%(failed)d callback attempts failed: the order waits for a manager's "
+                      "decision to close it without reaching the customer.", failed=failed),
+                   code="callback_decision")
+
+
+def decide_without_callback(data: Mapping[str, Any], user: User) -> CallbackDecision:
+    """R14: after the set number of failed attempts, a manager decides (with a reason) that the
+    repair closes without the customer reached. Before that, or once reached, a 409."""
+    if not user.can("callback.decide"):
+        raise Forbidden(_l("Only a manager decides to close without a callback."))
+    errors = FieldErrors()
+    order: WorkOrder | None = None
+    try:
+        order = get_order(int(data.get("workorder_id") or 0), user, for_update=True)
+    except (NotFound, TypeError, ValueError):
+        errors.add("workorder_id", _l("No such work order."))
+    reason = errors.check("reason", clean_text, data.get("reason"), max_len=300, required=True)
+    errors.raise_if_any()
+    assert order is not None
+    if order.kind != "repair" or order.status != "completed":
+        raise Conflict(_l("Callbacks are made on completed repair orders."), code="not_in_queue")
+    reached, failed = callback_state(order)
+    if reached or decision_for(order.id) is not None:
+        raise Conflict(_l("A callback already reached this customer."), code="callback_done")
+    if failed < max_attempts():
+        raise Conflict(_l("Call the customer again first: %(failed)d of %(max)d attempts "
+                          "failed.", failed=failed, max=max_attempts()), code="callback_missing")
+    decision = CallbackDecision(workorder_id=order.id, decided_by_id=user.id, reason=reason)
+    db.session.add(decision)
+    db.session.flush()
+    return decision
 
 
 def record_callback(data: Mapping[str, Any], user: User) -> Callback:
@@ -85,13 +130,16 @@ def record_callback(data: Mapping[str, Any], user: User) -> Callback:
 
 
 def callback_queue(user: User) -> list[tuple[WorkOrder, int]]:
-    """Completed repair orders still waiting for a callback, oldest first, with failures."""
+    """Completed repair orders still waiting for a callback (or, after the set number of failed
+    attempts, for a manager's decision), oldest first, with their failed attempts."""
     reached = exists().where(Callback.workorder_id == WorkOrder.id, Callback.reached.is_(True))
     failed = (select(func.count(Callback.id)).where(Callback.workorder_id == WorkOrder.id,
                                                    Callback.reached.is_(False))
               .correlate(WorkOrder).scalar_subquery())
+    decided = exists().where(CallbackDecision.workorder_id == WorkOrder.id)
     query = (visible_orders(user).add_columns(failed)
-             .where(WorkOrder.kind == "repair", WorkOrder.status == "completed", ~reached)
+             .where(WorkOrder.kind == "repair", WorkOrder.status == "completed", ~reached,
+                    ~decided)
              .order_by(WorkOrder.completed_at).limit(500))
     return [(order, n) for order, n in db.session.execute(query).all()]
 

@@ -8,6 +8,7 @@ registration, 20 for overseas customers (R17).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,14 +18,15 @@ from sqlalchemy import Select, select
 
 from dispatch.auth.models import User
 from dispatch.auth.roles import MANAGER
-from dispatch.errors import Conflict, FieldErrors, Forbidden, NotFound
+from dispatch.errors import Conflict, FieldErrors, Forbidden, NotFound, ValidationFailed
 from dispatch.extensions import db
 from dispatch.handovers.log import notify_role
-from dispatch.registry.models import Customer
+from dispatch.registry.models import CONFIDENTIALITY, Customer
 from dispatch.registry.services import get_customer
+from dispatch.registry.visibility import listed_levels, stored_name
 from dispatch.sequences import next_value
 from dispatch.text import boolean, choice, clean_text
-from dispatch.timeutil import day_bounds, local_day, utcnow
+from dispatch.timeutil import day_bounds, local_day, local_text, utcnow
 from dispatch.validators import parse_datetime
 from workorders.access import get_order
 from workorders.care.models import (
@@ -85,7 +87,7 @@ def register_complaint(data: Mapping[str, Any], user: User) -> Complaint:
         workorder_id=int(order_id) if order_id not in (None, "") else None,
         channel=channel, severity=severity, description=description, overseas=overseas,
         received_at=now, due_at=due_date(now, overseas), created_by_id=user.id,
-        status="open" if severity == "minor" else "escalated")
+        owner_id=user.id, status="open" if severity == "minor" else "escalated")
     db.session.add(complaint)
     db.session.flush()
     if resolution:
@@ -93,7 +95,7 @@ def register_complaint(data: Mapping[str, Any], user: User) -> Complaint:
         complaint.resolved_at, complaint.resolved_by_id = now, user.id
     if severity == "critical":
         notify_role(MANAGER, str(_l("Critical complaint %(number)s: %(customer)s",
-                                    number=complaint.number, customer=customer.name)),
+                                    number=complaint.number, customer=stored_name(customer))),
                     f"/care/complaints/{complaint.id}")
     return complaint
 
@@ -101,9 +103,10 @@ def register_complaint(data: Mapping[str, Any], user: User) -> Complaint:
 def visible_complaints(user: User) -> Select[Complaint]:
     """Complaints ``user`` may see: not those of secret customers unless a manager (R18)."""
     query = select(Complaint)
-    if not user.can("customer.view_secret"):
+    listed = listed_levels(user)
+    if len(listed) < len(CONFIDENTIALITY):
         query = query.join(Customer, Customer.id == Complaint.customer_id).where(
-            Customer.confidentiality != "secret")
+            Customer.confidentiality.in_(listed))
     return query
 
 
@@ -117,6 +120,23 @@ def get_complaint(complaint_id: int, user: User, *, for_update: bool = False) ->
     return complaint
 
 
+def transfer_complaint(complaint: Complaint, new_owner_id: Any, user: User) -> Complaint:
+    """R13: a complaint's owner answers for it until it is closed; it moves only explicitly, by
+    its owner or a manager, to an active agent or manager (who may handle complaints)."""
+    if user.id != complaint.owner_id and not user.has_role("manager"):
+        raise Forbidden(_l("Only the owner or a manager can hand this complaint over."))
+    if complaint.status == "closed":
+        raise Conflict(_l("This complaint is closed."))
+    new_owner = None
+    with contextlib.suppress(TypeError, ValueError):
+        new_owner = db.session.get(User, int(new_owner_id))
+    if new_owner is None or not new_owner.active or not new_owner.can("complaint.create"):
+        raise ValidationFailed(_l("Some fields are not valid."),
+                               {"user_id": str(_l("Choose an active agent or manager."))})
+    complaint.owner_id = new_owner.id
+    return complaint
+
+
 def record_notice(complaint: Complaint, data: Mapping[str, Any], user: User) -> Complaint:
     """R15: the customer was told when the answer will come (the promised reply time)."""
     if complaint.status in ("resolved", "closed"):
@@ -125,6 +145,9 @@ def record_notice(complaint: Complaint, data: Mapping[str, Any], user: User) -> 
     promised = errors.check("promised_reply_at", parse_datetime, data.get("promised_reply_at"))
     if promised is not None and promised <= complaint.received_at:
         errors.add("promised_reply_at", _l("The promised time must be after registration."))
+    elif promised is not None and promised > complaint.due_at:  # R16, SPEC §10
+        errors.add("promised_reply_at", _l("Promise a reply by the complaint's due date (%(due)s) "
+                                           "at the latest.", due=local_text(complaint.due_at)))
     errors.raise_if_any()
     complaint.promised_reply_at, complaint.notice_at = promised, utcnow()
     return complaint

@@ -2,16 +2,21 @@
 
 Each completed order earns the service points of its kind (the coefficient table, edited by
 managers). A month's points above the base (17) pay 270 each (settings); each safety incident
-costs 2 points. Parts sold on the technician's completed orders earn a percentage credit
-(setting). Every quarter the technicians are ranked by points: places 1–3 earn 1,500, 4–8
-earn 1,000. Outside contractors are not on the scheme.
+costs 2 points. Spare parts *sold and paid* earn a percentage credit (setting) of their price
+list value: parts charged to the customer (not an install's, not in warranty) on an order whose
+invoice was paid that month (finance's :func:`~workorders.finance.sales.paid_orders`, handed in
+by the app shell). Every quarter the technicians are ranked by service quality first — callback
+satisfaction less the complaints attributed to them — then by points (part 8 第二條:
+服務質量為主, 服務工作量為輔): places 1–3 earn 1,500, 4–8 earn 1,000. Outside contractors are
+not on the scheme.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -27,7 +32,7 @@ from dispatch.technicians.models import Technician
 from dispatch.text import clean_text
 from dispatch.timeutil import local_day, month_bounds
 from dispatch.validators import parse_date
-from workorders.care.models import SafetyIncident, ServicePoints
+from workorders.care.models import Callback, Complaint, SafetyIncident, ServicePoints
 from workorders.lifecycle import FINISHED
 from workorders.models import KINDS, OrderPart, WorkOrder
 
@@ -36,6 +41,18 @@ DEFAULT_POINTS = {"install": Decimal("1.00"), "repair": Decimal("1.00"),
                   "removal": Decimal("0.50"), "inspection": Decimal("0.50")}
 INCIDENT_POINTS = Decimal(2)
 QUARTER_BONUSES = (Decimal(1500),) * 3 + (Decimal(1000),) * 5
+#: Quality without a scored callback: the middle of the 1–5 scale.
+NEUTRAL_SATISFACTION = Decimal(3)
+#: Quality is compared to one decimal: closer than that, the workload decides.
+QUALITY_STEP = Decimal("0.1")
+
+#: Finance's ``paid_orders(start, end)`` (ids of orders paid in the range), installed by the app
+#: shell (``dispatch/wiring.py`` ``init_hooks``): care never imports finance.
+_paid_orders: list[Callable[[datetime, datetime], Any]] = []
+
+
+def use_paid_orders(provider: Callable[[datetime, datetime], Any]) -> None:
+    _paid_orders[:] = [provider]
 #: Service points are kept to two decimals (a coefficient, not money).
 POINT_STEP = Decimal("0.01")
 
@@ -120,10 +137,7 @@ def monthly_incentives(year: int, month: int) -> list[MonthRow]:
             select(WorkOrder.technician_id, WorkOrder.kind).where(*done)):
         assert technician_id is not None  # a finished order has one (CHECK assigned_has_technician)
         orders.setdefault(technician_id, []).append(kind)
-    revenue = dict(db.session.execute(
-        select(WorkOrder.technician_id, func.sum(OrderPart.unit_price * OrderPart.qty))
-        .join(OrderPart, OrderPart.order_id == WorkOrder.id).where(*done)
-        .group_by(WorkOrder.technician_id)).all())
+    revenue = parts_sold(start, end)
     incidents = dict(db.session.execute(
         select(SafetyIncident.technician_id, func.count(SafetyIncident.id))
         .where(SafetyIncident.occurred_on >= local_day(start), SafetyIncident.occurred_on < local_day(end))
@@ -145,8 +159,57 @@ def monthly_incentives(year: int, month: int) -> list[MonthRow]:
     return rows
 
 
+def parts_sold(start: datetime, end: datetime) -> dict[int, Decimal]:
+    """R19: per technician, the price-list value of the parts sold and paid in ``[start, end)``:
+    charged to the customer (not an install's, not in warranty) on an order whose invoice was
+    paid in the range. Nothing without finance's hook (a free part is never a sale)."""
+    if not _paid_orders:
+        return {}
+    paid = _paid_orders[0](start, end)
+    return {technician_id: total for technician_id, total in db.session.execute(
+        select(WorkOrder.technician_id, func.sum(OrderPart.unit_price * OrderPart.qty))
+        .join(OrderPart, OrderPart.order_id == WorkOrder.id)
+        .where(WorkOrder.id.in_(paid), WorkOrder.kind != "install",
+               WorkOrder.in_warranty.is_(False), WorkOrder.status.in_(FINISHED))
+        .group_by(WorkOrder.technician_id)).all() if technician_id is not None}
+
+
+def service_quality(start: datetime, end: datetime) -> dict[int, dict[str, Any]]:
+    """R19 (part 8 第二條): per technician, the mean satisfaction of the reached callbacks on
+    their orders completed in ``[start, end)`` and the complaints registered in the range that
+    were attributed to them (``responsible_user_id``)."""
+    scores: dict[int, list[int]] = {}
+    for technician_id, score in db.session.execute(
+            select(WorkOrder.technician_id, Callback.satisfaction)
+            .join(Callback, Callback.workorder_id == WorkOrder.id)
+            .where(WorkOrder.completed_at >= start, WorkOrder.completed_at < end,
+                   Callback.satisfaction.is_not(None))):
+        if technician_id is not None and score is not None:
+            scores.setdefault(technician_id, []).append(score)
+    complaints = dict(db.session.execute(
+        select(Technician.id, func.count(Complaint.id))
+        .join(Complaint, Complaint.responsible_user_id == Technician.user_id)
+        .where(Complaint.received_at >= start, Complaint.received_at < end)
+        .group_by(Technician.id)).all())
+    return {tech_id: {"satisfaction": _mean(scores.get(tech_id)),
+                      "complaints": complaints.get(tech_id, 0)}
+            for tech_id in set(scores) | set(complaints)}
+
+
+def _mean(values: list[int] | None) -> Decimal | None:
+    return (Decimal(sum(values)) / len(values)).quantize(POINT_STEP) if values else None
+
+
+def quality_score(satisfaction: Decimal | None, complaints: int) -> Decimal:
+    """Callback satisfaction (the scale's middle without one) less one per attributed
+    complaint, to :data:`QUALITY_STEP`."""
+    base = NEUTRAL_SATISFACTION if satisfaction is None else satisfaction
+    return (base - complaints).quantize(QUALITY_STEP)
+
+
 def quarterly_ranking(year: int, quarter: int) -> list[dict[str, Any]]:
-    """Technicians ranked by the quarter's net points; places 1–8 get the bonus.
+    """Technicians ranked by service quality first (:func:`quality_score`), then by the
+    quarter's net points; places 1–8 get the bonus (with points above zero).
 
     Ties go to fewer safety incidents, then to the lower technician id (stable, documented).
     """
@@ -158,7 +221,12 @@ def quarterly_ranking(year: int, quarter: int) -> list[dict[str, Any]]:
                 "points": Decimal(0), "incidents": 0})
             entry["points"] += row.net_points
             entry["incidents"] += row.incidents
-    ranked = sorted(totals.values(), key=lambda e: (-e["points"], e["incidents"],
+    start, end = month_bounds(year, 3 * quarter - 2)[0], month_bounds(year, 3 * quarter)[1]
+    quality = service_quality(start, end)
+    for technician_id, entry in totals.items():
+        found = quality.get(technician_id, {"satisfaction": None, "complaints": 0})
+        entry.update(found, quality=quality_score(found["satisfaction"], found["complaints"]))
+    ranked = sorted(totals.values(), key=lambda e: (-e["quality"], -e["points"], e["incidents"],
                                                     e["technician_id"]))
     for place, entry in enumerate(ranked, start=1):
         entry["place"] = place

@@ -63,9 +63,12 @@ class Complaint(Model):
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    #: R13: the employee who answers for it until it is closed (the registering one at first).
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     version: Mapped[int] = mapped_column(default=1)
 
     customer: Mapped[Customer] = relationship()
+    owner: Mapped[User] = relationship(foreign_keys=[owner_id])
     workorder: Mapped[WorkOrder | None] = relationship()
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
     responsible_user: Mapped[User | None] = relationship(foreign_keys=[responsible_user_id])
@@ -112,6 +115,21 @@ class Callback(Model):
 
     workorder: Mapped[WorkOrder] = relationship()
     user: Mapped[User] = relationship()
+
+
+class CallbackDecision(Model):
+    """R14: after the set number of failed callback attempts, a manager's decision (with its
+    reason) that the repair closes without the customer reached."""
+
+    __tablename__ = "callback_decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workorder_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id"), unique=True)
+    decided_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reason: Mapped[str] = mapped_column(String(300))
+
+    decided_by: Mapped[User] = relationship()
 
 
 class AuditCheck(Model):

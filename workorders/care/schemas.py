@@ -70,6 +70,8 @@ class ComplaintOut(Schema):
     resolved_at = DateTime(allow_none=True)
     closed_at = DateTime(allow_none=True)
     follow_ups = List(Nested(FollowUpOut))
+    owner_id = Integer(metadata={"description": "R13: who answers for it until it is closed"})
+    owner = String(attribute="owner.display_name")
 
 
 class ComplaintQuery(Schema):
@@ -103,6 +105,44 @@ class QueueItem(Schema):
     completed_at = DateTime()
     customer_name = String()
     failed_attempts = Integer()
+    waiting_for_decision = Boolean(metadata={
+        "description": "R14: the set number of attempts failed; a manager decides"})
+
+
+class DecisionIn(Schema):
+    workorder_id = id_field(required=True)
+    reason = String(required=True, validate=Length(max=300))
+
+
+class DecisionOut(Schema):
+    id = Integer()
+    workorder_id = Integer()
+    decided_by_id = Integer()
+    decided_at = DateTime()
+    reason = String()
+
+
+class OwnerIn(Schema):
+    user_id = id_field(required=True)
+
+
+class ProblemsQuery(Schema):
+    user_id = id_field(metadata={"description": "another employee's list (managers)"})
+
+
+class ProblemOrder(Schema):
+    id = Integer()
+    number = String()
+    kind = String()
+    status = String()
+    customer_name = String(attribute="customer.name")
+    created_at = DateTime()
+
+
+class ProblemsOut(Schema):
+    user_id = Integer()
+    orders = List(Nested(ProblemOrder))
+    complaints = List(Nested(ComplaintOut))
 
 
 class QueueOut(Schema):
@@ -138,6 +178,22 @@ class IncentiveRow(Schema):
     total = String(metadata=MONEY_DOC)
 
 
+class RankingRow(Schema):
+    place = Integer()
+    technician_id = Integer()
+    technician = String()
+    satisfaction = String(allow_none=True, metadata={
+        "description": "mean callback satisfaction (1-5) on the quarter's orders"})
+    complaints = Integer(metadata={"description": "complaints attributed to the technician"})
+    quality = String(metadata={"description": "satisfaction (3 without one) less one per "
+                                              "attributed complaint: ranks first"})
+    points = String(metadata={"description": "the quarter's net points: rank second"})
+    incidents = Integer()
+    bonus = String()
+
+
 class IncentivesOut(Schema):
     month = String()
     items = List(Nested(IncentiveRow))
+    quarter = String(metadata={"description": "the month's quarter, YYYY-Qn"})
+    ranking = List(Nested(RankingRow))

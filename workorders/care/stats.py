@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import statistics
 from collections import Counter
+from datetime import datetime
 from typing import Any
 
 from reportlab.lib import colors
@@ -20,7 +21,7 @@ from sqlalchemy import select
 
 from dispatch.extensions import db
 from dispatch.pdf import font_name
-from dispatch.timeutil import month_bounds
+from dispatch.timeutil import month_bounds, utcnow
 from workorders.care.models import CAUSES, DEPARTMENTS, SEVERITIES, Callback, Complaint
 
 #: Fixed bilingual labels of the PDF (a file for archives, read in both languages).
@@ -41,9 +42,14 @@ ZH = {"minor": "一般", "major": "较重", "critical": "严重", "device": "设
       "finance": "财务部", "vendor": "供应商", "customer": "客户"}
 
 
-def monthly_stats(year: int, month: int) -> dict[str, Any]:
+def monthly_stats(year: int, month: int, now: datetime | None = None) -> dict[str, Any]:
     """Complaints registered in the month by severity, cause and responsibility, their time to
-    resolve, and the month's callbacks with their satisfaction. All secret-safe aggregates."""
+    resolve, and the month's callbacks with their satisfaction. All secret-safe aggregates.
+
+    ``overdue`` counts the complaints resolved after their due time, and those still unresolved
+    whose due time has passed by ``now`` (R17): one due later is not overdue yet, whatever
+    month the figures are for."""
+    now = now or utcnow()
     start, end = month_bounds(year, month)
     complaints = db.session.scalars(select(Complaint).where(
         Complaint.received_at >= start, Complaint.received_at < end)).all()
@@ -52,7 +58,7 @@ def monthly_stats(year: int, month: int) -> dict[str, Any]:
     callbacks = db.session.scalars(select(Callback).where(Callback.at >= start,
                                                           Callback.at < end)).all()
     scores = [c.satisfaction for c in callbacks if c.satisfaction is not None]
-    late = sum(1 for c in complaints if (c.resolved_at or end) > c.due_at)
+    late = sum(1 for c in complaints if (c.resolved_at or now) > c.due_at)
     by_department = Counter(c.responsible_department or "unassigned" for c in complaints)
     return {
         "month": f"{year:04d}-{month:02d}",

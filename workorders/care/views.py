@@ -16,7 +16,7 @@ from dispatch.timeutil import last_month, local_day, utcnow
 from dispatch.validators import FIRST_DAY, LAST_DAY, parse_month
 from dispatch.web.forms import form_data, handle_form
 from dispatch.web.security import page_requires
-from workorders.care import callbacks, complaints
+from workorders.care import callbacks, complaints, ownership
 from workorders.care.models import (
     AUDIT_RESULTS,
     CAUSES,
@@ -38,6 +38,8 @@ ACTIONS = {
                 ("resolution", "cause", "responsible_department", "responsible_user_id")),
     "follow_up": (complaints.add_follow_up, ("reached", "satisfied", "notes")),
     "close": (lambda complaint, form, user: complaints.close_complaint(complaint, user), ()),
+    "owner": (lambda complaint, form, user: complaints.transfer_complaint(
+        complaint, form.get("user_id"), user), ("user_id",)),
 }
 
 
@@ -132,6 +134,38 @@ def callback_queue():
             errors["_form"], errors["_order"], status = exc.message, values["workorder_id"], exc.status
     return render_template("care/callbacks.html", queue=callbacks.callback_queue(current_user),
                            errors=errors, max_attempts=callbacks.max_attempts()), status
+
+
+@bp.post("/callbacks/decide")
+@page_requires("callback.decide")
+def callback_decide():
+    """R14: a manager closes the wait after the failed attempts (the reason is recorded)."""
+    values = form_data("workorder_id", "reason")
+    try:
+        callbacks.decide_without_callback(values, current_user)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        errors = dict(exc.fields) if isinstance(exc, ValidationFailed) else {}
+        errors["_form"], errors["_order"] = exc.message, values["workorder_id"]
+        return render_template("care/callbacks.html",
+                               queue=callbacks.callback_queue(current_user), errors=errors,
+                               max_attempts=callbacks.max_attempts()), exc.status
+    flash(_("Decision recorded: the order may close."), "success")
+    return redirect(url_for("care.callback_queue"))
+
+
+@bp.get("/my-problems")
+@page_requires("problems.own")
+def my_problems():
+    """R13: the open work orders and complaints the employee owns (a manager may pick one)."""
+    employee = ownership.employee_for(current_user, request.args.get("user_id"))
+    employees = db.session.scalars(select(User).where(User.active.is_(True))
+                                   .order_by(User.username)).all() \
+        if current_user.has_role("manager") else []
+    return render_template("care/problems.html", employee=employee,
+                           employees=[u for u in employees if u.can("problems.own")],
+                           **ownership.open_problems(employee, current_user))
 
 
 @bp.route("/audit", methods=["GET", "POST"])

@@ -12,7 +12,13 @@ from dispatch.errors import Forbidden, NotFound
 from dispatch.extensions import db
 from dispatch.jobs.models import Job
 from dispatch.technicians.services import technician_for_user
-from workorders.access import get_order
+from workorders.access import contact_hidden, get_order
+from workorders.documents.jobs import order_documents
+from workorders.models import WorkOrder
+
+#: Documents that print the customer's contact and site (R18): read only by those who see them in
+#: full (an invoice prints the customer's name alone; a return tag the plate and the fault).
+CONTACT_DOCUMENTS = frozenset({"service_sheet"})
 
 RUN_PERMISSIONS = {"invoice_pack": "documents.invoice_pack", "day_sheets": "documents.day_sheets",
                    "monthly_report": "care.stats", "handover_receipt": "finance.view"}
@@ -23,7 +29,9 @@ def readable_job(job_id: int, user: User) -> Job:
     if job is None:
         raise NotFound(_l("No such document."))
     if job.order_id is not None:
-        get_order(job.order_id, user)  # NotFound when the order is not the user's to see
+        order = get_order(job.order_id, user)  # NotFound when the order is not the user's to see
+        if job.kind in CONTACT_DOCUMENTS and contact_hidden(order, user):
+            raise NotFound(_l("No such document."))
         return job
     permission = RUN_PERMISSIONS.get(job.kind)
     if job.created_by_id == user.id:
@@ -32,6 +40,13 @@ def readable_job(job_id: int, user: User) -> Job:
             job.kind == "day_sheets" and user.roles == {"technician"}):
         return job
     raise NotFound(_l("No such document."))
+
+
+def readable_documents(order: WorkOrder, user: User) -> list[Job]:
+    """The order's documents ``user`` may read (an order ``user`` sees)."""
+    hidden = contact_hidden(order, user)
+    return [job for job in order_documents(order.id)
+            if not (hidden and job.kind in CONTACT_DOCUMENTS)]
 
 
 def check_day_sheets(user: User, technician_id: int) -> None:

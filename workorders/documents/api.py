@@ -16,8 +16,12 @@ from dispatch.web.api import api_requires, current_api_user
 from dispatch.web.schemas import day_field, id_field, month_field
 from workorders.access import get_order
 from workorders.documents import bulk
-from workorders.documents.access import check_day_sheets, pdf_response, readable_job
-from workorders.documents.jobs import order_documents as documents_of
+from workorders.documents.access import (
+    check_day_sheets,
+    pdf_response,
+    readable_documents,
+    readable_job,
+)
 
 bp = APIBlueprint("documents_api", __name__, url_prefix="/api/v1", tag="Documents")
 PDF_RESPONSES: ResponsesObjectType = {200: {"description": "the PDF", "content": {"application/pdf": {}}}}
@@ -59,7 +63,7 @@ def dump(job: Job) -> dict:
 def order_documents(order_id: int):
     """The order's service sheet, invoice and return tags, with their state."""
     order = get_order(order_id, current_api_user())
-    return {"items": [dump(job) for job in documents_of(order.id)]}
+    return {"items": [dump(job) for job in readable_documents(order, current_api_user())]}
 
 
 @bp.get("/documents/<int:job_id>")

@@ -13,6 +13,7 @@ from uuid import uuid4
 from sqlalchemy import select
 
 from dispatch import storage
+from dispatch.auth.models import User
 from dispatch.errors import FieldErrors
 from dispatch.extensions import db
 from dispatch.jobs.models import Job
@@ -91,8 +92,9 @@ def build_invoice_pack(job: Job) -> str:
     invoices = list(db.session.scalars(select(Invoice).where(
         Invoice.issued_at >= start, Invoice.issued_at < end).order_by(Invoice.year, Invoice.seq)))
     stories = []
+    reader = db.session.get(User, job.created_by_id) if job.created_by_id else None
     for index, invoice in enumerate(invoices, start=1):
-        stories.append(pdfs.invoice_flowables(invoice_data(invoice)))
+        stories.append(pdfs.invoice_flowables(invoice_data(invoice, reader)))
         if index % 50 == 0:
             report_progress(job, 40 + int(50 * index / len(invoices)))
     if not stories:

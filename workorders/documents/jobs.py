@@ -21,6 +21,7 @@ from dispatch.jobs.models import Job
 from dispatch.jobs.outbox import request_job
 from dispatch.labels import label
 from dispatch.money import format_money
+from dispatch.registry.visibility import customer_view, shown_name
 from dispatch.technicians.models import Technician
 from dispatch.timeutil import local_text
 from workorders import order_parts
@@ -109,10 +110,15 @@ def pick_list(order: WorkOrder) -> list[dict[str, Any]]:
              "location": line.location_code or "缺货 short"} for line in order_parts.pick_list(order)]
 
 
-def invoice_data(invoice: Invoice) -> dict[str, Any]:
+def invoice_data(invoice: Invoice, reader: User | None = None) -> dict[str, Any]:
+    """What an invoice prints; for a ``reader`` (a bulk run's), the customer's name as they may
+    see it (R18: a secret customer's is not for finance)."""
     order = invoice.order
+    customer = order.customer.name
+    if reader is not None:
+        customer = shown_name(customer_view(reader, order.customer.confidentiality), customer)
     return {
-        **_common(order), "number": invoice.number, "customer": order.customer.name,
+        **_common(order), "number": invoice.number, "customer": customer,
         "date": local_text(invoice.issued_at)[:10], "order_number": order.number,
         "payment": str(label(invoice.payment_method)) if invoice.payment_method else "",
         "lines": [[line["description"], line["qty"], format_money(line["unit_price"]),

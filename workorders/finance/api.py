@@ -209,9 +209,10 @@ def _invoice(invoice: Invoice) -> dict:
 def invoice_register(args):
     """The invoice register, newest first; ``format=csv|xlsx`` downloads every match with a
     total of the invoices that are not void."""
-    query = exports.register_query(args)
+    user = current_api_user()
+    query = exports.register_query(args, user)
     if args["format"] != "json":
-        header, rows = exports.register_rows(list(db.session.scalars(query)))
+        header, rows = exports.register_rows(list(db.session.scalars(query)), user)
         return export_response("invoices", header, rows, args["format"])
     page = paginate(query, args)
     return {**page, "items": [_invoice(i) for i in page["items"]]}

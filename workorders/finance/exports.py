@@ -11,10 +11,12 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import Select, select
 
+from dispatch.auth.models import User
 from dispatch.errors import FieldErrors
 from dispatch.extensions import db
 from dispatch.labels import label
 from dispatch.registry.models import Customer
+from dispatch.registry.visibility import customer_view, listed_levels, shown_name
 from dispatch.technicians.models import Technician
 from dispatch.timeutil import day_bounds
 from dispatch.validators import parse_date
@@ -38,9 +40,10 @@ def _optional_id(raw: Any) -> int | None:
         raise ValueError(_("Enter a number.")) from exc
 
 
-def register_query(args: Mapping[str, Any]) -> Select[Invoice]:
+def register_query(args: Mapping[str, Any], user: User | None = None) -> Select[Invoice]:
     """Invoices matching the filters: ``number`` (part of it), ``date_from``/``date_to`` (issue
-    day), ``customer`` (part of the name) or ``customer_id``, ``technician_id``, ``status``."""
+    day), ``customer`` (part of the name, among the customers ``user`` may find: R18) or
+    ``customer_id``, ``technician_id``, ``status``."""
     errors = FieldErrors()
     start = errors.check("date_from", _optional_day, args.get("date_from"))
     end = errors.check("date_to", _optional_day, args.get("date_to"))
@@ -61,7 +64,8 @@ def register_query(args: Mapping[str, Any]) -> Select[Invoice]:
         query = query.where(Invoice.customer_id == customer_id)
     if args.get("customer"):
         query = query.join(Customer, Customer.id == Invoice.customer_id).where(
-            Customer.name.contains(str(args["customer"]).strip(), autoescape=True))
+            Customer.name.contains(str(args["customer"]).strip(), autoescape=True),
+            Customer.confidentiality.in_(listed_levels(user)))
     if technician_id:
         query = query.where(Invoice.technician_id == technician_id)
     if status:
@@ -69,8 +73,9 @@ def register_query(args: Mapping[str, Any]) -> Select[Invoice]:
     return query
 
 
-def register_rows(invoices: list[Invoice]) -> tuple[list[str], list[list[Any]]]:
-    """Header and rows of the register, the last row holding the total of non-void invoices."""
+def register_rows(invoices: list[Invoice], user: User | None) -> tuple[list[str], list[list[Any]]]:
+    """Header and rows of the register, the last row holding the total of non-void invoices;
+    the customer's name as ``user`` may see it (R18)."""
     header = [_("Number"), _("Date"), _("Order"), _("Customer"), _("Technician"),
               _("Payment"), _("Status"), _("Net"), _("Tax"), _("Total")]
     rows: list[list[Any]] = []
@@ -78,13 +83,19 @@ def register_rows(invoices: list[Invoice]) -> tuple[list[str], list[list[Any]]]:
     for invoice in invoices:
         technician = invoice.order.technician
         rows.append([invoice.number, day_of(invoice.issued_at).isoformat(), invoice.order.number,
-                     invoice.order.customer.name, technician.name if technician else "",
+                     customer_name(invoice.order.customer, user),
+                     technician.name if technician else "",
                      str(label(invoice.payment_method)) if invoice.payment_method else "",
                      str(label(invoice.status)), invoice.net, invoice.tax, invoice.total])
         if invoice.status != "void":
             totals = [totals[0] + invoice.net, totals[1] + invoice.tax, totals[2] + invoice.total]
     rows.append([_("Total (not void)"), "", "", "", "", "", "", *totals])
     return header, rows
+
+
+def customer_name(customer: Customer, user: User | None) -> str:
+    """R18: the name on an invoice, unless ``user`` may not see the customer at all."""
+    return shown_name(customer_view(user, customer.confidentiality), customer.name)
 
 
 def reconciliation_rows(totals: Totals) -> tuple[list[str], list[list[Any]]]:

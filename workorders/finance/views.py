@@ -134,21 +134,25 @@ def lock():
 @page_requires("finance.view")
 def invoices():
     try:
-        query = exports.register_query(request.args)
+        query = exports.register_query(request.args, current_user)
     except ValidationFailed as exc:  # a filter out of range: said at its field, nothing listed
         filters = request.args.copy()
         filters.pop("format", None)  # the page, not an export of everything
         return render_template("finance/invoices.html", page=None, errors=exc.fields,
                                statuses=INVOICE_STATUSES, technicians=exports.technician_choices(),
-                               pdf_job=collections.invoice_pdf_job, args=filters), 422
+                               pdf_job=collections.invoice_pdf_job, args=filters,
+                               customer_name=lambda customer: exports.customer_name(
+                                   customer, current_user)), 422
     fmt = request.args.get("format")
     if fmt:
-        header, rows = exports.register_rows(list(db.session.scalars(query)))
+        header, rows = exports.register_rows(list(db.session.scalars(query)), current_user)
         return _download("invoices", header, rows, fmt)
     page = db.paginate(query, per_page=50, error_out=False)
     return render_template("finance/invoices.html", page=page, errors={}, statuses=INVOICE_STATUSES,
                            technicians=exports.technician_choices(),
-                           pdf_job=collections.invoice_pdf_job, args=request.args)
+                           pdf_job=collections.invoice_pdf_job, args=request.args,
+                           customer_name=lambda customer: exports.customer_name(customer,
+                                                                                current_user))
 
 
 def _invoice_action(run) -> WerkzeugResponse:

@@ -125,6 +125,8 @@
       if (!TabletApp.plateOk[j.id]) { problems.push(T.need_plate); }
       if (!$("resolution").value.trim()) { problems.push(T.need_resolution); }
       if (!$("signature").value) { problems.push(T.need_signature); }
+      var asked = !$("purchase-field").hidden, purchased = $("purchase-date").value;
+      if (asked && !purchased && j.kind === "repair") { problems.push(T.need_purchase); }
       show("complete-error", problems.join(" "));
       if (problems.length) { return; }
       var body = {
@@ -132,6 +134,7 @@
         amount_collected: $("amount").value.trim(), signature_png_base64: $("signature").value };
       var override = window.TabletActivation ? TabletActivation.overrideReason() : null;
       if (override) { body.activation_override_reason = override; }
+      if (asked && purchased) { body.purchase_date = purchased; }
       TabletStore.enqueue("complete", j.id, path(j, "complete"), body);
       window.scrollTo(0, 0);
     });

@@ -184,7 +184,10 @@
   }
   function showFee(job, view) {
     var estimate = estimateFee(job, view), onServer = !pendingFor(job.id).length && TabletStore.online;
-    setFee(estimate, onServer ? T.server_fee : T.estimate);
+    var unknown = job.fee.basis === "warranty_unknown" && job.fee.override === null;
+    $("purchase-field").hidden = !unknown;  // R1, R2: ask for the purchase date
+    setFee(estimate, unknown ? T.warranty_unknown : onServer ? T.server_fee : T.estimate);
+    if (unknown) { return; }
     if (onServer) {
       getJSON("/api/v1/workorders/" + job.id + "/fee").then(function (fee) { setFee(cents(fee.fee), T.server_fee); }, function () {});
     }
