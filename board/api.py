@@ -6,6 +6,7 @@ from apiflask import APIBlueprint
 
 from board import dayplan
 from board import schemas as s
+from board.describe import proposal_json
 from dispatch.errors import FieldErrors
 from dispatch.extensions import db
 from dispatch.web.api import api_requires, current_api_user, json_response, rows_response
@@ -47,21 +48,7 @@ def set_location(order_id: int, body):
 def auto_assign(body):
     """A proposal for the day (nothing is assigned until it is accepted)."""
     plan = dayplan.plan_day(body["date"], current_api_user(), body.get("order_ids"))
-    proposal = plan.proposal
-    return {
-        "date": body["date"],
-        "assignments": [{"order_id": o, "technician_id": t} for o, t in proposal.assignments.items()],
-        "total_km": proposal.total_km,
-        "assignment_km": proposal.assignment_km,
-        "routes": [{"technician_id": t, "order_ids": route.order, "km": round(route.km, 3),
-                    "arrivals": {str(k): _clock(v) for k, v in route.arrivals.items()}}
-                   for t, route in proposal.routes.items()],
-        "unassigned": [{"order_id": o, "reason": r} for o, r in proposal.unassigned.items()],
-    }
-
-
-def _clock(seconds: int) -> str:
-    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
+    return proposal_json(body["date"], plan)
 
 
 @bp.post("/dispatch/auto-assign/accept")
@@ -80,6 +67,8 @@ def accept(body):
 def board(args):
     """The board's data: queue, map points, technicians with positions, loads and routes."""
     bbox = None
+    filters = {key: args[key] for key in ("q", "kind", "priority", "district", "window")
+               if args.get(key)}
     if args["bbox"]:
         errors = FieldErrors()
         try:
@@ -90,4 +79,4 @@ def board(args):
         errors.raise_if_any()
     # Hundreds of map points and technicians: serialised directly (the schema above documents
     # the shape), and kept encoded while nothing changes.
-    return json_response(dayplan.board_json(current_api_user(), bbox))
+    return json_response(dayplan.board_json(current_api_user(), bbox, filters))

@@ -24,6 +24,7 @@ from board.positions import (
 )
 from board.roster import Member, active_members, reported_positions
 from dispatch.geo.distance import distance_matrix, eta_minutes
+from dispatch.labels import label
 from dispatch.timeutil import local_clock
 from workorders.models import WorkOrder
 
@@ -38,6 +39,8 @@ VanStock = Callable[[list[int]], Mapping[int, Mapping[str, int]]]
 MESSAGES = {
     "distance": _l("%(km).1f km from %(where)s"),
     "no_skill": _l("lacks the %(kind)s skill"),
+    "skill": _l("has the %(kind)s skill"),
+    "no_parts": _l("no parts planned"),
     "model": _l("not trained on %(model)s"),
     "off_shift": _l("off shift"),
     "at_capacity": _l("at capacity (%(load)d/%(cap)d)"),
@@ -93,7 +96,8 @@ def rank(order: WorkOrder, now: datetime, van_stock: VanStock | None = None,
     # Best score first, then nearest, then the lower id, sorted at once; reasons are written
     # only for those listed.
     ranked = np.lexsort((np.array([t.id for t in pool]), np.round(km, 3), -np.round(score, 2)))[:limit]
-    text = {key: str(message) for key, message in MESSAGES.items()}  # translate once per call
+    # translated once per call
+    text = {key: str(message) for key, message in MESSAGES.items()} | {kind: str(label(kind))}
     where = {key: str(message) for key, message in WHERE.items()}
     speed = current_app.config["DISPATCH_AVERAGE_SPEED_KMH"]
     result = []
@@ -136,9 +140,8 @@ def _missing(needed: dict[str, int], van: Mapping[str, int]) -> list[str]:
 def _reasons(order: WorkOrder, technician: Member, where: str, distance: float, load: int,
              needed: dict[str, int], stock: Mapping[int, Mapping[str, int]] | None,
              problems: frozenset[str], text: dict[str, str]) -> list[str]:
-    reasons = [text["distance"] % {"km": distance, "where": where}]
-    if "no_skill" in problems:
-        reasons.append(text["no_skill"] % {"kind": order.kind})
+    reasons = [text["distance"] % {"km": distance, "where": where},
+               text["no_skill" if "no_skill" in problems else "skill"] % {"kind": text[order.kind]}]
     if "model" in problems:
         reasons.append(text["model"] % {"model": order.product_model})
     if "off_shift" in problems:
@@ -149,6 +152,8 @@ def _reasons(order: WorkOrder, technician: Member, where: str, distance: float, 
         missing = _missing(needed, stock.get(technician.id, {}))
         reasons.append(text["van_lacks"] % {"skus": ", ".join(missing)} if missing
                        else text["van_has"])
+    elif not needed:
+        reasons.append(text["no_parts"])
     return reasons
 
 

@@ -12,6 +12,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from board import autoassign, candidates
+from board import filters as queue_filters
 from board.positions import (
     JobInHand,
     fresh_since,
@@ -26,7 +27,7 @@ from dispatch.auth.models import User
 from dispatch.cache import cached
 from dispatch.errors import DomainError
 from dispatch.extensions import db
-from dispatch.timeutil import local_clock, local_day, local_moment, utcnow
+from dispatch.timeutil import local_clock, local_day, local_moment, utcnow, window_text
 from dispatch.web.api import encode_rows
 from workorders import assignment
 from workorders.access import count_visible, get_order, visible_orders
@@ -34,6 +35,7 @@ from workorders.models import WorkOrder, unassigned_open
 from workorders.queries import order_summaries, read_rows, summary_page
 
 QUEUE_SIZE = 50
+WINDOW_COLUMNS = (WorkOrder.__table__.c.window_start, WorkOrder.__table__.c.window_end)
 MAP_LIMIT = 500
 
 
@@ -68,6 +70,7 @@ class DayPlan:
     proposal: autoassign.Proposal
     orders: dict[int, WorkOrder]
     technicians: dict[int, Member]
+    starts: dict[int, tuple[float, float]]
 
 
 def plan_day(day: date, user: User, order_ids: Iterable[int] | None = None) -> DayPlan:
@@ -97,7 +100,7 @@ def plan_day(day: date, user: User, order_ids: Iterable[int] | None = None) -> D
                            (o.window_start, o.window_end) if o.window_start and o.window_end else None)
             for o in orders]
     return DayPlan(autoassign.propose(jobs, workers, day), {o.id: o for o in orders},
-                   {t.id: t for t in technicians})
+                   {t.id: t for t in technicians}, {w.key: (w.lat, w.lon) for w in workers})
 
 
 def accept(day: date, items: list[Mapping[str, Any]], user: User) -> list[dict[str, Any]]:
@@ -119,7 +122,8 @@ def accept(day: date, items: list[Mapping[str, Any]], user: User) -> list[dict[s
     return results
 
 
-def board_json(user: User, bbox: tuple[float, float, float, float] | None = None) -> bytes:
+def board_json(user: User, bbox: tuple[float, float, float, float] | None = None,
+               filters: Mapping[str, Any] | None = None) -> bytes:
     """:func:`board_data`, encoded as the API sends it.
 
     The whole board (no ``bbox``) is a snapshot shared by the process's requests with the same
@@ -128,20 +132,25 @@ def board_json(user: User, bbox: tuple[float, float, float, float] | None = None
     (on shift, position ages) are at most ``DISPATCH_BOARD_MAX_AGE_SECONDS`` old, as of its
     ``generated_at``.
     """
-    if bbox is not None:
-        return encode_rows(board_data(user, bbox))
+    if bbox is not None or filters:
+        return encode_rows(board_data(user, bbox, filters))
     return cached("board", lambda: encode_rows(board_data(user)), variant=tuple(sorted(user.roles)),
                   max_age=current_app.config["DISPATCH_BOARD_MAX_AGE_SECONDS"])
 
 
-def board_data(user: User, bbox: tuple[float, float, float, float] | None = None) -> dict[str, Any]:
-    """What the board shows: the unassigned queue (urgent first, then oldest), unassigned
-    points on the map (within ``bbox`` when given), technicians with position, load and the
-    route of their jobs in hand."""
+def board_data(user: User, bbox: tuple[float, float, float, float] | None = None,
+               filters: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """What the board shows: the unassigned queue (urgent first, then oldest) and its points
+    on the map (within ``bbox`` when given), both narrowed by the queue's ``filters``
+    (:mod:`board.filters`), and technicians with position, load and the route of their jobs
+    in hand."""
     now = utcnow()
-    open_query = visible_orders(user).where(unassigned_open())
-    queue = order_summaries(read_rows(summary_page(
-        open_query, (WorkOrder.priority.desc(), WorkOrder.created_at), QUEUE_SIZE)), user)
+    chosen = queue_filters.criteria(filters or {}, now)
+    open_query = visible_orders(user).where(unassigned_open(), *chosen)
+    rows = read_rows(summary_page(open_query, (WorkOrder.priority.desc(), WorkOrder.created_at),
+                                  QUEUE_SIZE, 0, WINDOW_COLUMNS[0], WINDOW_COLUMNS[1]))
+    queue = [{**summary, "window": window_text(row[-2], row[-1])}
+             for summary, row in zip(order_summaries(rows, user), rows, strict=True)]
     points_query = open_query.where(WorkOrder.site_lat.is_not(None))
     if bbox is not None:
         south, west, north, east = bbox
@@ -149,9 +158,9 @@ def board_data(user: User, bbox: tuple[float, float, float, float] | None = None
                                           WorkOrder.site_lon.between(west, east))
     points = read_rows(points_query.with_only_columns(
         WorkOrder.id, WorkOrder.number, WorkOrder.site_lat, WorkOrder.site_lon, WorkOrder.priority,
-        WorkOrder.status).order_by(WorkOrder.priority.desc(), WorkOrder.created_at)
+        WorkOrder.status, WorkOrder.kind).order_by(WorkOrder.priority.desc(), WorkOrder.created_at)
         .limit(MAP_LIMIT))
-    total_open = count_visible(user, unassigned_open())
+    total_open = count_visible(user, unassigned_open(), *chosen)
     technicians = active_members()
     held = orders_in_hand()
     loads, in_hand, reported = loads_today(now, held), jobs_in_hand(), reported_positions()
@@ -167,7 +176,7 @@ def board_data(user: User, bbox: tuple[float, float, float, float] | None = None
         "open_total": total_open,
         "queue": queue,
         "points": [{"id": p.id, "number": p.number, "site_lat": p.site_lat, "site_lon": p.site_lon,
-                    "priority": p.priority, "status": p.status} for p in points],
+                    "priority": p.priority, "status": p.status, "kind": p.kind} for p in points],
         "technicians": [_technician_row(t, now, local_time, in_hand, reported, fresh, loads, routes)
                         for t in technicians],
     }

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from apiflask import Schema
 from apiflask.fields import Boolean, Date, DateTime, Dict, Float, Integer, List, Nested, String
-from apiflask.validators import Length, Range
+from apiflask.validators import Length, OneOf, Range
+from marshmallow import EXCLUDE
 
+from board.filters import WINDOW_FILTERS
 from dispatch.web.schemas import day_field, id_field
+from workorders.models import KINDS, PRIORITIES
 from workorders.schemas import OrderSummary
 
 
@@ -38,20 +41,44 @@ class AutoAssignIn(Schema):
     order_ids = List(id_field(), validate=Length(max=5000))
 
 
-class PairOut(Schema):
+class OrderBrief(Schema):
     order_id = Integer()
+    number = String()
+    plate = String()
+    customer_name = String()
+    kind = String()
+    priority = String()
+    window = String(metadata={"description": "day and clocks in the configured zone; empty "
+                                             "without a window"})
+    lat = Float(allow_none=True)
+    lon = Float(allow_none=True)
+
+
+class PairOut(OrderBrief):
     technician_id = Integer()
+    technician_name = String()
+
+
+class PointIn(Schema):
+    lat = Float()
+    lon = Float()
+
+
+class RouteStopOut(OrderBrief):
+    arrival = String()
 
 
 class RouteOut(Schema):
     technician_id = Integer()
+    technician_name = String()
     order_ids = List(Integer())
     km = Float()
+    start = Nested(PointIn, allow_none=True)
     arrivals = Dict(keys=String(), values=String())
+    stops = List(Nested(RouteStopOut))
 
 
-class UnassignedOut(Schema):
-    order_id = Integer()
+class UnassignedOut(OrderBrief):
     reason = String()
 
 
@@ -65,6 +92,12 @@ class AutoAssignOut(Schema):
 
 
 class AcceptItem(Schema):
+    """A pair to assign; the proposal's other fields (number, plate…) may be sent back as they
+    came and are ignored."""
+
+    class Meta:
+        unknown = EXCLUDE
+
     order_id = id_field(required=True)
     technician_id = id_field(required=True)
     position = Integer(validate=Range(min=1, max=1000))
@@ -89,6 +122,14 @@ class AcceptOut(Schema):
 class BoardQuery(Schema):
     bbox = String(load_default="", validate=Length(max=100),
                   metadata={"description": "south,west,north,east"})
+    q = String(validate=Length(max=100),
+               metadata={"description": "WO number, plate, customer or address contains"})
+    kind = String(validate=OneOf(KINDS))
+    priority = String(validate=OneOf(PRIORITIES))
+    district = String(validate=Length(max=50),
+                      metadata={"description": "the site address contains (e.g. 西湖区)"})
+    window = String(validate=OneOf(WINDOW_FILTERS),
+                    metadata={"description": "today, later (a window after today) or none"})
 
 
 class PointOut(Schema):
@@ -98,6 +139,7 @@ class PointOut(Schema):
     site_lon = Float()
     priority = String()
     status = String()
+    kind = String()
 
 
 class RouteStop(Schema):
@@ -123,10 +165,14 @@ class BoardTechnician(Schema):
     route = List(Nested(RouteStop))
 
 
+class BoardQueueItem(OrderSummary):
+    window = String(metadata={"description": "day and clocks in the configured zone"})
+
+
 class BoardOut(Schema):
     generated_at = String()
     open_total = Integer()
-    queue = List(Nested(OrderSummary))
+    queue = List(Nested(BoardQueueItem))
     points = List(Nested(PointOut))
     technicians = List(Nested(BoardTechnician))
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, send_from_directory
+from flask import Blueprint, current_app, render_template, send_from_directory
 from xstatic.pkg import leaflet
 
+from dispatch.labels import label
 from dispatch.timeutil import local_day
 from dispatch.web.security import page_requires
+from workorders.lifecycle import STATUSES
+from workorders.models import KINDS, PRIORITIES
 
 bp = Blueprint("board", __name__)
 
@@ -14,7 +17,13 @@ bp = Blueprint("board", __name__)
 @bp.get("/board")
 @page_requires("order.assign")
 def index():
-    return render_template("board/index.html", today=local_day().isoformat())
+    labels = {value: str(label(value)) for value in (*KINDS, *STATUSES, *PRIORITIES)}
+    return render_template("board/index.html", today=local_day().isoformat(), kinds=KINDS,
+                           priorities=PRIORITIES, labels=labels, districts=_districts())
+
+
+def _districts() -> list[str]:
+    return [d.strip() for d in current_app.config["DISPATCH_DISTRICTS"].split(",") if d.strip()]
 
 
 @bp.get("/vendor/leaflet/<path:filename>")

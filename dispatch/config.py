@@ -101,6 +101,18 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "DISPATCH_INCENTIVE_BASE_POINTS": int(_env("DISPATCH_INCENTIVE_BASE_POINTS", "17") or 17),
         "DISPATCH_INCENTIVE_PAY_PER_POINT": _env("DISPATCH_INCENTIVE_PAY_PER_POINT", "270"),
         "DISPATCH_PARTS_CREDIT_PERCENT": _env("DISPATCH_PARTS_CREDIT_PERCENT", "5"),
+        # The board queue's district suggestions (any text is accepted as a filter).
+        "DISPATCH_DISTRICTS": _env("DISPATCH_DISTRICTS", "上城区,拱墅区,西湖区,滨江区,萧山区,余杭区,"
+                                   "临平区,钱塘区,富阳区,临安区"),
+        # "On site" farther than this from the site asks the technician to confirm.
+        "DISPATCH_ONSITE_MAX_KM": float(_env("DISPATCH_ONSITE_MAX_KM", "1") or 1),
+        # The map app the tablet's navigation opens: amap, baidu, apple, google or geo.
+        "DISPATCH_MAP_APP": _env("DISPATCH_MAP_APP", "amap"),
+        # The seller printed on invoices (this is not a tax fapiao).
+        "DISPATCH_SELLER_NAME": _env("DISPATCH_SELLER_NAME", ""),
+        "DISPATCH_SELLER_TAX_ID": _env("DISPATCH_SELLER_TAX_ID", ""),
+        "DISPATCH_SELLER_ADDRESS": _env("DISPATCH_SELLER_ADDRESS", ""),
+        "DISPATCH_SELLER_BANK": _env("DISPATCH_SELLER_BANK", ""),
         # The tracking platform (Traccar, SPEC §10): off while the URL is unset.
         "DISPATCH_TRACKING_URL": _env("DISPATCH_TRACKING_URL"),
         "DISPATCH_TRACKING_TOKEN": _env("DISPATCH_TRACKING_TOKEN", ""),

@@ -105,7 +105,8 @@ def load_demo(password: str) -> str:
 
     for sku, name, category, serialized, price in PARTS:
         db.session.add(Part(sku=sku, name=name, category=category, serialized=serialized,
-                            price=Decimal(price), reorder_point=5))
+                            price=Decimal(price), reorder_point=5,
+                            model_code=sku[5:] if category == "terminal" else None))
     db.session.flush()
     plates: set[str] = set()
     serial = 0
@@ -144,7 +145,7 @@ def load_demo(password: str) -> str:
                              installed_at=since),
                 Installation(vehicle=vehicle, device_kind="sim", sim=sim, installed_at=since),
             ])
-    for spare in range(1, 31):
+    for spare in range(1, 41):
         serial += 1
         db.session.add(Terminal(terminal_id=f"HZ{serial:08d}",
                                 imei=_luhn_complete(f"86{serial:012d}"),

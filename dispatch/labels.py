@@ -19,6 +19,7 @@ LABELS: dict[str, Any] = {
     "intake": _l("registered"), "approve": _l("approved"), "assign": _l("assigned"),
     "complete": _l("completed"), "close": _l("closed"), "cancel": _l("cancelled"),
     "swap": _l("device change"), "part": _l("part used"), "photo": _l("photo"),
+    "before": _l("before"), "after": _l("after"),
     "fee_override": _l("fee override"),
     "owner": _l("owner changed"), "install_free": _l("installation is free"),
     "in_warranty": _l("in warranty"), "parts_only": _l("out of warranty: parts only"),

@@ -40,6 +40,13 @@ def local_text(moment: datetime | None) -> str:
     return _local(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
+def window_text(start: datetime | None, end: datetime | None) -> str:
+    """A time window, ``YYYY-MM-DD HH:MM–HH:MM`` in the configured zone; empty without one."""
+    if start is None or end is None:
+        return ""
+    return f"{local_text(start)}–{_local(end):%H:%M}"
+
+
 def local_moment(day: date, clock: time = time.min) -> datetime:
     """The UTC instant of wall-clock ``clock`` on the local ``day`` (a time skipped by a
     daylight-saving change is read with the offset before it)."""

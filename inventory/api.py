@@ -8,7 +8,7 @@ from flask import url_for
 from dispatch.extensions import db
 from dispatch.web.api import api_requires, current_api_user, rows_response
 from dispatch.web.schemas import paginate
-from inventory import locations, parts, stock, workshop
+from inventory import locations, parts, stock, van_loads, workshop
 from inventory import schemas as s
 
 bp = APIBlueprint("inventory_api", __name__, url_prefix="/api/v1", tag="Inventory")
@@ -103,6 +103,18 @@ def transfer(body):
     """Move stock between locations (a van load makes its technician accountable, R11);
     more than is available → 409."""
     movements = stock.transfer({**body, "from": body["from_"]}, current_api_user())
+    db.session.commit()
+    return {"items": movements}, 201
+
+
+@bp.post("/stock/van-loads")
+@api_requires("stock.move")
+@bp.input(s.VanLoadIn, arg_name="body")
+@bp.output(s.MovementList, status_code=201)
+def load_van(body):
+    """Load a van with many parts and units at once; one bad line refuses the whole load."""
+    movements = van_loads.load_van({"to": body["to"], "from": body.get("from_"),
+                                    "lines": "\n".join(body["lines"])}, current_api_user())
     db.session.commit()
     return {"items": movements}, 201
 

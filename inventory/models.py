@@ -31,6 +31,9 @@ class Part(Model):
     price: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     reorder_point: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
+    #: The terminal model the part is (``TK915``): received units carry it, and technicians'
+    #: ``model:TK915`` skills match orders for it. Empty for other parts.
+    model_code: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -42,7 +42,16 @@ def _values(data: Mapping[str, Any], errors: FieldErrors) -> dict[str, Any]:
         "category": errors.check("category", choice, data.get("category"), CATEGORIES),
         "price": errors.check("price", parse_money, data.get("price")),
         "reorder_point": errors.check("reorder_point", _reorder_point, data.get("reorder_point")),
+        "model_code": errors.check("model_code", _model_code, data.get("model_code")),
     }
+
+
+def _model_code(raw: Any) -> str | None:
+    """A terminal model code as written on the device (``TK915``), upper case; or none."""
+    code = clean_text(raw, max_len=40).upper()
+    if code and not all(c.isalnum() or c in "-_." for c in code):
+        raise ValueError(_l("Use letters, digits, dashes, dots and underscores."))
+    return code or None
 
 
 def _serial_rule(category: str | None, serialized: bool | None, errors: FieldErrors) -> None:
@@ -85,7 +94,8 @@ def clean_part_changes(part: Part, data: Mapping[str, Any]) -> dict[str, Any]:
     """``part``'s name, category, price and reorder point with ``data``'s changes (None values
     leave the stored ones), checked; nothing is written. The SKU and serial tracking stay."""
     errors = FieldErrors()
-    current = {k: getattr(part, k) for k in ("name", "category", "price", "reorder_point")}
+    current = {k: getattr(part, k) for k in ("name", "category", "price", "reorder_point",
+                                             "model_code")}
     values = _values({**current, **{k: v for k, v in data.items() if v is not None}}, errors)
     _serial_rule(values["category"], part.serialized, errors)
     errors.raise_if_any()

@@ -19,6 +19,8 @@ class CatalogPartIn(Schema):
     serialized = Boolean(load_default=False)
     price = money_in(required=True)
     reorder_point = Integer(load_default=0, validate=Range(min=0, max=100000))
+    model_code = String(allow_none=True, validate=Length(max=40),
+                        metadata={"description": "terminal model code, e.g. TK915"})
 
 
 class CatalogPartPatch(Schema):
@@ -26,6 +28,7 @@ class CatalogPartPatch(Schema):
     category = String(validate=OneOf(CATEGORIES))
     price = money_in()
     reorder_point = Integer(validate=Range(min=0, max=100000))
+    model_code = String(allow_none=True, validate=Length(max=40))
     active = Boolean()
 
 
@@ -37,6 +40,7 @@ class CatalogPartOut(Schema):
     serialized = Boolean()
     price = Money()
     reorder_point = Integer()
+    model_code = String(allow_none=True)
     active = Boolean()
     available = Integer(metadata={"description": "available in the warehouses"})
     low_stock = Boolean(metadata={"description": "available < reorder point"})
@@ -71,6 +75,8 @@ class ReceiptIn(Schema):
     qty = Integer(required=True, validate=Range(min=1, max=100000))
     location = String(validate=Length(max=40))
     serials = _SERIALS
+    imeis = List(String(validate=Length(max=40)), load_default=list, validate=Length(max=1000),
+                 metadata={"description": "terminals: each unit's IMEI, in the order of serials"})
 
 
 class TransferIn(Schema):
@@ -79,6 +85,14 @@ class TransferIn(Schema):
     from_ = String(required=True, data_key="from", validate=Length(max=40))
     to = String(required=True, validate=Length(max=40))
     serials = _SERIALS
+
+
+class VanLoadIn(Schema):
+    to = String(required=True, validate=Length(max=40), metadata={"description": "a van's code"})
+    from_ = String(data_key="from", validate=Length(max=40),
+                   metadata={"description": "default: the main warehouse"})
+    lines = List(String(validate=Length(max=100)), required=True, validate=Length(min=1, max=500),
+                 metadata={"description": "as scanned: `SKU`, `SKU qty` or a unit's serial"})
 
 
 class MovementOut(Schema):

@@ -19,7 +19,7 @@ from dispatch.registry import devices
 from dispatch.registry.models import Sim, Terminal
 from dispatch.technicians.services import technician_for_user
 from dispatch.text import clean_text
-from dispatch.validators import normalize_iccid, normalize_terminal_id
+from dispatch.validators import normalize_iccid, normalize_imei, normalize_terminal_id
 from inventory import locations
 from inventory.ledger import move
 from inventory.models import Location, Part, StockBalance, StockMovement
@@ -77,6 +77,33 @@ def _serials(part: Part, raw: Sequence[Any] | None, qty: int | None,
     return serials
 
 
+def _imeis(part: Part, raw: Sequence[Any] | None, serials: list[str],
+           errors: FieldErrors) -> list[str | None]:
+    """Each received terminal's IMEI, in the order of its serials (all blank: none given)."""
+    given = [str(value or "").strip() for value in (raw or [])]
+    if not any(given):
+        return []
+    if part.category != "terminal":
+        errors.add("imeis", _l("Only terminals have an IMEI."))
+        return []
+    if len(given) != len(serials):
+        errors.add("imeis", _l("Give one IMEI per serial (%(n)s).", n=len(serials)))
+        return []
+    imeis: list[str | None] = []
+    for index, value in enumerate(given):
+        imei = errors.check(f"imeis.{index}", normalize_imei, value) if value else None
+        held = db.session.scalar(select(Terminal.terminal_id).where(Terminal.imei == imei)) \
+            if imei else None
+        if held is not None and held != serials[index]:
+            errors.add(f"imeis.{index}", _l("IMEI %(imei)s is already on record (%(serial)s).",
+                                            imei=imei, serial=held))
+        imeis.append(imei)
+    found = [i for i in imeis if i]
+    if len(set(found)) != len(found):
+        errors.add("imeis", _l("An IMEI is listed twice."))
+    return imeis
+
+
 def find_device(part: Part, serial: str) -> Terminal | Sim | None:
     return devices.find_sim(serial) if part.category == "sim" else devices.find_terminal(serial)
 
@@ -91,23 +118,33 @@ def receive(data: Mapping[str, Any], user: User) -> list[StockMovement]:
     if location.kind != "warehouse":
         errors.add("location", _l("Goods are received into a warehouse; load a van by transfer."))
     serials = _serials(part, data.get("serials"), qty, errors) if part else []
+    imeis = _imeis(part, data.get("imeis"), serials, errors) if part else []
     errors.raise_if_any()
     assert part is not None and qty is not None
     if not part.serialized:
         return [move("receive", part.sku, qty, to_id=location.id, user_id=user.id)]
     out = []
+    model = part.model_code or part.name[:60]
     for index, serial in enumerate(serials):
         device = find_device(part, serial)
+        imei = imeis[index] if imeis else None
         if device is None:
             device = (Sim(iccid=serial, sku=part.sku) if part.category == "sim"
-                      else Terminal(terminal_id=serial, model=part.name[:60], sku=part.sku))
+                      else Terminal(terminal_id=serial, model=model, sku=part.sku, imei=imei))
             db.session.add(device)
+        elif isinstance(device, Terminal) and imei and device.imei not in (None, imei):
+            errors.add(f"imeis.{index}", _l("%(serial)s has IMEI %(imei)s on record.",
+                                            serial=serial, imei=device.imei))
+            continue
         elif device.status != "in_stock" or device.location_id is not None or \
                 (device.sku or part.sku) != part.sku:
             errors.add(f"serials.{index}", _l("%(serial)s is already in stock, installed or "
                                               "of another part.", serial=serial))
             continue
         device.sku, device.location_id = part.sku, location.id
+        if isinstance(device, Terminal):
+            device.imei = imei or device.imei
+            device.model = part.model_code or device.model
         out.append(move("receive", part.sku, 1, to_id=location.id, serial=serial, user_id=user.id))
     errors.raise_if_any()
     db.session.flush()

@@ -3,6 +3,8 @@ workshop and vendor repairs."""
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,18 +16,26 @@ from dispatch.technicians.models import Technician
 from dispatch.technicians.services import technician_for_user
 from dispatch.web.forms import handle_form
 from dispatch.web.security import page_requires
-from inventory import locations, parts, stock, workshop
+from inventory import locations, parts, stock, van_loads, workshop
 from inventory.models import CATEGORIES, Location, Part
 
 bp = Blueprint("inventory", __name__, url_prefix="/inventory")
 
-PART_FORM = ("sku", "name", "category", "serialized", "price", "reorder_point")
-EDIT_FORM = ("name", "category", "price", "reorder_point", "active")
+PART_FORM = ("sku", "name", "category", "serialized", "price", "reorder_point", "model_code")
+EDIT_FORM = ("name", "category", "price", "reorder_point", "model_code", "active")
 MOVE_FORM = ("sku", "qty", "location", "from", "to", "serials")
 
 
 def _split_serials(data: dict) -> dict:
-    return {**data, "serials": (data.get("serials") or "").split()}
+    """The serials box: one unit a line; a second column (tab, comma, semicolon or spaces
+    between, as pasted from a spreadsheet or scanned) is the unit's IMEI."""
+    serials, imeis = [], []
+    for line in (data.get("serials") or "").splitlines():
+        cells = [c for c in re.split(r"[\t,;\s]+", line.strip()) if c]
+        if cells:
+            serials.append(cells[0])
+            imeis.append(cells[1] if len(cells) > 1 else "")
+    return {**data, "serials": serials, "imeis": imeis if any(imeis) else []}
 
 
 @bp.get("/parts")
@@ -54,7 +64,7 @@ def part_new():
 @page_requires("part.edit")
 def part_edit(part_id: int):
     part = parts.get_part(part_id)
-    initial = {key: getattr(part, key) for key in EDIT_FORM}
+    initial = {key: "" if getattr(part, key) is None else getattr(part, key) for key in EDIT_FORM}
     saved, response = handle_form(lambda data: parts.update_part(part, data),
                                   "inventory/part_form.html", EDIT_FORM, initial=initial,
                                   part=part, categories=CATEGORIES)
@@ -77,9 +87,13 @@ def stock_index():
 
 def _move_page(action, template: str, title: str):
     skus = db.session.scalars(select(Part.sku).where(Part.active).order_by(Part.sku)).all()
+    # Plain values: the form is rendered again after a refused movement is rolled back (which
+    # also takes back vans made for technicians during this request).
+    places = [{"code": loc.code, "name": loc.name, "kind": loc.kind}
+              for loc in locations.locations()]
     done, response = handle_form(lambda data: action(_split_serials(data), current_user),
                                  template, MOVE_FORM, initial={"qty": "1"}, skus=skus,
-                                 locations=locations.locations(), title=title)
+                                 locations=places, title=title)
     if done is None:
         return response
     flash(_("Stock movement saved."), "success")
@@ -96,6 +110,26 @@ def receive():
 @page_requires("stock.move")
 def transfer():
     return _move_page(stock.transfer, "inventory/move.html", _("Transfer stock"))
+
+
+@bp.route("/load-van", methods=["GET", "POST"])
+@page_requires("stock.move")
+def load_van():
+    """Load a van with many parts and units at once (scanner-friendly); ``to`` and ``lines``
+    in the query fill the form (the order page and the day's pick lists link here)."""
+    # Plain values: the form is rendered again after a refused load is rolled back.
+    places = [(loc.code, loc.name, loc.kind) for loc in locations.locations()]
+    vans = [place for place in places if place[2] == "van"]
+    sources = [place for place in places if place[2] == "warehouse"]
+    initial = {"to": request.args.get("to", ""), "from": locations.MAIN,
+               "lines": request.args.get("lines", "")}
+    done, response = handle_form(lambda data: van_loads.load_van(data, current_user),
+                                 "inventory/load_van.html", ("to", "from", "lines"),
+                                 initial=initial, vans=vans, sources=sources)
+    if done is None:
+        return response
+    flash(_("Van loaded: %(n)s movements.", n=len(done)), "success")
+    return redirect(url_for("inventory.stock_index", location=request.form.get("to")))
 
 
 @bp.get("/van")

@@ -34,8 +34,15 @@ def test_demo_loads_valid_data_once(app, runner):
     from inventory.stock import low_stock, van_stock
 
     assert "RELAY-5P" in [item["sku"] for item in low_stock()]
-    first = db.session.scalar(select(Technician.id).order_by(Technician.id))
-    assert van_stock(first)["HARNESS-12V"] == 4 and van_stock(first)["TERM-GT06N"] == 2
+    # Every van carries typical stock: consumables, two terminals of its technician's model
+    # (when the warehouse has them) and two SIMs.
+    for technician in db.session.scalars(select(Technician)):
+        van = van_stock(technician.id)
+        terminals = {sku: n for sku, n in van.items() if sku.startswith("TERM-")}
+        assert van["HARNESS-12V"] == 4 and van["FUSE-5A"] == 6 and van["SIM-IOT"] == 2, van
+        assert sum(terminals.values()) == 2, van
+        models = [f"TERM-{s[6:]}" for s in technician.skills if s.startswith("model:")]
+        assert set(terminals) <= set(models), (models, terminals)
     assert count(Complaint) == 4 and count(Handover) == 1
     statuses = [order.status for order in db.session.scalars(select(WorkOrder))]
     assert sorted(statuses) == ["approved"] * 5 + ["assigned"] * 3 + ["new"] * 4

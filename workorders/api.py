@@ -94,7 +94,8 @@ def field_status(order_id: int, body):
     """The assigned technician is en route or on site (position recorded when given)."""
     user = current_api_user()
     order = onsite.report_status(get_order(order_id, user, for_update=True), user,
-                                 body["status"], body.get("lat"), body.get("lon"))
+                                 body["status"], body.get("lat"), body.get("lon"),
+                                 far_confirmed=body["far_confirmed"])
     return _status(order)
 
 

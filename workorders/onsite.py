@@ -11,12 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from dispatch.auth.models import User
 from dispatch.errors import Conflict, FieldErrors, Forbidden
 from dispatch.extensions import db
+from dispatch.geo.distance import distance_km
 from dispatch.labels import label
 from dispatch.money import parse_money
 from dispatch.registry import devices
@@ -36,18 +38,36 @@ from workorders.models import SWAP_KINDS, OrderPart, Swap, WorkOrder
 from workorders.order_parts import check_part_use
 
 
-def report_status(order: WorkOrder, user: User, status: str, lat: Any, lon: Any) -> WorkOrder:
+def report_status(order: WorkOrder, user: User, status: str, lat: Any, lon: Any,
+                  far_confirmed: bool = False) -> WorkOrder:
     """The assigned technician is en route or on site; the position, when given, is recorded
-    on the event and as the technician's last known position."""
+    on the event and as the technician's last known position. "On site" farther from the site
+    than ``DISPATCH_ONSITE_MAX_KM`` (the tablet asks first) notes the distance on the event,
+    and whether the technician confirmed it."""
     require_assigned_technician(order, user)
     errors = FieldErrors()
     point = errors.check("lat", validate_latlon, lat, lon)
     errors.raise_if_any()
     transition(order, status, user, lat=point[0] if point else None,
-               lon=point[1] if point else None)
+               lon=point[1] if point else None, note=_far_note(order, status, point, far_confirmed))
     if point is not None:
         report_location(order.technician, user, *point)  # type: ignore[arg-type]
     return order
+
+
+def onsite_distance(order: WorkOrder, point: tuple[float, float] | None) -> float | None:
+    """Kilometres from ``point`` to the order's site (None without either)."""
+    if point is None or order.site_lat is None or order.site_lon is None:
+        return None
+    return distance_km(point[0], point[1], order.site_lat, order.site_lon)
+
+
+def _far_note(order: WorkOrder, status: str, point: tuple[float, float] | None,
+              confirmed: bool) -> str:
+    away = onsite_distance(order, point) if status == "on_site" else None
+    if away is None or away <= float(current_app.config["DISPATCH_ONSITE_MAX_KM"]):
+        return ""
+    return f"{round(away, 2)} km" + (" ✓" if confirmed else "")
 
 
 def require_on_site(order: WorkOrder, user: User) -> None:

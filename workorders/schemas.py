@@ -197,6 +197,8 @@ class StatusIn(Schema):
     status = String(required=True, validate=OneOf(("en_route", "on_site")))
     lat = Float(allow_none=True)
     lon = Float(allow_none=True)
+    far_confirmed = Boolean(load_default=False, metadata={
+        "description": "on site although farther from the site than DISPATCH_ONSITE_MAX_KM"})
 
 
 class SwapIn(Schema):

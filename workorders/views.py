@@ -21,13 +21,23 @@ from dispatch.timeutil import local_day
 from dispatch.validators import parse_date
 from dispatch.web.forms import form_data, handle_form
 from dispatch.web.security import page_requires
-from inventory.models import Part
-from workorders import assignment, closing, completion, fees, intake, onsite, order_parts
+from inventory.models import Location, Part
+from workorders import (
+    assignment,
+    closing,
+    completion,
+    fees,
+    intake,
+    onsite,
+    order_parts,
+    pick_loads,
+)
 from workorders.access import get_order, order_contact
 from workorders.care.models import Callback
 from workorders.documents.access import readable_documents
 from workorders.lifecycle import ASSIGNABLE, ENDED, FINISHED, IN_HAND, PLANNABLE, STATUSES, allowed_actions
 from workorders.models import KINDS, PAYMENT_METHODS, PRIORITIES, WorkOrder
+from workorders.photos import photos_of
 from workorders.queries import filtered_orders, order_figures, order_page, response_figures
 from workorders.tracking import remote
 
@@ -109,7 +119,8 @@ def _render_order(order: WorkOrder, errors: dict | None = None, values: dict | N
         old_devices=onsite.old_devices(order),
         parts=db.session.scalars(select(Part).where(Part.active.is_(True)).order_by(Part.sku)).all(),
         payment_methods=PAYMENT_METHODS, errors=errors or {}, values=values or {},
-        documents=readable_documents(order, current_user),
+        documents=readable_documents(order, current_user), photos=photos_of(order),
+        **_van_loading(order),
         pick_list=order_parts.pick_list(order), plannable=order.status in PLANNABLE,
         in_hand=order.status in IN_HAND, finished=order.status in FINISHED,
         fee_editable=order.status not in ENDED,
@@ -118,6 +129,16 @@ def _render_order(order: WorkOrder, errors: dict | None = None, values: dict | N
         callbacks=db.session.scalars(select(Callback).where(Callback.workorder_id == order.id)
                                      .order_by(Callback.at)).all(),
     ), status
+
+
+def _van_loading(order: WorkOrder) -> dict[str, Any]:
+    """For the warehouse: the van of the order's technician and the short lines of its pick
+    list, as the van-load form reads them."""
+    if not current_user.can("stock.move") or order.technician_id is None:
+        return {"van_code": None, "short_lines": ""}
+    van = db.session.scalar(select(Location.code).where(Location.technician_id == order.technician_id))
+    lines = "\n".join(f"{line.sku} {line.qty}" for line in order_parts.pick_list(order) if line.short)
+    return {"van_code": van, "short_lines": lines}
 
 
 def _plan(order: WorkOrder, form: dict) -> WorkOrder:
@@ -161,6 +182,7 @@ ACTIONS = {
     "plan": (_plan, ("sku", "qty")),
     "shortage": (lambda order, form: order_parts.approve_shortage(order, form, current_user),
                  ("sku", "qty", "note")),
+    "load_van": (lambda order, form: pick_loads.load_order(order, current_user), ()),
     "owner": (lambda order, form: intake.transfer_ownership(order, int(form.get("user_id") or 0),
                                                             current_user), ("user_id",)),
 }
@@ -187,6 +209,25 @@ def act(order_id: int, action: str):
         return _render_order(order, errors, {**values, "_action": action}, exc.status)
     flash(_("Saved."), "success")
     return redirect(url_for("workorders.show", order_id=order_id))
+
+
+@bp.get("/pick-lists")
+@page_requires("stock.move")
+def pick_lists():
+    """The day's pick lists by van, to load the reserved parts in one go."""
+    day = _date_arg("date") or local_day()
+    return render_template("workorders/pick_lists.html", day=day,
+                           vans=pick_loads.day_pick_lists(day, current_user))
+
+
+@bp.post("/pick-lists/load")
+@page_requires("stock.move")
+def load_pick_lists():
+    day = _date_arg("date") or local_day()
+    moved = pick_loads.load_day(day, current_user)
+    db.session.commit()
+    flash(_("Vans loaded from the pick lists: %(n)s movements.", n=moved), "success")
+    return redirect(url_for("workorders.pick_lists", date=day.isoformat()))
 
 
 @bp.get("/stats")

@@ -12,6 +12,7 @@ from dispatch.extensions import db
 from dispatch.handovers.log import Handover
 from tests.care.factory import completed_order
 from tests.conftest import csrf_from, post_form
+from tests.support.clock import local_today
 from workorders.care import complaints
 from workorders.care.models import Callback, Complaint
 from workorders.care.stats import build_monthly_report_pdf, monthly_stats
@@ -72,6 +73,19 @@ def test_stats_pages_pdf_download_and_cli(world, make_user, login, client, monke
     written = tmp_path / "reports" / "care-2026-10.pdf"
     assert written.read_bytes().startswith(b"%PDF")
     assert runner.invoke(args=["monthly-report", "--month", "oct"]).exit_code != 0
+
+
+def test_stats_open_on_the_current_month_with_a_picker_and_charts(world, make_user, login,
+                                                                   client):
+    login(make_user("manager"))
+    current = local_today().strftime("%Y-%m")
+    html = client.get("/care/stats").get_data(as_text=True)
+    assert f'value="{current}"' in html and 'id="previous-month"' in html
+    assert 'id="next-month"' not in html  # nothing after the current month
+    assert html.count("<svg") >= 4 and 'id="chart-by_severity"' in html and "style=" not in html
+    assert "cdn" not in html.lower()
+    older = client.get("/care/stats?month=2026-10").get_data(as_text=True)
+    assert 'href="/care/stats?month=2026-09"' in older and 'href="/care/stats?month=2026-11"' in older
 
 
 def test_complaint_pages(world, make_user, login, client):

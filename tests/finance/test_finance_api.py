@@ -150,13 +150,14 @@ def test_exports_carry_the_api_totals(world, finance):
 
     rows = list(csv.reader(io.StringIO(
         finance.get(f"/api/v1/finance/reconciliation?date={day}&format=csv").get_data(as_text=True))))
-    assert rows[-1][1:] == [totals["collected"], totals["invoiced"], totals["handed_over"],
-                            totals["difference"]]
+    # The page's columns (adjustments and transfers too), in its order.
+    columns = ("collected", "adjustments", "transfers", "invoiced", "handed_over", "difference")
+    assert rows[-1][1:] == [totals[k] for k in columns]
     book = load_workbook(io.BytesIO(
         finance.get(f"/api/v1/finance/reconciliation?date={day}&format=xlsx").data))
     last = [c.value for c in list(book.active.iter_rows())[-1]]
     assert [Decimal(str(v)).quantize(Decimal("0.01")) for v in last[1:]] == [
-        Decimal(totals[k]) for k in ("collected", "invoiced", "handed_over", "difference")]
+        Decimal(totals[k]) for k in columns]
 
     register = list(csv.reader(io.StringIO(
         finance.get("/api/v1/finance/invoices?format=csv").get_data(as_text=True))))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -36,7 +37,10 @@ def test_finance_page_records_a_handover_and_shows_the_day(world, login, make_us
                     post_url="/finance/handovers")
     assert bad.status_code == 422
     rows = list(csv.reader(io.StringIO(client.get("/finance/reconciliation.csv").get_data(as_text=True))))
-    assert rows[-1][1:] == ["120.00", "120.00", "100.00", "20.00"]
+    # The export carries the page's columns, in its order (adjustments and transfers too).
+    page_header = re.findall(r"<th>([^<]+)</th>", html.split("<thead>")[1].split("</thead>")[0])
+    assert [rows[0][0].lstrip("\ufeff"), *rows[0][1:]] == page_header
+    assert rows[-1][1:] == ["120.00", "0.00", "0.00", "120.00", "100.00", "20.00"]
 
 
 def test_lock_form_and_locked_refusal_on_the_page(world, login, make_user, client):

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from dispatch.auth.models import User
 from dispatch.errors import DomainError, ValidationFailed
 from dispatch.extensions import db
+from dispatch.labels import label
 from dispatch.registry.services import visible_customers
 from dispatch.timeutil import last_month, local_day, utcnow
 from dispatch.validators import FIRST_DAY, LAST_DAY, parse_month
@@ -43,8 +44,8 @@ ACTIONS = {
 }
 
 
-def _month_arg() -> tuple[int, int]:
-    text = request.args.get("month") or last_month()
+def _month_arg(default: str | None = None) -> tuple[int, int]:
+    text = request.args.get("month") or default or last_month()
     try:
         return parse_month(text)
     except ValueError:
@@ -213,9 +214,19 @@ def audit_check(check_id: int):
 @bp.get("/stats")
 @page_requires("care.stats")
 def stats():
-    year, month = _month_arg()
-    return render_template("care/stats.html", stats=monthly_stats(year, month),
-                           severities=SEVERITIES)
+    """The month's statistics (the current month unless one is chosen) with bar charts."""
+    year, month = _month_arg(local_day().strftime("%Y-%m"))
+    figures = monthly_stats(year, month)
+    charts = {key: [(_("not attributed") if name == "unassigned" else str(label(name)), n)
+                    for name, n in figures[key].items()]
+              for key in ("by_severity", "by_cause", "by_department")}
+    current = local_day()
+    following = (year + month // 12, month % 12 + 1)
+    months = {"previous": f"{year - (month == 1):04d}-{(month - 2) % 12 + 1:02d}",
+              "next": f"{following[0]:04d}-{following[1]:02d}"
+              if following <= (current.year, current.month) else None}
+    return render_template("care/stats.html", stats=figures, severities=SEVERITIES,
+                           charts=charts, months=months)
 
 
 @bp.get("/stats.pdf")

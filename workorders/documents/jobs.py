@@ -29,6 +29,7 @@ from workorders.documents import pdfs
 from workorders.fees import amount_due
 from workorders.finance.invoices import Invoice
 from workorders.models import Swap, WorkOrder, WorkOrderEvent
+from workorders.photos import photos_of
 from workorders.tracking.activation import evidence
 
 DOCUMENT_KINDS = ("service_sheet", "invoice_pdf", "return_tag")
@@ -43,8 +44,13 @@ L = {
     "pick_list": "备件领料单 Pick list", "from": "领取地点 From", "parts_fee": "配件及费用 Parts and fee",
     "part": "项目 Item", "serial": "序列号 Serial", "qty": "数量 Qty", "unit_price": "单价 Unit price",
     "amount": "金额 Amount", "total": "合计 Total", "signature": "客户签名 Customer's signature",
-    "invoice": "发票 Invoice", "void": "作废 VOID", "date": "日期 Date", "order": "工单 Order",
-    "net": "不含税金额 Net", "tax": "税额 Tax", "return_tag": "返修标签 Return tag",
+    "invoice": "服务收费单 Service invoice",
+    "not_fapiao": "本单据不是增值税发票（税务发票），不能用于报销抵扣 · "
+                  "This is not a tax fapiao (VAT invoice) and cannot be used as one",
+    "seller": "收款方 Seller", "tax_id": "纳税人识别号 Tax ID", "address": "地址 Address",
+    "bank": "开户行及账号 Bank account", "void": "作废 VOID", "date": "日期 Date", "order": "工单 Order",
+    "net": "不含税金额 Net", "photos": "现场照片 Photos", "before": "施工前 Before",
+    "after": "施工后 After", "tax": "税额 Tax", "return_tag": "返修标签 Return tag",
     "activation": "终端上线 Terminal activation", "first_fix": "首次定位 First fix",
     "from_site": "距现场 from the site", "override": "未上线放行 Completed without a fix",
 }
@@ -84,6 +90,7 @@ def sheet_data(order: WorkOrder) -> dict[str, Any]:
         "total": format_money(amount_due(order)),
         "signature": signature,
         "activation": activation_text(order),
+        "photos": sheet_photos(order),
     }
 
 
@@ -102,6 +109,20 @@ def activation_text(order: WorkOrder) -> str:
     if kept.override_reason:
         parts.append(f"{L['override']}: {kept.override_reason}")
     return f"{kept.unique_id} — " + "; ".join(parts) if parts else ""
+
+
+SHEET_PHOTOS = 4
+
+
+def sheet_photos(order: WorkOrder) -> list[tuple[str, bytes]]:
+    """Up to four photos for the sheet: the first before and the last after photos, half each
+    when there are enough of both, in the order taken; with their stage's label."""
+    taken = photos_of(order)
+    before = [p for p in taken if p.stage == "before"]
+    after = [p for p in taken if p.stage == "after"]
+    keep_after = min(len(after), max(SHEET_PHOTOS // 2, SHEET_PHOTOS - len(before)))
+    chosen = before[:SHEET_PHOTOS - keep_after] + (after[-keep_after:] if keep_after else [])
+    return [(L[photo.stage], storage.load(photo.path)) for photo in chosen]
 
 
 def pick_list(order: WorkOrder) -> list[dict[str, Any]]:
@@ -126,8 +147,19 @@ def invoice_data(invoice: Invoice, reader: User | None = None) -> dict[str, Any]
         "net": format_money(invoice.net),
         "tax": f"{format_money(invoice.tax)} ({invoice.tax_rate:.0%})",
         "total": format_money(invoice.total), "void": invoice.status == "void",
-        "void_reason": invoice.void_reason or "",
+        "void_reason": invoice.void_reason or "", "seller": seller(),
     }
+
+
+def seller() -> list[tuple[str, str]]:
+    """Who issues the invoice, from the settings (``DISPATCH_SELLER_*``; the name defaults to
+    the company name); lines left empty in the settings are left out."""
+    config = current_app.config
+    lines = [("seller", config["DISPATCH_SELLER_NAME"] or config["DISPATCH_COMPANY_NAME"]),
+             ("tax_id", config["DISPATCH_SELLER_TAX_ID"]),
+             ("address", config["DISPATCH_SELLER_ADDRESS"]),
+             ("bank", config["DISPATCH_SELLER_BANK"])]
+    return [(L[key], value) for key, value in lines if value]
 
 
 def request_completion_documents(order: WorkOrder, user_id: int | None) -> None:

@@ -128,6 +128,8 @@ def service_sheet_flowables(data: Data) -> list[Flowable]:
                        labels["amount"]], *data["parts"],
                       ["", "", "", labels["total"], data["total"]]],
                      [60 * mm, 40 * mm, 15 * mm, 30 * mm, 35 * mm])]
+    if data.get("photos"):
+        story += [paragraph(labels["photos"], "h2"), _photo_row(data["photos"])]
     if data.get("signature"):
         story += [paragraph(labels["signature"], "h2"),
                   Image(io.BytesIO(data["signature"]), width=60 * mm, height=20 * mm,
@@ -135,11 +137,26 @@ def service_sheet_flowables(data: Data) -> list[Flowable]:
     return story
 
 
+PHOTO_WIDTH = 43 * mm
+
+
+def _photo_row(photos: list[tuple[str, bytes]]) -> Table:
+    """Up to four photos side by side, each with its caption (before/after)."""
+    cells = [[Image(io.BytesIO(content), width=PHOTO_WIDTH, height=PHOTO_WIDTH * 0.75,
+                    kind="proportional"), paragraph(caption)] for caption, content in photos]
+    row = Table([cells], colWidths=[PHOTO_WIDTH + 2 * mm] * len(cells))
+    row.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    return row
+
+
 def invoice_flowables(data: Data) -> list[Flowable]:
     labels = data["labels"]
     story = _header(data, labels["invoice"])
+    story.append(paragraph(labels["not_fapiao"], "small"))
     if data["void"]:
         story.append(paragraph(f"{labels['void']} — {data['void_reason']}", "title"))
+    if data.get("seller"):
+        story += [Spacer(1, 2 * mm), _pairs(list(data["seller"]))]
     story.append(_pairs([(labels["customer"], data["customer"]), (labels["date"], data["date"]),
                          (labels["order"], data["order_number"]),
                          (labels["payment"], data["payment"])]))
@@ -155,11 +172,24 @@ def invoice_flowables(data: Data) -> list[Flowable]:
 def return_tag_flowables(data: Data) -> list[Flowable]:
     """R5: the label tied to a terminal going back to the workshop."""
     labels = data["labels"]
-    rows = [[labels["plate"], data["plate"]], [labels["fault"], data["fault"]],
-            [labels["old"], data["old"]], [labels["new"], data["new"]],
-            [labels["date"], data["date"]], [labels["order"], data["order_number"]]]
-    return [paragraph(labels["return_tag"], "big"), _table(rows, [25 * mm, 60 * mm], header=False),
-            _qr(data["url"], 18 * mm)]
+    fault = str(data["fault"] or "")
+    if len(fault) > TAG_FAULT_CHARS:
+        fault = fault[:TAG_FAULT_CHARS - 1] + "…"
+    rows = [[labels[key], value] for key, value in (
+        ("plate", data["plate"]), ("old", data["old"]), ("new", data["new"]),
+        ("date", data["date"]), ("order", data["order_number"]), ("fault", fault))]
+    cells = Table([[paragraph(label, "small"), paragraph(value, "small")] for label, value in rows],
+                  colWidths=[20 * mm, 44 * mm])
+    cells.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#9aa7b4")),
+                               ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                               ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+                               ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5)]))
+    # The label's text and its QR code side by side, so both fit on the one label page.
+    body = Table([[cells, _qr(data["url"], 25 * mm)]], colWidths=[65 * mm, 25 * mm])
+    body.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
+                              ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                              ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
+    return [paragraph(labels["return_tag"], "h2"), body]
 
 
 def render(story_parts: Iterable[list[Flowable]], pagesize: tuple[float, float] = A4,
@@ -182,6 +212,8 @@ def build(builder: Callable[[Data], list[Flowable]], data: Data) -> bytes:
 
 
 TAG_SIZE = (100 * mm, 70 * mm)
+#: The fault is cut to what fits in its cell of the label.
+TAG_FAULT_CHARS = 60
 
 
 def build_return_tag(data: Data) -> bytes:

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
 
 from dispatch.auth.models import User
@@ -99,13 +100,19 @@ def customer_name(customer: Customer, user: User | None) -> str:
 
 
 def reconciliation_rows(totals: Totals) -> tuple[list[str], list[list[Any]]]:
-    """Header and rows of a day's reconciliation, with a totals row."""
-    header = [_("Technician"), _("Collected"), _("Invoiced"), _("Handed over"), _("Difference")]
-    rows: list[list[Any]] = [[r.technician, r.collected, r.invoiced, r.handed_over, r.difference]
+    """Header and rows of a day's reconciliation, with a totals row: the page's columns, in
+    the page's order."""
+    header = [_("Technician"), *(str(title) for title in RECONCILIATION_COLUMNS.values())]
+    rows: list[list[Any]] = [[r.technician, *(getattr(r, key) for key in RECONCILIATION_COLUMNS)]
                              for r in totals.rows]
-    rows.append([_("Total"), totals.total("collected"), totals.total("invoiced"),
-                 totals.total("handed_over"), totals.total("difference")])
+    rows.append([_("Total"), *(totals.total(key) for key in RECONCILIATION_COLUMNS)])
     return header, rows
+
+
+#: The reconciliation's money columns, as the page shows them (and in its order).
+RECONCILIATION_COLUMNS = {"collected": _l("Collected"), "adjustments": _l("Adjustments"),
+                          "transfers": _l("Transfers"), "invoiced": _l("Invoiced"),
+                          "handed_over": _l("Handed over"), "difference": _l("Difference")}
 
 
 def technician_choices() -> list[Technician]:

@@ -3,27 +3,30 @@ work) and on-site photos."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from apiflask import APIBlueprint, Schema
 from apiflask.fields import DateTime, Integer, String
 from apiflask.validators import Length, OneOf
-from flask import Response, url_for
-from sqlalchemy import func, or_, select
+from flask import Response, current_app, url_for
+from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from dispatch import settings, storage
 from dispatch.errors import NotFound
 from dispatch.extensions import db
+from dispatch.geo.navigation import navigation_url
 from dispatch.money import money_text
 from dispatch.registry.models import Terminal, Vehicle
 from dispatch.technicians.services import technician_for_user
-from dispatch.timeutil import local_day, local_moment, utcnow
+from dispatch.timeutil import local_day, local_moment, utcnow, window_text
 from dispatch.web.api import api_requires, current_api_user
 from dispatch.web.idempotency import idempotent
 from inventory.locations import van_for
 from inventory.models import Part
+from inventory.orders import reservations
 from inventory.stock import serials_at, van_stock
 from workorders import fees, onsite, order_parts
 from workorders.access import get_order, order_contact
@@ -65,7 +68,7 @@ def route_order(orders: list[WorkOrder]) -> list[WorkOrder]:
                                          PRIORITY_RANK.get(o.priority, 2), o.created_at))
 
 
-def _job(order: WorkOrder, user: Any, picks: list) -> dict[str, Any]:
+def _job(order: WorkOrder, user: Any, picks: list, photos: list[OrderPhoto]) -> dict[str, Any]:
     quote = onsite.current_quote(order)
     fee = fees.amount_due(order, quote)
     terminals = [t for t in order.vehicle.terminals if t.status == "installed"]
@@ -75,7 +78,11 @@ def _job(order: WorkOrder, user: Any, picks: list) -> dict[str, Any]:
         "plate": order.vehicle.plate, **order_contact(order, user),
         "product_model": order.product_model, "fault_description": order.fault_description,
         "window_start": _iso(order.window_start), "window_end": _iso(order.window_end),
+        "window": window_text(order.window_start, order.window_end),
         "route_position": order.route_position,
+        "navigate_url": navigation_url(order.site_lat, order.site_lon, order.site_address)
+        if order.site_lat is not None and order.site_lon is not None else None,
+        "photos": [_photo_row(p) for p in photos],
         "installed": [{"terminal_id": t.terminal_id, "imei": t.imei,
                        "sims": [s.iccid for s in t.sims]} for t in terminals],
         "old_devices": onsite.old_devices(order),
@@ -92,6 +99,26 @@ def _job(order: WorkOrder, user: Any, picks: list) -> dict[str, Any]:
     }
 
 
+def van_left(technician_id: int, orders: Sequence[WorkOrder]) -> dict[str, int]:
+    """What is left in the van: its available stock less the parts already recorded on the
+    technician's open orders beyond what those orders had reserved (consumed at completion)."""
+    stock = van_stock(technician_id)
+    for order in orders:
+        if order.status not in IN_HAND or not order.parts:
+            continue
+        held: dict[str, int] = {}
+        for (_location, sku), qty in reservations(order.id).items():
+            held[sku] = held.get(sku, 0) + qty
+        used: dict[str, int] = {}
+        for line in order.parts:
+            if line.serial is None:
+                used[line.sku] = used.get(line.sku, 0) + line.qty
+        for sku, qty in used.items():
+            if sku in stock:
+                stock[sku] = max(0, stock[sku] - max(0, qty - held.get(sku, 0)))
+    return stock
+
+
 @bp.get("/tablet/today")
 @api_requires("order.field_work")
 def today() -> dict[str, Any]:
@@ -106,25 +133,32 @@ def today() -> dict[str, Any]:
         or_(WorkOrder.status.in_(IN_HAND),
             (WorkOrder.status == "completed") & (WorkOrder.completed_at >= start)))).unique().all()
     picks = order_parts.pick_lists(orders)
-    stock = van_stock(technician.id)
+    stock = van_left(technician.id, orders)
     parts = db.session.scalars(select(Part).where(Part.sku.in_(stock))).all() if stock else []
     devices = serials_at(van_for(technician.id).id)
+    photos: dict[int, list[OrderPhoto]] = {}
+    for photo in db.session.scalars(select(OrderPhoto).where(
+            OrderPhoto.order_id.in_([o.id for o in orders])).order_by(OrderPhoto.id)):
+        photos.setdefault(photo.order_id, []).append(photo)
     return {
         "generated_at": utcnow().isoformat(), "plate_pattern": settings.plate_pattern(),
         "position": {"lat": technician.last_lat, "lon": technician.last_lon}
         if technician.last_lat is not None else
         {"lat": technician.home_lat, "lon": technician.home_lon},
-        "jobs": [_job(order, user, picks[order.id]) for order in route_order(list(orders))],
+        "onsite_max_km": current_app.config["DISPATCH_ONSITE_MAX_KM"],
+        "jobs": [_job(order, user, picks[order.id], photos.get(order.id, []))
+                 for order in route_order(list(orders))],
         "van": [{"sku": p.sku, "name": p.name, "price": money_text(p.price),
                  "serialized": p.serialized, "available": stock[p.sku]} for p in parts],
         "devices": [{"kind": "terminal" if hasattr(d, "terminal_id") else "sim",
                      "id": d.terminal_id if isinstance(d, Terminal) else d.iccid, "sku": d.sku}
                     for d in devices if d.status == "in_stock"],
-        "photo_count": dict(db.session.execute(
-            select(OrderPhoto.order_id, func.count()).where(
-                OrderPhoto.order_id.in_([o.id for o in orders])).group_by(OrderPhoto.order_id)
-        ).all()),
+        "photo_count": {order_id: len(found) for order_id, found in photos.items()},
     }
+
+
+def _photo_row(photo: OrderPhoto) -> dict[str, Any]:
+    return {**_photo(photo), "created_at": photo.created_at.isoformat()}
 
 
 def _photo(photo: OrderPhoto) -> dict[str, Any]:

@@ -6,7 +6,11 @@
   var T = JSON.parse(document.getElementById("board-text").textContent);
   var root = document.querySelector(".board");
   var csrf = document.querySelector("meta[name=csrf-token]").content;
-  var map, orderLayer, techLayer, routeLayer, selected = null, placing = false, lastData = null;
+  var map, orderLayer, techLayer, routeLayer, proposalLayer, legend = null;
+  var selected = null, placing = false, lastData = null;
+  // One colour per technician's proposed route (cycled when there are more technicians).
+  var COLOURS = ["#d1495b", "#00798c", "#edae49", "#66a182", "#6a4c93", "#2e4057", "#f26419",
+                 "#8d96a3", "#9c6644", "#1982c4"];
 
   function text(key, values) {
     var s = T[key] || key;
@@ -46,6 +50,7 @@
     orderLayer = L.layerGroup().addTo(map);
     techLayer = L.layerGroup().addTo(map);
     routeLayer = L.layerGroup().addTo(map);
+    proposalLayer = L.layerGroup().addTo(map);
     map.on("click", function (event) {
       if (!placing || !selected) { return; }
       placing = false;
@@ -56,36 +61,83 @@
     });
   }
 
+  function label(value) { return (T.labels && T.labels[value]) || value; }
+
+  function orderCard(order) {
+    var awaiting = order.status === "new";
+    var classes = "queue-item" + (order.priority === "urgent" ? " urgent" : "") + (awaiting ? " awaiting" : "");
+    var button = el("button", { type: "button", "class": classes, "data-order": order.id }, [
+      el("span", {}, [el("strong", { text: order.number }), el("span", { text: " " + order.plate })]),
+      el("small", { text: order.customer_name }),
+      el("small", { "class": "queue-meta", text: label(order.kind) + " · " +
+                    (order.window || T.no_window) + " · " + label(order.status) +
+                    (order.priority === "urgent" ? " · " + label("urgent") : "") })]);
+    if (awaiting) { button.appendChild(el("span", { "class": "badge awaiting-badge", text: T.awaiting })); }
+    button.addEventListener("click", function () { selectOrder(order); });
+    return button;
+  }
+
   function renderQueue(data) {
     var list = document.getElementById("queue");
     list.replaceChildren();
     document.getElementById("open-total").textContent = text("open_orders", { n: data.open_total });
-    data.queue.forEach(function (order) {
-      var button = el("button", { type: "button", "class": "queue-item" + (order.priority === "urgent" ? " urgent" : ""),
-                                  "data-order": order.id }, [
-        el("strong", { text: order.number }), el("span", { text: " " + order.plate }),
-        el("small", { text: order.customer_name + " · " + order.status })]);
-      button.addEventListener("click", function () { selectOrder(order); });
-      list.appendChild(el("li", {}, [button]));
+    if (!data.queue.length) { list.appendChild(el("li", { "class": "muted", text: T.no_match })); }
+    data.queue.forEach(function (order) { list.appendChild(el("li", {}, [orderCard(order)])); });
+  }
+
+  function filterQuery() {
+    var form = document.getElementById("queue-filters");
+    var params = new URLSearchParams();
+    Array.prototype.forEach.call(form.elements, function (field) {
+      if (field.name && field.value.trim()) { params.set(field.name, field.value.trim()); }
     });
+    var query = params.toString();
+    return query ? "?" + query : "";
   }
 
   // Leaflet puts a string tooltip in with innerHTML: hand it a text node instead, so a name
   // typed with markup in it stays text.
-  function asText(value) { return document.createTextNode(String(value)); }
+  // (A popup built here with el() is already DOM and is handed over as it is.)
+  function asText(value) { return value instanceof Node ? value : document.createTextNode(String(value)); }
+
+  function orderPopup(p) {
+    var inQueue = lastData ? lastData.queue.filter(function (o) { return o.id === p.id; })[0] : null;
+    var order = inQueue || { id: p.id, number: p.number, status: p.status, priority: p.priority,
+                             kind: p.kind, site_lat: p.site_lat, site_lon: p.site_lon };
+    var lines = [el("strong", { text: p.number })];
+    if (inQueue) {
+      lines.push(el("div", { text: inQueue.plate + " · " + inQueue.customer_name }));
+      lines.push(el("div", { text: inQueue.window || T.no_window }));
+    }
+    lines.push(el("div", { text: label(p.kind) + " · " + label(p.status) + " · " + label(p.priority) }));
+    var show = el("button", { type: "button", "class": "button small", text: T.show_candidates });
+    show.addEventListener("click", function () { map.closePopup(); selectOrder(order); });
+    var open = el("a", { href: "/workorders/" + p.id, text: T.order });
+    return el("div", { "class": "map-popup", "data-order": p.id }, lines.concat([el("div", {}, [show, asText(" "), open])]));
+  }
+
+  function technicianPopup(t) {
+    var stops = t.route.map(function (s) { return s.number + " (" + label(s.status) + ")"; });
+    return el("div", { "class": "map-popup", "data-technician": t.id }, [
+      el("strong", { text: t.name }),
+      el("div", { text: T.load + " " + t.load + "/" + t.capacity + (t.on_shift ? "" : " · " + T.off_shift) }),
+      el("div", { text: T.jobs_in_hand + ": " + (stops.length ? stops.join(", ") : T.none) })]);
+  }
 
   function renderMap(data) {
     if (!map) { return; }
     orderLayer.clearLayers(); techLayer.clearLayers(); routeLayer.clearLayers();
     data.points.forEach(function (p) {
       L.circleMarker([p.site_lat, p.site_lon], { radius: p.priority === "urgent" ? 8 : 6,
-        color: p.priority === "urgent" ? "#b42318" : "#a15c00", fillOpacity: 0.8 })
-        .bindTooltip(asText(p.number)).addTo(orderLayer);
+        color: p.status === "new" ? "#8a99a8" : (p.priority === "urgent" ? "#b42318" : "#a15c00"),
+        fillOpacity: 0.8, className: "order-marker order-" + p.id })
+        .bindTooltip(asText(p.number)).bindPopup(asText(orderPopup(p))).addTo(orderLayer);
     });
     data.technicians.forEach(function (t) {
       L.circleMarker([t.lat, t.lon], { radius: 7, color: t.on_shift ? "#0b63ce" : "#8a99a8",
-        fillOpacity: 1 }).bindTooltip(asText(t.name + " (" + t.load + "/" + t.capacity + ")"))
-        .addTo(techLayer);
+        fillOpacity: 1, className: "technician-marker technician-" + t.id })
+        .bindTooltip(asText(t.name + " (" + t.load + "/" + t.capacity + ")"))
+        .bindPopup(asText(technicianPopup(t))).addTo(techLayer);
       var points = [[t.lat, t.lon]].concat(t.route.filter(function (s) { return s.lat !== null; })
         .map(function (s) { return [s.lat, s.lon]; }));
       if (points.length > 1) { L.polyline(points, { color: "#0b63ce", weight: 2 }).addTo(routeLayer); }
@@ -106,7 +158,7 @@
   }
 
   function refresh() {
-    return api("GET", "/api/v1/dispatch/board").then(function (data) {
+    return api("GET", "/api/v1/dispatch/board" + filterQuery()).then(function (data) {
       lastData = data;
       renderQueue(data); renderMap(data); renderTechnicians(data);
       status(text("updated", { t: new Date().toLocaleTimeString() }));
@@ -118,12 +170,17 @@
     var panel = document.getElementById("candidates");
     panel.hidden = false;
     document.getElementById("candidates-title").textContent = text("candidates", { n: order.number });
-    document.getElementById("candidates-note").textContent = order.site_lat === null ? T.no_point : "";
+    var note = document.getElementById("candidates-note");
+    var awaiting = order.status === "new";
+    note.textContent = awaiting ? T.awaiting_note : (order.site_lat === null ? T.no_point : "");
+    panel.classList.toggle("awaiting", awaiting);
     if (map && order.site_lat !== null) { map.setView([order.site_lat, order.site_lon], 13); }
     var list = document.getElementById("candidate-list");
     list.replaceChildren();
+    list.hidden = order.status !== "approved";
     if (order.status !== "approved") { return; }
     api("GET", "/api/v1/workorders/" + order.id + "/candidates?limit=" + CANDIDATES_SHOWN).then(function (data) {
+      if (!data.items.length) { list.appendChild(el("li", { "class": "muted", text: T.no_candidates })); }
       data.items.forEach(function (c) {
         var button = el("button", { type: "button", "class": "button" + (c.available ? " primary" : ""),
                                     "data-technician": c.technician_id, text: T.assign });
@@ -132,7 +189,8 @@
           el("div", {}, [el("strong", { text: c.name }),
                          el("span", { text: " " + c.distance_km.toFixed(2) + " " + T.km + " · " +
                                             c.eta_minutes + " " + T.min })]),
-          el("small", { text: c.reasons.join(" · ") }), button]));
+          el("ul", { "class": "reasons" }, c.reasons.map(function (r) { return el("li", { text: r }); })),
+          button]));
       });
     }).catch(function (error) { status(T.refused + ": " + error.message); });
   }
@@ -148,50 +206,124 @@
       .catch(function (error) { button.disabled = false; status(T.refused + ": " + error.message); });
   }
 
+  function drawProposal(data) {
+    if (!map) { return; }
+    proposalLayer.clearLayers();
+    if (legend) { legend.remove(); legend = null; }
+    if (!data.routes.length) { return; }
+    var items = [el("strong", { text: T.legend })];
+    data.routes.forEach(function (route, index) {
+      var colour = COLOURS[index % COLOURS.length];
+      var path = (route.start ? [[route.start.lat, route.start.lon]] : []).concat(
+        route.stops.filter(function (s) { return s.lat !== null; }).map(function (s) { return [s.lat, s.lon]; }));
+      if (path.length > 1) {
+        L.polyline(path, { color: colour, weight: 4, opacity: 0.85, className: "proposal-route" }).addTo(proposalLayer);
+      }
+      route.stops.forEach(function (s, i) {
+        if (s.lat === null) { return; }
+        L.circleMarker([s.lat, s.lon], { radius: 9, color: colour, fillOpacity: 0.9 })
+          .bindTooltip(asText((i + 1) + ". " + s.number + " · " + route.technician_name + " · " + s.arrival))
+          .addTo(proposalLayer);
+      });
+      var swatch = el("span", { "class": "swatch" });
+      swatch.style.backgroundColor = colour;  // CSSOM, allowed by the page's style policy
+      items.push(el("div", { "class": "legend-row", "data-technician": route.technician_id }, [
+        swatch,
+        el("span", { text: route.technician_name + " · " + route.stops.length + " · " +
+                          text("route_km", { km: route.km.toFixed(1) }) })]));
+    });
+    legend = L.control({ position: "bottomleft" });
+    legend.onAdd = function () { return el("div", { "class": "map-legend", id: "route-legend" }, items); };
+    legend.addTo(map);
+  }
+
+  function orderCell(pair) {
+    return el("td", {}, [el("strong", { text: pair.number }), el("br"),
+                         el("small", { text: pair.plate + " · " + pair.customer_name }), el("br"),
+                         el("small", { text: label(pair.kind) + " · " + (pair.window || T.no_window) })]);
+  }
+
   function propose(event) {
     event.preventDefault();
     var day = document.getElementById("plan-date").value;
     var box = document.getElementById("proposal");
+    document.getElementById("proposal-result").replaceChildren();
     api("POST", "/api/v1/dispatch/auto-assign", { date: day }).then(function (data) {
       box.replaceChildren();
-      if (!data.assignments.length) { box.appendChild(el("p", { text: T.nothing })); return; }
+      drawProposal(data);
+      if (!data.assignments.length) { box.appendChild(el("p", { text: T.nothing })); }
       var technicians = lastData ? lastData.technicians : [];
       var rows = data.assignments.map(function (pair) {
-        var select = el("select", { "aria-label": "technician", "data-order": pair.order_id },
+        var select = el("select", { "aria-label": T.technician + " " + pair.number, "data-order": pair.order_id },
           technicians.map(function (t) {
             var option = el("option", { value: t.id, text: t.name });
             option.selected = t.id === pair.technician_id;
             return option;
           }));
-        return el("tr", {}, [el("td", { text: "#" + pair.order_id }), el("td", {}, [select])]);
+        select.dataset.number = pair.number;
+        return el("tr", {}, [orderCell(pair), el("td", {}, [select])]);
       });
-      box.appendChild(el("p", { text: T.total + ": " + data.total_km.toFixed(1) + " " + T.km }));
-      box.appendChild(el("table", { "class": "table" }, [el("tbody", {}, rows)]));
+      if (rows.length) {
+        box.appendChild(el("p", { text: T.total + ": " + data.total_km.toFixed(1) + " " + T.km }));
+        box.appendChild(el("table", { "class": "table proposal-table" }, [
+          el("thead", {}, [el("tr", {}, [el("th", { text: T.order }), el("th", { text: T.technician })])]),
+          el("tbody", {}, rows)]));
+      }
       if (data.unassigned.length) {
         box.appendChild(el("p", { "class": "muted", text: T.unassigned + ": " +
-          data.unassigned.map(function (u) { return "#" + u.order_id + " (" + u.reason + ")"; }).join(", ") }));
+          data.unassigned.map(function (u) {
+            return u.number + " (" + ((T.reasons && T.reasons[u.reason]) || u.reason) + ")";
+          }).join(", ") }));
       }
+      if (!rows.length) { return; }
       var accept = el("button", { type: "button", "class": "button primary", id: "accept-proposal", text: T.accept });
-      accept.addEventListener("click", function () {
-        var items = Array.prototype.map.call(box.querySelectorAll("select[data-order]"), function (select, i) {
-          return { order_id: Number(select.dataset.order), technician_id: Number(select.value), position: i + 1 };
-        });
-        api("POST", "/api/v1/dispatch/auto-assign/accept", { date: day, assignments: items })
-          .then(function (result) {
-            var ok = result.results.filter(function (r) { return r.status === "assigned"; }).length;
-            status(T.assigned + ": " + ok + "/" + result.results.length);
-            box.replaceChildren(); refresh();
-          })
-          .catch(function (error) { status(T.refused + ": " + error.message); });
-      });
+      accept.addEventListener("click", function () { acceptProposal(day, box, technicians); });
       box.appendChild(accept);
     }).catch(function (error) { status(T.refused + ": " + error.message); });
+  }
+
+  function acceptProposal(day, box, technicians) {
+    var selects = Array.prototype.slice.call(box.querySelectorAll("select[data-order]"));
+    var items = selects.map(function (select, i) {
+      return { order_id: Number(select.dataset.order), technician_id: Number(select.value), position: i + 1 };
+    });
+    var names = {};
+    technicians.forEach(function (t) { names[t.id] = t.name; });
+    api("POST", "/api/v1/dispatch/auto-assign/accept", { date: day, assignments: items })
+      .then(function (result) {
+        var ok = result.results.filter(function (r) { return r.status === "assigned"; }).length;
+        var lines = result.results.map(function (r, i) {
+          var number = selects[i] ? selects[i].dataset.number : String(r.order_id);
+          return el("li", { "class": r.status === "assigned" ? "ok" : "bad",
+                            text: r.status === "assigned"
+                              ? text("assigned_to", { order: number, name: names[items[i].technician_id] || "" })
+                              : number + " · " + T.refused + ": " + (r.error || "") });
+        });
+        var message = text("accepted", { ok: ok, n: result.results.length });
+        document.getElementById("proposal-result").replaceChildren(
+          el("div", { "class": "flash flash-success", id: "proposal-confirmation" }, [el("strong", { text: message }),
+                                                                          el("ul", {}, lines)]));
+        status(message);
+        box.replaceChildren();
+        if (proposalLayer) { proposalLayer.clearLayers(); }
+        if (legend) { legend.remove(); legend = null; }
+        refresh();
+      })
+      .catch(function (error) { status(T.refused + ": " + error.message); });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
     setupMap();
     document.getElementById("place-button").addEventListener("click", function () { placing = true; });
     document.getElementById("autoassign").addEventListener("submit", propose);
+    var filters = document.getElementById("queue-filters");
+    var typing = null;
+    filters.addEventListener("submit", function (event) { event.preventDefault(); refresh(); });
+    filters.addEventListener("change", function () { refresh(); });
+    filters.addEventListener("input", function () {
+      clearTimeout(typing);
+      typing = setTimeout(refresh, 300);
+    });
     refresh();
     setInterval(refresh, REFRESH_MS);
   });

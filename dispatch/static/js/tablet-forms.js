@@ -61,8 +61,18 @@
         button.disabled = true;
         here().then(function (p) {
           if (p) { TabletApp.setPosition(p); }
-          TabletStore.enqueue("status", j.id, path(j, "status"),
-                              Object.assign({ status: status }, p || {}));
+          var body = Object.assign({ status: status }, p || {});
+          if (status === "on_site" && p && j.site_lat !== null) {
+            var away = TabletApp.km(p, { lat: j.site_lat, lon: j.site_lon }), limit = TabletApp.day.onsite_max_km;
+            if (limit && away > limit) {
+              if (!window.confirm(TabletApp.text("far", { d: away.toFixed(1), max: limit }))) {
+                button.disabled = false;
+                return;
+              }
+              body.far_confirmed = true;
+            }
+          }
+          TabletStore.enqueue("status", j.id, path(j, "status"), body);
         });
       });
     });
@@ -70,7 +80,7 @@
       e.preventDefault();
       var j = job(), typed = TabletChecks.plate($("plate-confirm").value, TabletApp.day.plate_pattern);
       var ok = typed.value === TabletChecks.fold(j.plate);
-      TabletApp.plateOk[j.id] = ok;
+      TabletApp.confirmPlate(j.id, ok);
       show("plate-result", ok ? T.plate_ok : TabletApp.text("plate_bad", { p: j.plate }));
       $("plate-result").className = ok ? "field-ok" : "field-error";
     });

@@ -2,7 +2,14 @@
 // day kept in IndexedDB; every change goes through TabletStore's queue (sent when possible).
 (function () {
   "use strict";
-  var T, root, day = null, queue = [], latest = [], position = null, plateOk = {}, docTimer = null;
+  var T, root, day = null, queue = [], latest = [], position = null, docTimer = null;
+  // Plates confirmed on this device, kept across reloads (per order).
+  var PLATE_KEY = "tablet-plates-confirmed", plateOk = {};
+  try { plateOk = JSON.parse(localStorage.getItem(PLATE_KEY) || "{}") || {}; } catch (e) { plateOk = {}; }
+  function confirmPlate(id, ok) {
+    if (ok) { plateOk[id] = true; } else { delete plateOk[id]; }
+    try { localStorage.setItem(PLATE_KEY, JSON.stringify(plateOk)); } catch (e) { /* private mode: kept for this page */ }
+  }
   var $ = function (id) { return document.getElementById(id); };
   function text(key, values) {
     var s = T[key] || key;
@@ -89,17 +96,20 @@
     renderQueue($("refused-list"), queue.filter(function (i) { return i.state === "failed"; }));
     if (!day.jobs.length) { list.appendChild(el("li", { text: T.no_jobs })); }
     day.jobs.forEach(function (job, index) {
-      var view = effective(job), facts = [text(view.status)];
-      if (job.priority === "urgent") { facts.push(T.urgent); }
-      if (job.window_start) { facts.push(text("window", { a: time(job.window_start), b: time(job.window_end) })); }
+      var view = effective(job), facts = [text(job.kind), text(view.status)];
+      // The window as the server writes it: the configured zone, 24-hour.
+      facts.push(job.window ? T.window_label + " " + job.window : T.no_window);
       var from = position || day.position;
       if (from && job.site_lat !== null) { facts.push(text("km", { d: km(from, { lat: job.site_lat, lon: job.site_lon }).toFixed(1) })); }
       var waiting = pendingFor(job.id).length;
       if (waiting) { facts.push(text("waiting", { n: waiting })); }
-      list.appendChild(el("li", { class: "job status-" + view.status }, [
+      var urgent = job.priority === "urgent";
+      list.appendChild(el("li", { class: "job status-" + view.status + (urgent ? " urgent" : "") }, [
         el("a", { href: "#job-" + job.id, class: "job-link", "data-order": job.id }, [
-          el("span", { class: "job-no", text: (index + 1) + ". " + job.number + " · " + job.plate }),
+          el("span", { class: "job-no", text: (index + 1) + ". " + job.number + " · " + job.plate },
+             urgent ? [el("span", { class: "badge warn urgent-badge", text: T.urgent })] : []),
           el("span", { class: "job-customer", text: job.customer_name + " — " + job.site_address }),
+          job.fault_description ? el("span", { class: "job-fault", text: job.fault_description }) : null,
           el("span", { class: "job-facts", text: facts.join(" · ") })])]));
     });
   }
@@ -117,7 +127,9 @@
     var hasPoint = job.site_lat !== null;
     $("job-geo").hidden = $("job-map").hidden = !hasPoint;
     if (hasPoint) {
-      $("job-geo").href = "geo:" + job.site_lat + "," + job.site_lon + "?q=" + job.site_lat + "," + job.site_lon;
+      // The map app chosen in the settings, with the point converted by the server.
+      $("job-geo").href = job.navigate_url || ("geo:" + job.site_lat + "," + job.site_lon);
+      if (/^https?:/.test($("job-geo").href)) { $("job-geo").target = "_blank"; $("job-geo").rel = "noopener"; }
       $("job-map").href = "https://www.openstreetmap.org/?mlat=" + job.site_lat + "&mlon=" + job.site_lon + "#map=17/" + job.site_lat + "/" + job.site_lon;
     }
     var pick = $("pick-list"); pick.textContent = "";
@@ -167,20 +179,39 @@
     view.swaps.forEach(function (s) {
       $("swap-list").appendChild(el("li", { text: s.kind + ": " + (s.old || "—") + " → " + (s.new || "—") + " (" + (s.pending ? T.pending : T.saved) + ")" }));
     });
-    var select = $("part-sku");
-    if (!select.options.length) {
-      (day.van || []).forEach(function (p) { if (!p.serialized) { select.appendChild(el("option", { value: p.sku, text: p.sku + " " + p.name + " (" + p.available + ")" })); } });
-    }
+    // What is left in the van: the server's count less the uses still waiting to be sent.
+    var select = $("part-sku"), chosen = select.value;
+    select.textContent = "";
+    (day.van || []).forEach(function (p) {
+      if (p.serialized) { return; }
+      var left = p.available - queuedUse(p.sku);
+      select.appendChild(el("option", { value: p.sku, "data-available": left, text: p.sku + " " + p.name + " (" + left + ")" }));
+    });
+    if (chosen) { select.value = chosen; }
     $("part-list").textContent = "";
     view.parts.forEach(function (p) {
       $("part-list").appendChild(el("li", { text: p.sku + " × " + p.qty + " (" + (p.pending ? T.pending : T.saved) + ")" }));
     });
-    $("photo-list").textContent = "";
-    var saved = (day.photo_count || {})[job.id] || 0;
-    if (saved) { $("photo-list").appendChild(el("li", { text: T.photo + " × " + saved + " (" + T.saved + ")" })); }
-    if (view.photos) { $("photo-list").appendChild(el("li", { text: T.photo + " × " + view.photos + " (" + T.pending + ")" })); }
+    var photos = $("photo-list");
+    photos.textContent = "";
+    (job.photos || []).forEach(function (photo) { photos.appendChild(thumbnail(photo.url, photo.stage, T.saved)); });
+    pendingFor(job.id).forEach(function (item) {
+      if (item.kind === "photo") { photos.appendChild(thumbnail(item.body.image_base64, item.body.stage, T.pending)); }
+    });
+    var confirmed = plateOk[job.id];
+    $("plate-result").textContent = confirmed ? T.plate_ok : "";
+    $("plate-result").className = confirmed ? "field-ok" : "field-error";
     showFee(job, view);
     if (window.TabletActivation) { TabletActivation.render(job, view); }
+  }
+  function thumbnail(src, stage, state) {
+    return el("li", { class: "thumb", "data-stage": stage }, [
+      el("img", { src: src, alt: T[stage] || stage, class: "photo-thumb" }),
+      el("small", { text: (T[stage] || stage) + " (" + state + ")" })]);
+  }
+  function queuedUse(sku) {
+    return queue.filter(function (i) { return i.kind === "part" && i.state !== "failed" && i.body.sku === sku; })
+      .reduce(function (sum, i) { return sum + i.body.qty; }, 0);
   }
   function showFee(job, view) {
     var estimate = estimateFee(job, view), onServer = !pendingFor(job.id).length && TabletStore.online;
@@ -245,7 +276,7 @@
       return TabletStore.loadDay().then(function (saved) { day = day || saved; });
     }).then(function () { queue = latest; }).then(render);
   }
-  window.TabletApp = { text: text, render: render, plateOk: plateOk,
+  window.TabletApp = { text: text, render: render, plateOk: plateOk, confirmPlate: confirmPlate, km: km,
     get day() { return day; }, setPosition: function (p) { position = p; } };
 
   document.addEventListener("DOMContentLoaded", function () {
@@ -254,7 +285,10 @@
     T = JSON.parse($("tablet-text").textContent);
     TabletStore.csrfUrl = root.dataset.csrfUrl;
     TabletStore.subscribe(function (items) {
-      var emptied = latest.length && !items.length;
+      var sentPart = latest.some(function (old) {
+        return old.kind === "part" && !items.some(function (i) { return i.seq === old.seq; });
+      });
+      var emptied = (latest.length && !items.length) || sentPart;
       latest = items;
       if (emptied) { refresh(); } else { queue = items; render(); }
     });
