@@ -29,11 +29,11 @@ def silent_queue():
                            hours=current_app.config["DISPATCH_SILENT_HOURS"])
 
 
-@bp.post("/silent/<int:terminal_ref>/repair")
+@bp.post("/silent/<int:terminal_pk>/repair")
 @page_requires("order.create")
-def open_repair(terminal_ref: int):
+def open_repair(terminal_pk: int):
     """One click: the silent terminal's repair order (its vehicle's open one if any)."""
-    order, created = silent.open_repair(terminal_ref, current_user)
+    order, created = silent.open_repair(terminal_pk, current_user)
     db.session.commit()
     flash(_("Repair order %(number)s registered.", number=order.number) if created else
           _("The vehicle already has an open order: %(number)s.", number=order.number),
@@ -52,17 +52,18 @@ def _device_page(terminal_ref: int, errors: dict | None = None, values: dict | N
                            ), status
 
 
-@bp.get("/silent/<int:terminal_ref>")
+@bp.get("/silent/<int:terminal_pk>")
 @page_requires("tracking.silent")
-def silent_device(terminal_ref: int):
-    return _device_page(terminal_ref)
+def silent_device(terminal_pk: int):
+    return _device_page(terminal_pk)
 
 
-@bp.post("/silent/<int:terminal_ref>/command")
+@bp.post("/silent/<int:terminal_pk>/command")
 @page_requires("tracking.command")
-def send_command(terminal_ref: int):
+def send_command(terminal_pk: int):
     """Try remotely first: a command to the silent terminal (on the vehicle's open order when
     there is one)."""
+    terminal_ref = terminal_pk
     device = silent.silent_device(terminal_ref, current_user)
     values = form_data("type", "server", "port", "data")
     order = db.session.get(WorkOrder, device.open_order_id) if device.open_order_id else None
@@ -75,7 +76,7 @@ def send_command(terminal_ref: int):
         errors["_form"] = exc.message
         return _device_page(terminal_ref, errors, values, exc.status)
     flash(_("Command sent."), "success")
-    return redirect(url_for("tracking_orders.silent_device", terminal_ref=terminal_ref))
+    return redirect(url_for("tracking_orders.silent_device", terminal_pk=terminal_ref))
 
 
 def _order_command_page(order_id: int, errors: dict | None = None, values: dict | None = None,
