@@ -1,7 +1,7 @@
 """Many rows into one table at once, in the session's transaction: the quickest way each database
 has, for writers of tens of thousands of rows (the installed-base import and its audit rows).
 
-- **SQLite**: one executemany. A new row takes ``max(id) + 1``, and from its first insert the
+- **SQLite**: one executemany of the driver. A new row takes ``max(id) + 1``, and from its first insert the
   transaction holds the database's write lock, so the rows' ids are the last ones, in order
   (checked on the first row).
 - **PostgreSQL**: ``COPY … FROM STDIN`` (several times quicker than an executemany, let alone
@@ -29,8 +29,23 @@ def insert_rows(table: Table, rows: Sequence[dict[str, Any]], ids: bool = False,
     if not rows:
         return []
     connection = db.session.connection()
-    if connection.dialect.name != "postgresql":
-        connection.execute(insert(table), list(rows))
+    dialect = connection.dialect
+    names = list(rows[0])
+    processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+                  for name in names]
+
+    def values(row: dict[str, Any]) -> list[Any]:
+        return [row[name] if process is None else process(row[name])
+                for name, process in zip(names, processors, strict=True)]
+
+    if dialect.name != "postgresql":
+        # The driver's own executemany, the values converted by their types as SQLAlchemy
+        # would (a third quicker than its executemany for these many rows).
+        compiled = insert(table).compile(dialect=dialect, column_keys=names)
+        where = [names.index(name) for name in compiled.positiontup or ()]
+        connection.exec_driver_sql(compiled.string, [
+            tuple(converted[index] for index in where)
+            for converted in map(values, rows)])
         if not ids:
             return []
         last = connection.execute(select(func.max(table.c.id))).scalar_one()
@@ -40,8 +55,6 @@ def insert_rows(table: Table, rows: Sequence[dict[str, Any]], ids: bool = False,
         if tuple(check) != tuple(rows[0][name] for name in key):
             raise RuntimeError(f"the new rows of {table.name} did not take the last ids")
         return list(range(first, last + 1))
-    names = list(rows[0])
-    given = list(names)
     new_ids: list[int] = []
     if ids:
         sequence = connection.execute(text("SELECT pg_get_serial_sequence(:t, 'id')"),
@@ -49,21 +62,13 @@ def insert_rows(table: Table, rows: Sequence[dict[str, Any]], ids: bool = False,
         new_ids = list(connection.execute(
             text("SELECT nextval(:s) FROM generate_series(1, :n)"),
             {"s": sequence, "n": len(rows)}).scalars())
-        names = ["id", *names]
-    dialect = connection.dialect
-    processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-                  for name in names]
-    columns = ", ".join(f'"{name}"' for name in names)
+    columns = ", ".join(f'"{name}"' for name in (["id", *names] if ids else names))
     statement = f'COPY "{table.name}" ({columns}) FROM STDIN'
     cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         with cursor.copy(statement) as copy:
             for number, row in enumerate(rows):
-                values = [row[name] for name in given]
-                if ids:
-                    values.insert(0, new_ids[number])
-                copy.write_row([value if process is None else process(value)
-                                for value, process in zip(values, processors, strict=True)])
+                copy.write_row([new_ids[number], *values(row)] if ids else values(row))
     except dialect.loaded_dbapi.Error as exc:  # what SQLAlchemy raises (IntegrityError…)
         raise DBAPIError.instance(statement, None, exc, dialect.loaded_dbapi.Error) from exc
     finally:

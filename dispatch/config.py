@@ -84,6 +84,7 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "DISPATCH_COMPANY_NAME": _env("DISPATCH_COMPANY_NAME", "GPS Dispatch"),
         "DISPATCH_DAILY_CAPACITY": int(_env("DISPATCH_DAILY_CAPACITY", "8") or 8),
         "DISPATCH_WARRANTY_MONTHS": int(_env("DISPATCH_WARRANTY_MONTHS", "12") or 12),
+        "DISPATCH_ON_ACCOUNT_CLASSES": _env("DISPATCH_ON_ACCOUNT_CLASSES", "A,B"),
         "DISPATCH_GEOCODER": _env("DISPATCH_GEOCODER", "offline"),
         "DISPATCH_GEOCODER_USER_AGENT": _env("DISPATCH_GEOCODER_USER_AGENT", "gps-dispatch"),
         "DISPATCH_AVERAGE_SPEED_KMH": float(_env("DISPATCH_AVERAGE_SPEED_KMH", "30") or 30),

@@ -23,5 +23,11 @@ def currency() -> str:
     return current_app.config["DISPATCH_CURRENCY"]
 
 
+def on_account_classes() -> tuple[str, ...]:
+    """Credit classes allowed to pay on account (SPEC §10), e.g. ``("A", "B")``."""
+    raw = str(current_app.config["DISPATCH_ON_ACCOUNT_CLASSES"] or "")
+    return tuple(sorted({part.strip().upper() for part in raw.split(",") if part.strip()}))
+
+
 def daily_capacity() -> int:
     return int(current_app.config["DISPATCH_DAILY_CAPACITY"])

@@ -117,29 +117,66 @@ def pick_lists(orders: Mapping[int, Iterable[tuple[str, int]]]) -> dict[int, lis
     return result
 
 
-def coverable(order_id: int, technician_id: int, sku: str) -> int:
-    """How many of ``sku`` the technician can use: van available + the order's reservation."""
-    van = locations.van_for(technician_id)
-    on_hand, reserved = balance(van.id, sku)
-    return on_hand - reserved + sum(q for (_loc, s), q in reservations(order_id).items() if s == sku)
+def reserved_qty(order_id: int, sku: str) -> int:
+    """What the order holds of ``sku``, wherever it is held."""
+    return sum(q for (_loc, s), q in reservations(order_id).items() if s == sku)
 
 
-def check_usage(order_id: int, technician_id: int, sku: str, total_qty: int,
-                serial: str | None, approved_qty: int) -> None:
-    """Refuse (409) a part use the van and the order's reservation cannot cover, unless a
-    manager approved the shortage (R12); a serial must be in the van or the reserved place."""
+def _short_of(sku: str) -> Conflict:
+    return Conflict(_l("%(sku)s is not in your van or reserved for this order; a manager "
+                       "must approve the shortage.", sku=sku), fields={"sku": sku},
+                    code="shortage")
+
+
+def hold_usage(order_id: int, technician_id: int, sku: str, total_qty: int,
+               serial: str | None, approved_qty: int, user_id: int | None) -> None:
+    """Hold what the order now records of ``sku`` (``total_qty``) at once: what its
+    reservation does not cover is reserved in the van (or where the serial is), so the sum of
+    what open orders record never exceeds what is there. Refused (409) when the van cannot
+    cover it, unless a manager approved the shortage (R12): then what can be held is, and the
+    rest must be in the van by completion. A serial must be in the van or the reserved place."""
+    van = locations.van_for(technician_id).id
+    place = van
     if serial is not None:
         device = _device(sku, serial)
-        allowed = {locations.van_for(technician_id).id,
-                   *(loc for (loc, s) in reservations(order_id) if s == sku)}
-        if (device is None or device.location_id not in allowed) and approved_qty < total_qty:
-            raise Conflict(_l("%(serial)s is not in your van or reserved for this order.",
-                              serial=serial), fields={"serial": serial}, code="not_in_stock")
+        allowed = {van, *(loc for (loc, s) in reservations(order_id) if s == sku)}
+        if device is None or device.location_id not in allowed:
+            if approved_qty < total_qty:
+                raise Conflict(_l("%(serial)s is not in your van or reserved for this order.",
+                                  serial=serial), fields={"serial": serial}, code="not_in_stock")
+        else:
+            place = device.location_id
+    need = total_qty - reserved_qty(order_id, sku)
+    if need <= 0:
         return
-    if total_qty > coverable(order_id, technician_id, sku) + approved_qty:
-        raise Conflict(_l("%(sku)s is not in your van or reserved for this order; a manager "
-                          "must approve the shortage.", sku=sku), fields={"sku": sku},
-                       code="shortage")
+    on_hand, reserved = balance(place, sku)
+    take = min(need, max(on_hand - reserved, 0))
+    if take > 0:
+        try:
+            with db.session.begin_nested():
+                move("reserve", sku, take, from_id=place, order_id=order_id, user_id=user_id)
+        except Conflict:  # taken concurrently since it was read
+            take = 0
+    if need - take > approved_qty:
+        raise _short_of(sku)
+
+
+def release_excess(order_id: int, sku: str, keep: int, technician_id: int | None,
+                   user_id: int | None) -> None:
+    """Give back what the order holds of ``sku`` beyond ``keep`` (a part corrected or removed),
+    from the van first."""
+    excess = reserved_qty(order_id, sku) - keep
+    if excess <= 0:
+        return
+    van = locations.van_for(technician_id).id if technician_id is not None else None
+    held = sorted(((loc, q) for (loc, s), q in reservations(order_id).items() if s == sku),
+                  key=lambda item: item[0] != van)
+    for location_id, qty in held:
+        give = min(qty, excess)
+        move("release", sku, give, from_id=location_id, order_id=order_id, user_id=user_id)
+        excess -= give
+        if excess == 0:
+            break
 
 
 def _device(sku: str, serial: str) -> Terminal | Sim | None:
@@ -149,29 +186,45 @@ def _device(sku: str, serial: str) -> Terminal | Sim | None:
     return db.session.scalar(select(Terminal).where(Terminal.terminal_id == serial))
 
 
+def _not_in_stock(sku: str, serial: str | None = None) -> Conflict:
+    what = serial or sku
+    return Conflict(_l("%(part)s is not in stock any more: it cannot be billed. Ask the "
+                       "warehouse to book it into your van, or remove it from the order.",
+                       part=what), fields={"parts": what}, code="not_in_stock")
+
+
 def consume_for_order(order_id: int, technician_id: int, used: Iterable[tuple[str, int, str | None]],
                       user_id: int | None) -> None:
-    """On completion: release the reservation and consume what was used, from the place the
-    serial is in, else the reserved place, else the van; an approved shortage (R12) consumes
-    only what is there."""
+    """On completion: release the reservation and consume exactly what was used, from the
+    place the serial is in, else the reserved place, else the van. What cannot be taken out of
+    stock is refused (409 ``not_in_stock``): completion never bills a part it did not consume."""
     held = reservations(order_id)
     release_order(order_id, user_id)
     van = locations.van_for(technician_id).id
     for sku, qty, serial in used:
         if serial is not None:
             device = _device(sku, serial)
-            if device is not None and device.location_id is not None:
+            if device is None or device.location_id is None:
+                raise _not_in_stock(sku, serial)
+            try:
                 move("consume", sku, 1, from_id=device.location_id, serial=serial,
                      order_id=order_id, user_id=user_id)
-                device.location_id = None
+            except Conflict as exc:
+                raise _not_in_stock(sku, serial) from exc
+            device.location_id = None
             continue
         places = [loc for (loc, s) in held if s == sku] + [van]
         for location_id in places:
             on_hand, reserved = balance(location_id, sku)
             take = min(qty, on_hand - reserved)
             if take > 0:
-                move("consume", sku, take, from_id=location_id, order_id=order_id,
-                     user_id=user_id)
+                try:
+                    move("consume", sku, take, from_id=location_id, order_id=order_id,
+                         user_id=user_id)
+                except Conflict as exc:  # taken by a concurrent completion since it was read
+                    raise _not_in_stock(sku) from exc
                 qty -= take
             if qty == 0:
                 break
+        if qty > 0:
+            raise _not_in_stock(sku)

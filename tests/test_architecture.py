@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("dispatch", "inventory", "workorders", "board")
 SHELL = {"dispatch", "dispatch.wiring", "dispatch.cli", "dispatch.demo", "dispatch.synth"}
 CORE = {"models", "lifecycle", "kinds", "access", "intake", "onsite", "fees", "assignment",
-        "order_parts", "queries", "photos", "schemas", "tracking", "pick_loads"}
+        "order_parts", "queries", "photos", "schemas", "tracking", "pick_loads", "corrections"}
 SURFACES = {"completion", "closing", "api", "views", "demo", "tablet"}
 #: Layers, lowest first; a module may import its own layer and those before it.
 LAYERS = ("kernel", "inventory", "order core", "finance", "care", "documents", "order surfaces",

@@ -8,7 +8,16 @@ from flask import url_for
 from dispatch.extensions import db
 from dispatch.web.api import api_requires, current_api_user, rows_response
 from dispatch.web.idempotency import idempotent
-from workorders import assignment, closing, completion, fees, intake, onsite, order_parts
+from workorders import (
+    assignment,
+    closing,
+    completion,
+    corrections,
+    fees,
+    intake,
+    onsite,
+    order_parts,
+)
 from workorders import schemas as s
 from workorders.access import get_order
 from workorders.finance.invoices import live_invoice
@@ -120,6 +129,42 @@ def add_part(order_id: int, body):
     user = current_api_user()
     line = onsite.add_part(get_order(order_id, user, for_update=True), user, body)
     return line
+
+
+@bp.patch("/workorders/<int:order_id>/parts/<int:line_id>")
+@api_requires("order.field_work")
+@idempotent
+@bp.input(s.PartCorrectionIn, arg_name="body")
+@bp.output(s.PartOut)
+def correct_part(order_id: int, line_id: int, body):
+    """Correct the quantity of a part recorded by mistake, before completion (its hold follows)."""
+    user = current_api_user()
+    return corrections.correct_part(get_order(order_id, user, for_update=True), user, line_id,
+                                    body["qty"])
+
+
+@bp.delete("/workorders/<int:order_id>/parts/<int:line_id>")
+@api_requires("order.field_work")
+@idempotent
+@bp.output(s.StatusOut)
+def remove_part(order_id: int, line_id: int):
+    """Remove a part recorded by mistake, before completion (its hold is released)."""
+    user = current_api_user()
+    order = get_order(order_id, user, for_update=True)
+    corrections.remove_part(order, user, line_id)
+    return _status(order)
+
+
+@bp.delete("/workorders/<int:order_id>/swaps/<int:swap_id>")
+@api_requires("order.field_work")
+@idempotent
+@bp.output(s.StatusOut)
+def remove_swap(order_id: int, swap_id: int):
+    """Remove a device change recorded by mistake, before completion (with its part line)."""
+    user = current_api_user()
+    order = get_order(order_id, user, for_update=True)
+    corrections.remove_swap(order, user, swap_id)
+    return _status(order)
 
 
 @bp.get("/workorders/<int:order_id>/fee")

@@ -4,7 +4,8 @@
    a new terminal that reports (or an override reason: ``workorders/tracking/activation.py``),
    then the ``complete`` transition (the only writer of the status, in ``lifecycle``).
 2. **Stock and devices**: swaps applied to the device registry (a faulty terminal goes to the
-   workshop with its tag, R5), the parts used consumed from the van or the reservation.
+   workshop with its tag, R5), the parts used consumed from the reservation or the van —
+   exactly what is billed, or the completion is refused (409 ``not_in_stock``).
 3. **Finance**: the money collected and the invoice decision, together (R8).
 4. **Documents**: the service sheet and the return tags requested through the outbox.
 
@@ -61,7 +62,7 @@ def complete(order: WorkOrder, user: User, data: Mapping[str, Any]) -> WorkOrder
         errors.add("purchase_date", str(NO_DATE_ON_RECORD))
     fee = fees.amount_due(order, quote)
     if method and amount is not None:
-        collections.check_payment(method, amount, fee, errors)
+        collections.check_payment(method, amount, fee, errors, order.customer.credit_class)
     errors.raise_if_any()
 
     onsite.apply_swaps(order, user)

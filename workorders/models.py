@@ -29,7 +29,7 @@ from workorders.lifecycle import FINISHED, IN_HAND, STATUSES, WAITING
 
 KINDS = ("install", "repair", "removal", "inspection")
 PRIORITIES = ("normal", "urgent")
-PAYMENT_METHODS = ("cash", "transfer", "none")
+PAYMENT_METHODS = ("cash", "transfer", "on_account", "none")
 SWAP_KINDS = ("terminal", "sim")
 
 

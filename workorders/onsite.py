@@ -33,9 +33,9 @@ from inventory.models import Part
 from workorders import fees
 from workorders.access import require_assigned_technician
 from workorders.kinds import kind_of
-from workorders.lifecycle import ENDED, record, transition
+from workorders.lifecycle import ENDED, OPEN, record, transition
 from workorders.models import SWAP_KINDS, OrderPart, Swap, WorkOrder
-from workorders.order_parts import check_part_use
+from workorders.order_parts import hold_part_use
 
 
 def report_status(order: WorkOrder, user: User, status: str, lat: Any, lon: Any,
@@ -128,7 +128,7 @@ def add_swap(order: WorkOrder, user: User, data: Mapping[str, Any]) -> Swap:
     db.session.add(swap)
     db.session.flush()
     if new is not None and new.sku:
-        _add_part_line(order, new.sku, 1, _identifier(new), swap.id)
+        _add_part_line(order, new.sku, 1, _identifier(new), swap.id, user)
     if isinstance(new, Terminal):  # the platform knows it before the activation check asks
         tracking.request_registration([(new.terminal_id, order.vehicle.plate)],
                                       f"order:{order.id}:{new.terminal_id}", order.id, user.id)
@@ -184,12 +184,25 @@ def _check_devices(order: WorkOrder, kind: str, old: Any, found: str | None, new
         errors.add("new", _l("This device is %(status)s, not in stock.", status=label(new.status)))
 
 
+def _recorded_elsewhere(order: WorkOrder, sku: str, serial: str) -> None:
+    """A serial is recorded on one open order at most (409 naming the other)."""
+    other = db.session.scalar(
+        select(WorkOrder.number).join(OrderPart, OrderPart.order_id == WorkOrder.id)
+        .where(OrderPart.sku == sku, OrderPart.serial == serial, WorkOrder.status.in_(OPEN))
+        .limit(1))
+    if other is not None:
+        raise Conflict(_l("%(serial)s is already recorded on order %(number)s.", serial=serial,
+                          number=other), fields={"serial": serial}, code="not_in_stock")
+
+
 def _add_part_line(order: WorkOrder, sku: str, qty: int, serial: str | None,
-                   swap_id: int | None = None) -> OrderPart:
+                   swap_id: int | None = None, user: User | None = None) -> OrderPart:
     part = db.session.scalar(select(Part).where(Part.sku == sku))
     if part is None:
         raise Conflict(_l("Unknown part %(sku)s.", sku=sku))
-    check_part_use(order, part.sku, qty, serial)
+    if serial is not None:
+        _recorded_elsewhere(order, part.sku, serial)
+    hold_part_use(order, part.sku, qty, serial, user.id if user else None)
     line = OrderPart(order=order, sku=part.sku, name=part.name, qty=qty, serial=serial,
                      unit_price=part.price, swap_id=swap_id)
     db.session.add(line)
@@ -209,7 +222,7 @@ def add_part(order: WorkOrder, user: User, data: Mapping[str, Any]) -> OrderPart
     if part is not None and part.serialized and (qty != 1 or not serial):
         errors.add("serial", _l("A serialised part is recorded one at a time with its serial."))
     errors.raise_if_any()
-    line = _add_part_line(order, part.sku, qty, serial)  # type: ignore[union-attr]
+    line = _add_part_line(order, part.sku, qty, serial, user=user)  # type: ignore[union-attr]
     db.session.flush()
     record(order, "part", user, note=f"{line.sku} × {line.qty}")
     return line
@@ -280,7 +293,8 @@ def _old_device(order: WorkOrder, kind: str, identifier: str) -> Any:
 
 
 def override_fee(order: WorkOrder, user: User, amount: Any, reason: Any) -> WorkOrder:
-    """A manager sets the fee by hand, with a reason (audited)."""
+    """A manager sets the fee of a repair (or removal, inspection) by hand, with a reason
+    (audited); an install's is always zero (R1, SPEC §10)."""
     if not user.can("order.fee_override"):
         raise Forbidden(_l("Only a manager can override a fee."))
     if order.status in ENDED:
@@ -288,6 +302,9 @@ def override_fee(order: WorkOrder, user: User, amount: Any, reason: Any) -> Work
     errors = FieldErrors()
     value = errors.check("amount", parse_money, amount)
     why = errors.check("reason", clean_text, reason, max_len=300, required=True)
+    if order.kind == "install":
+        errors.add("amount", _l("An installation is always free (R1): its fee cannot be "
+                                "overridden."))
     errors.raise_if_any()
     order.fee_override, order.fee_override_reason, order.fee_override_by_id = value, why, user.id
     record(order, "fee_override", user, note=f"{value}: {why}")

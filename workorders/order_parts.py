@@ -123,8 +123,21 @@ def approved_qty(order: WorkOrder, sku: str) -> int:
     return sum(a.qty for a in order.shortage_approvals if a.sku == sku)
 
 
-def check_part_use(order: WorkOrder, sku: str, qty: int, serial: str | None) -> None:
-    """Parts used come from the van or the order's reservation, else need an approval (409)."""
-    used = sum(line.qty for line in order.parts if line.sku == sku)
-    order_stock.check_usage(order.id, order.technician_id, sku, used + qty,  # type: ignore[arg-type]
-                            serial, approved_qty(order, sku))
+def used_qty(order: WorkOrder, sku: str) -> int:
+    return sum(line.qty for line in order.parts if line.sku == sku)
+
+
+def hold_part_use(order: WorkOrder, sku: str, qty: int, serial: str | None,
+                  user_id: int | None) -> None:
+    """Parts used are held at once against the van or the order's reservation, else need a
+    manager's shortage approval (409). ``qty`` is what is being added to the order's lines."""
+    order_stock.hold_usage(order.id, order.technician_id, sku,  # type: ignore[arg-type]
+                           used_qty(order, sku) + qty, serial, approved_qty(order, sku), user_id)
+
+
+def release_unused(order: WorkOrder, sku: str, user_id: int | None) -> None:
+    """After a part line is corrected or removed: the order keeps holding what it records or
+    planned of ``sku``, whichever is more, and gives back the rest."""
+    planned = sum(line.qty for line in order.planned_parts if line.sku == sku)
+    order_stock.release_excess(order.id, sku, max(used_qty(order, sku), planned),
+                               order.technician_id, user_id)

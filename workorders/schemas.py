@@ -214,6 +214,10 @@ class PartIn(Schema):
     serial = String(allow_none=True, validate=Length(max=40))
 
 
+class PartCorrectionIn(Schema):
+    qty = Integer(required=True, validate=Range(min=1, max=1000))
+
+
 class CompleteIn(Schema):
     resolution = String(load_default="", validate=Length(max=2000))
     payment_method = String(required=True, validate=OneOf(PAYMENT_METHODS))

@@ -26,6 +26,7 @@ from workorders import (
     assignment,
     closing,
     completion,
+    corrections,
     fees,
     intake,
     onsite,
@@ -112,9 +113,10 @@ def _render_order(order: WorkOrder, errors: dict | None = None, values: dict | N
     if current_user.can("order.assign") and order.status in ASSIGNABLE:
         technicians = db.session.scalars(search_technicians(active_only=True)).all()
     mine = technician_for_user(current_user)
+    is_assignee = mine is not None and mine.id == order.technician_id
     return render_template(
         "workorders/show.html", order=order, actions=allowed_actions(order, current_user),
-        is_assignee=mine is not None and mine.id == order.technician_id,
+        is_assignee=is_assignee, correctable=is_assignee and order.status == "on_site",
         quote=onsite.current_quote(order), figures=order_figures(order), technicians=technicians,
         old_devices=onsite.old_devices(order),
         parts=db.session.scalars(select(Part).where(Part.active.is_(True)).order_by(Part.sku)).all(),
@@ -168,6 +170,12 @@ ACTIONS = {
              ("kind", "old", "new", "reason")),
     "part": (lambda order, form: onsite.add_part(order, current_user, form),
              ("sku", "qty", "serial")),
+    "part_correct": (lambda order, form: corrections.correct_part(
+        order, current_user, form.get("line_id"), form.get("qty")), ("line_id", "qty")),
+    "part_remove": (lambda order, form: corrections.remove_part(
+        order, current_user, form.get("line_id")), ("line_id",)),
+    "swap_remove": (lambda order, form: corrections.remove_swap(
+        order, current_user, form.get("swap_id")), ("swap_id",)),
     "complete": (lambda order, form: completion.complete(order, current_user, form),
                  ("resolution", "payment_method", "amount_collected", "signature_png_base64",
                   "activation_override_reason")),

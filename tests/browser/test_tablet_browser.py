@@ -222,3 +222,58 @@ def test_the_old_side_starts_with_the_devices_reported_at_intake(browser, live_s
     context.close()
     swap = db.session.scalars(select(Swap).where(Swap.order_id == order_id)).one()
     assert (swap.old_identifier, swap.new_identifier) == ("JT00004711", "HZ00000002")
+
+
+def server_reaches(page, check) -> None:
+    """Wait (up to 30 s) until the tablet's queued change reached the server and ``check``
+    holds there; the tablet sends in the background, so a click is not yet a change."""
+    for _ in range(150):
+        db.session.expire_all()
+        if check():
+            return
+        page.wait_for_timeout(200)
+    assert check()
+
+
+def test_a_part_or_swap_recorded_by_mistake_is_corrected_or_removed(browser, live_server, world):
+    """Before completion the technician corrects a part's quantity, removes a part and removes
+    a swap (issue 20); the holds on the van follow. A class-D customer shows before starting."""
+    from inventory import locations
+    from inventory.stock import balance
+
+    world.customer.credit_class = "D"
+    db.session.commit()
+    order_id = assigned_order(world)
+    context, page = sign_in(browser, live_server, world.technician.user, VIEWPORTS["phone"])
+    page.goto(f"{live_server}/tablet/")
+    assert "Credit class D" in page.locator(f"a.job-link[data-order='{order_id}']").inner_text()
+    page.goto(f"{live_server}/tablet/#job-{order_id}")
+    assert page.locator("#job-credit").is_visible()
+    page.locator("button[data-status=en_route]:not([disabled])").click()
+    page.locator("button[data-status=on_site]:not([disabled])").click()
+    page.locator("#onsite").wait_for()
+    page.select_option("#part-sku", "RELAY-5P")
+    page.fill("#part-qty", "3")
+    page.click("#part-form button[type=submit]")
+    page.select_option("#swap-kind", "sim")
+    page.fill("#swap-new", "89860012345678901238")
+    page.click("#swap-form button[type=submit]")
+    van = locations.van_for(world.technician.id).id
+    server_reaches(page, lambda: db.session.scalar(select(func.count()).select_from(Swap).where(
+        Swap.order_id == order_id)) == 1 and balance(van, "RELAY-5P") == (5, 3))
+    line_id = db.session.scalars(select(OrderPart.id).where(OrderPart.order_id == order_id,
+                                                            OrderPart.sku == "RELAY-5P")).one()
+    swap_id = db.session.scalars(select(Swap.id).where(Swap.order_id == order_id)).one()
+    page.locator(f"#part-qty-{line_id}").fill("1")
+    page.click(f"#part-fix-{line_id}")
+    server_reaches(page, lambda: balance(van, "RELAY-5P") == (5, 1))
+    page.locator(f"#swap-remove-{swap_id}").click()
+    server_reaches(page, lambda: db.session.get(Swap, swap_id) is None)
+    page.locator(f"#part-remove-{line_id}").click()
+    server_reaches(page, lambda: db.session.get(OrderPart, line_id) is None)
+    saved_everything(page)
+    check_layout(page)
+    context.close()
+    assert db.session.scalar(select(func.count()).select_from(OrderPart).where(
+        OrderPart.order_id == order_id)) == 0
+    assert balance(van, "RELAY-5P") == (5, 0) and balance(van, "SIM-IOT") == (2, 0)

@@ -89,6 +89,13 @@ def run_order(browser, live_server, world, make_user, kind, swaps, parts, shot):
         row.locator("select[name=satisfaction]").select_option("5")
         row.locator("button[type=submit]").click()
         assert page.locator(f"#callback-queue tr[data-order='{number}']").count() == 0
+    if not fee.endswith("¥0.00"):  # SPEC §10: the cash is handed over before closing
+        from dispatch.extensions import db
+        from workorders.finance.collections import record_handover
+
+        record_handover({"technician_id": world.technician.id, "amount": fee.split("¥")[-1]},
+                        make_user("finance"))
+        db.session.commit()
     page.goto(order_url)
     page.click("button[data-action=close]")
     assert "closed" in page.locator("#order-status").inner_text()

@@ -101,7 +101,7 @@ def test_month_end_pack_issues_owed_invoices_and_renders_all(world, api_as):
     base = f"/api/v1/workorders/{order_id}"
     world.tech.post(f"{base}/parts", json={"sku": "RELAY-5P"})
     on_account = world.tech.post(f"{base}/complete", json={
-        "resolution": "换继电器", "payment_method": "none", "amount_collected": "0",
+        "resolution": "换继电器", "payment_method": "on_account", "amount_collected": "0",
         "signature_png_base64": signature_png()})
     assert on_account.get_json()["invoice_number"] is None
     finance = api_as("finance")

@@ -70,7 +70,7 @@ def test_rq_worker_process_builds_the_documents(rq_app, world):
 def test_worker_killed_mid_job_then_sweep_gives_each_document_once(rq_app, world, monkeypatch):
     order_id = complete_repair_with_swap(world)
     slow = start_worker(_env(rq_app), script=str(ROOT / "tests/support/slow_worker.py"))
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # a loaded machine takes long to import the app
     while _statuses(order_id).get("service_sheet") != "running":
         if time.monotonic() > deadline or slow.poll() is not None:
             slow.kill()

@@ -50,12 +50,13 @@ def complete_order(world, technician_id: int, amount: Decimal, method: str) -> W
         contact_phone="+8613800138000", product_model="GT06N", owner_id=world.keeper.id,
         created_by_id=world.keeper.id, approved_by_id=world.keeper.id,
         technician_id=technician_id, fee_total=amount,
-        payment_method=method, amount_collected=amount if method != "none" else Decimal("0"),
+        payment_method=method,
+        amount_collected=amount if method in ("cash", "transfer") else Decimal("0"),
         in_warranty=False, completed_at=now)
     db.session.add(order)
     db.session.flush()
     collections.record_collection(order)
-    if method != "none":
+    if method in ("cash", "transfer"):
         issue_invoice(order, world.keeper.id)
     db.session.commit()
     return order

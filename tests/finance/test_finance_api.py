@@ -191,7 +191,7 @@ def test_permissions_and_validation(world, api_as, finance):
 
 
 def test_finance_issues_the_invoice_of_an_on_account_order(world, finance):
-    order = complete_order(world, world.technician.id, Decimal("75.00"), "none")
+    order = complete_order(world, world.technician.id, Decimal("75.00"), "on_account")
     day = collections.today()
     assert [o.id for o in uninvoiced_orders(day)] == [order.id]
     issued = finance.post(f"/api/v1/workorders/{order.id}/invoice")
@@ -201,7 +201,7 @@ def test_finance_issues_the_invoice_of_an_on_account_order(world, finance):
     assert again.status_code == 201 and again.get_json()["id"] == issued.get_json()["id"]
     assert world.agent.post(f"/api/v1/workorders/{order.id}/invoice").status_code == 403
     assert finance.post("/api/v1/workorders/99999/invoice").status_code == 404
-    other = complete_order(world, world.technician.id, Decimal("10.00"), "none")
+    other = complete_order(world, world.technician.id, Decimal("10.00"), "on_account")
     _lock_today(world)
     assert finance.post(f"/api/v1/workorders/{other.id}/invoice").status_code == 409
     assert _invoice_id(other) is None

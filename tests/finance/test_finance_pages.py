@@ -96,7 +96,7 @@ def test_adjustment_form_books_a_signed_correction_today(world, login, make_user
 
 
 def test_page_issues_the_invoice_of_an_uninvoiced_order(world, login, make_user, client):
-    order = complete_order(world, world.technician.id, Decimal("66.00"), "none")
+    order = complete_order(world, world.technician.id, Decimal("66.00"), "on_account")
     login(make_user("finance"))
     assert order.number in client.get("/finance/").get_data(as_text=True)
     response = post_form(client, "/finance/", {}, post_url=f"/finance/orders/{order.id}/invoice")

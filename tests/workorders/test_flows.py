@@ -12,7 +12,7 @@ from tests.support.clock import freeze, local_today
 from tests.world import order_on_site, repair_request, signature_png
 
 
-def test_full_repair_with_terminal_and_sim_swaps(world):
+def test_full_repair_with_terminal_and_sim_swaps(world, api_as):
     order_id = order_on_site(world)
     base = f"/api/v1/workorders/{order_id}"
     swap = world.tech.post(f"{base}/swaps", json={
@@ -57,6 +57,11 @@ def test_full_repair_with_terminal_and_sim_swaps(world):
     assert body["figures"]["call_to_arrival_minutes"] is not None
     assert world.agent.post("/api/v1/callbacks", json={
         "workorder_id": order_id, "reached": True, "satisfaction": 5, "notes": ""}).status_code == 201
+    unsettled = world.agent.post(f"{base}/close")  # the cash is still with the technician
+    assert unsettled.status_code == 409
+    assert unsettled.get_json()["error"]["code"] == "money_unsettled"
+    assert api_as("finance").post("/api/v1/finance/handovers", json={
+        "technician_id": world.technician.id, "amount": "461.00"}).status_code == 201
     assert world.agent.post(f"{base}/close").status_code == 200
     assert world.agent.get(base).get_json()["status"] == "closed"
 

@@ -1,8 +1,8 @@
 """Bulk document runs with progress: the month-end invoice pack and a technician's day sheets.
 
-The month-end run first issues the invoices still owed for the month (orders completed "on
-account": a fee but no payment on site), one transaction each, then renders every invoice of
-the month — void ones marked void — into one PDF.
+The month-end run first issues the invoices still owed for the month (orders completed
+``on_account``, or with a fee and no payment before that rule), one transaction each, then
+renders every invoice of the month — void ones marked void — into one PDF.
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ def invoices_owed(month: str) -> list[int]:
     start, end = month_bounds(*parse_month(month))
     candidates = db.session.scalars(select(WorkOrder).where(
         WorkOrder.completed_at >= start, WorkOrder.completed_at < end,
-        WorkOrder.status.in_(FINISHED), WorkOrder.payment_method == "none"))
+        WorkOrder.status.in_(FINISHED), WorkOrder.payment_method.in_(("on_account", "none"))))
     return [o.id for o in candidates if amount_due(o) > 0 and live_invoice(o.id) is None]
 
 

@@ -11,11 +11,20 @@ from flask import url_for
 from dispatch.exports import export_response
 from dispatch.extensions import db
 from dispatch.money import money_text
+from dispatch.timeutil import local_day
 from dispatch.web.api import api_requires, current_api_user
-from dispatch.web.schemas import MONEY_DOC, MONEY_IN_DOC, SIGNED_MONEY_IN_DOC, day_field, id_field, paginate
-from workorders.finance import collections, exports
+from dispatch.web.schemas import (
+    MONEY_DOC,
+    MONEY_IN_DOC,
+    SIGNED_MONEY_IN_DOC,
+    day_field,
+    id_field,
+    paginate,
+)
+from workorders.fees import amount_due
+from workorders.finance import collections, exports, receivables, settlement
 from workorders.finance.invoices import INVOICE_STATUSES, Invoice
-from workorders.finance.models import CashHandover
+from workorders.finance.models import CashHandover, Receivable
 from workorders.finance.reconciliation import reconcile
 
 bp = APIBlueprint("finance_api", __name__, url_prefix="/api/v1", tag="Finance")
@@ -247,3 +256,83 @@ def mark_received(invoice_id: int):
     invoice = collections.mark_received(invoice_id, current_api_user())
     db.session.commit()
     return _invoice(invoice)
+
+
+class ReceivableQuery(Schema):
+    open = Boolean(load_default=False, metadata={"description": "only those not settled yet"})
+
+
+class ReceivableOut(Schema):
+    id = Integer()
+    order_id = Integer()
+    order_number = String()
+    customer_id = Integer()
+    amount = String(metadata=MONEY_DOC)
+    opened_at = DateTime()
+    day = Date()
+    age_days = Integer()
+    settled_at = DateTime(allow_none=True)
+    settled_how = String(allow_none=True)
+
+
+class ReceivableList(Schema):
+    items = List(Nested(ReceivableOut))
+
+
+class SettleIn(Schema):
+    method = String(required=True, validate=Length(max=20),
+                    metadata={"description": "how the customer paid: transfer or cash"})
+
+
+class WaitingItem(Schema):
+    order_id = Integer()
+    order_number = String()
+    technician_id = Integer(allow_none=True)
+    payment_method = String(allow_none=True)
+    fee = String(metadata=MONEY_DOC)
+    completed_at = DateTime(allow_none=True)
+    missing = String()
+
+
+class WaitingList(Schema):
+    items = List(Nested(WaitingItem))
+
+
+def _receivable(receivable: Receivable, age_days: int) -> dict:
+    return {**{c: getattr(receivable, c) for c in (
+        "id", "order_id", "customer_id", "opened_at", "day", "settled_at", "settled_how")},
+        "order_number": receivable.order.number, "amount": money_text(receivable.amount),
+        "age_days": age_days}
+
+
+@bp.get("/finance/receivables")
+@api_requires("finance.view")
+@bp.input(ReceivableQuery, location="query", arg_name="args")
+@bp.output(ReceivableList)
+def receivable_list(args):
+    """What customers owe for orders completed on account, oldest first, with their age."""
+    return {"items": [_receivable(a.receivable, a.age_days)
+                      for a in receivables.receivables(open_only=args["open"])]}
+
+
+@bp.post("/finance/receivables/<int:receivable_id>/settle")
+@api_requires("finance.write")
+@bp.input(SettleIn, arg_name="body")
+@bp.output(ReceivableOut)
+def settle_receivable(receivable_id: int, body):
+    """The customer paid (a transfer received, or cash later): the receivable and the order's
+    invoice are settled."""
+    receivable = receivables.settle(receivable_id, body, current_api_user())
+    db.session.commit()
+    return _receivable(receivable, (local_day(receivable.settled_at) - receivable.day).days)
+
+
+@bp.get("/finance/waiting-for-money")
+@api_requires("finance.view")
+@bp.output(WaitingList)
+def waiting_for_money():
+    """Completed orders that cannot close yet because their money is not settled, and why."""
+    return {"items": [{"order_id": o.id, "order_number": o.number,
+                       "technician_id": o.technician_id, "payment_method": o.payment_method,
+                       "fee": money_text(amount_due(o)), "completed_at": o.completed_at,
+                       "missing": why} for o, why in settlement.waiting_for_money()]}

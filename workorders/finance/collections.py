@@ -14,6 +14,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from dispatch import settings
 from dispatch.auth.models import User
 from dispatch.errors import Conflict, FieldErrors, NotFound
 from dispatch.extensions import db
@@ -26,7 +27,7 @@ from dispatch.timeutil import local_day, utcnow
 from dispatch.validators import parse_date
 from workorders.fees import amount_due
 from workorders.finance.invoices import Invoice, issue_invoice, request_invoice_pdf, void_invoice
-from workorders.finance.models import Adjustment, CashHandover, Collection, LockedDay
+from workorders.finance.models import Adjustment, CashHandover, Collection, LockedDay, Receivable
 from workorders.models import WorkOrder
 
 
@@ -66,11 +67,16 @@ def lock_day(raw_day: Any, user: User) -> LockedDay:
 
 
 def record_collection(order: WorkOrder) -> Collection | None:
-    """In the completion's transaction: what the technician collected (cash or transfer).
-    A completion with a fee on a locked day is refused."""
+    """In the completion's transaction: what the technician collected (cash or transfer), or
+    the receivable of an order completed on account. A completion with a fee on a locked day
+    is refused."""
     now, fee = utcnow(), amount_due(order)
     if fee > 0:
         require_open(day_of(now))
+    if order.payment_method == "on_account" and fee > 0:
+        db.session.add(Receivable(order_id=order.id, customer_id=order.customer_id, amount=fee,
+                                  opened_at=now, day=day_of(now)))
+        db.session.flush()
     amount = order.amount_collected
     if order.payment_method not in ("cash", "transfer") or not amount or amount <= 0:
         return None
@@ -81,15 +87,35 @@ def record_collection(order: WorkOrder) -> Collection | None:
     return collection
 
 
-def check_payment(method: str, amount: Decimal, fee: Decimal, errors: FieldErrors) -> None:
-    """The payment taken at completion must match what is owed: cash or transfer collect
-    exactly the fee, ``none`` collects nothing (and is the only choice when the fee is zero)."""
-    if method == "none" and amount != 0:
-        errors.add("amount_collected", _l("Nothing is collected when the payment method is none."))
-    elif method != "none" and amount != fee:
+def on_account_allowed(credit_class: str) -> bool:
+    return credit_class in settings.on_account_classes()
+
+
+def check_payment(method: str, amount: Decimal, fee: Decimal, errors: FieldErrors,
+                  credit_class: str) -> None:
+    """The payment taken at completion must match what is owed (SPEC §10): cash or transfer
+    collect exactly the fee; ``on_account`` collects nothing and is only for the credit classes
+    ``DISPATCH_ON_ACCOUNT_CLASSES`` allows; ``none`` collects nothing and is only (and always)
+    the choice when the fee is zero."""
+    if fee == 0:
+        if method != "none":
+            errors.add("payment_method", _l("The fee is zero: choose none."))
+        if amount != 0:
+            errors.add("amount_collected", _l("Nothing is collected when the fee is zero."))
+        return
+    if method == "none":
+        errors.add("payment_method", _l("A fee of %(fee)s is due: none is only for a zero fee.",
+                                        fee=format_money(fee)))
+    elif method == "on_account":
+        allowed = settings.on_account_classes()
+        if credit_class not in allowed:
+            errors.add("payment_method", _l(
+                "On account is only for credit classes %(allowed)s; this customer is class "
+                "%(cls)s: collect the fee.", allowed=", ".join(allowed) or "—", cls=credit_class))
+        if amount != 0:
+            errors.add("amount_collected", _l("Nothing is collected on account."))
+    elif amount != fee:
         errors.add("amount_collected", _l("Collect exactly the fee: %(fee)s.", fee=format_money(fee)))
-    if fee == 0 and method != "none":
-        errors.add("payment_method", _l("The fee is zero: choose none."))
 
 
 def settle_completion(order: WorkOrder, user_id: int | None) -> Invoice | None:
@@ -208,5 +234,10 @@ def mark_received(invoice_id: int, user: User) -> Invoice:
     require_open(day_of(invoice.issued_at))
     require_open(today())
     invoice.status, invoice.paid_at = "paid", utcnow()
+    receivable = db.session.scalar(select(Receivable).where(
+        Receivable.order_id == invoice.order_id, Receivable.settled_at.is_(None)))
+    if receivable is not None:
+        receivable.settled_at, receivable.settled_how = invoice.paid_at, "transfer"
+        receivable.settled_by_id = user.id
     db.session.flush()
     return invoice

@@ -78,3 +78,31 @@ class LockedDay(Model):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     locked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     locked_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+
+RECEIVABLE_SETTLEMENTS = ("transfer", "cash")
+
+
+class Receivable(Model):
+    """What a customer owes for an order completed on account (credit classes allowed it):
+    open from completion until finance records the money received (transfer or cash later)."""
+
+    __tablename__ = "receivables"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("settled_how IS NULL OR settled_how IN ('transfer', 'cash')",
+                        name="settled_how_known"),
+        CheckConstraint("(settled_at IS NULL) = (settled_how IS NULL)", name="settled_together"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id"), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    settled_how: Mapped[str | None] = mapped_column(String(10))
+    settled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    order: Mapped[WorkOrder] = relationship()

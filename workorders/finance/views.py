@@ -19,7 +19,7 @@ from dispatch.money import format_money
 from dispatch.validators import parse_date
 from dispatch.web.forms import form_data
 from dispatch.web.security import page_requires
-from workorders.finance import collections, exports, reconciliation
+from workorders.finance import collections, exports, receivables, reconciliation, settlement
 from workorders.finance.invoices import INVOICE_STATUSES
 
 bp = Blueprint("finance", __name__, url_prefix="/finance")
@@ -61,6 +61,7 @@ def _index(errors: dict | None = None, values: dict | None = None, status: int =
         "finance/index.html", day=day, locked=collections.is_locked(day),
         totals=reconciliation.reconcile(day), ageing=reconciliation.ageing(),
         uninvoiced=reconciliation.uninvoiced_orders(day),
+        money_waiting=settlement.waiting_for_money(), receivables=receivables.receivables(open_only=True),
         uncollected=reconciliation.invoices_without_collection(day),
         chart=chart(reconciliation.daily_series()),
         choices=[(t.id, t.name) for t in exports.technician_choices()],
@@ -178,6 +179,14 @@ def void(invoice_id: int):
 @page_requires("finance.write")
 def issue(order_id: int):
     _invoice_action(lambda: collections.issue_now(order_id, current_user))
+    return redirect(url_for("finance.index", date=request.values.get("date", "")))
+
+
+@bp.post("/receivables/<int:receivable_id>/settle")
+@page_requires("finance.write")
+def settle(receivable_id: int):
+    _invoice_action(lambda: receivables.settle(receivable_id, {"method": request.form.get("method")},
+                                               current_user))
     return redirect(url_for("finance.index", date=request.values.get("date", "")))
 
 

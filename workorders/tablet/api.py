@@ -30,6 +30,7 @@ from inventory.orders import reservations
 from inventory.stock import serials_at, van_stock
 from workorders import fees, onsite, order_parts
 from workorders.access import get_order, order_contact
+from workorders.finance.collections import on_account_allowed
 from workorders.lifecycle import IN_HAND
 from workorders.models import WorkOrder
 from workorders.photos import STAGES, OrderPhoto, add_photo, photos_of
@@ -75,6 +76,8 @@ def _job(order: WorkOrder, user: Any, picks: list, photos: list[OrderPhoto]) -> 
     return {
         "id": order.id, "number": order.number, "kind": order.kind, "status": order.status,
         "priority": order.priority, "customer_name": order.customer.name,
+        "credit_class": order.customer.credit_class,
+        "on_account_allowed": on_account_allowed(order.customer.credit_class),
         "plate": order.vehicle.plate, **order_contact(order, user),
         "product_model": order.product_model, "fault_description": order.fault_description,
         "window_start": _iso(order.window_start), "window_end": _iso(order.window_end),
@@ -88,10 +91,10 @@ def _job(order: WorkOrder, user: Any, picks: list, photos: list[OrderPhoto]) -> 
         "old_devices": onsite.old_devices(order),
         "pick_list": [{"sku": line.sku, "qty": line.qty, "location": line.location_code,
                        "short": line.short} for line in picks],
-        "swaps": [{"kind": s.kind, "old": s.old_identifier, "new": s.new_identifier}
-                  for s in order.swaps],
-        "parts": [{"sku": p.sku, "name": p.name, "qty": p.qty, "serial": p.serial,
-                   "amount": money_text(p.amount)} for p in order.parts],
+        "swaps": [{"id": s.id, "kind": s.kind, "old": s.old_identifier, "new": s.new_identifier,
+                   "applied": s.applied_at is not None} for s in order.swaps],
+        "parts": [{"id": p.id, "sku": p.sku, "name": p.name, "qty": p.qty, "serial": p.serial,
+                   "swap_id": p.swap_id, "amount": money_text(p.amount)} for p in order.parts],
         "fee": {"basis": quote.basis, "charged": quote.basis == "parts_only",
                 "override": money_text(order.fee_override), "fee": money_text(fee)},
         "amount_collected": money_text(order.amount_collected),

@@ -127,7 +127,7 @@
       }, function () { show("photo-error", T.photo_type); });
     });
     $("payment-method").addEventListener("change", function () {
-      $("amount").value = this.value === "none" ? "0.00" : (+$("fee-amount").dataset.cents / 100).toFixed(2);
+      $("amount").value = this.value === "none" || this.value === "on_account" ? "0.00" : (+$("fee-amount").dataset.cents / 100).toFixed(2);
     });
     $("complete-form").addEventListener("submit", function (e) {
       e.preventDefault();

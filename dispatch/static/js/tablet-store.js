@@ -50,10 +50,11 @@
   function remove(seq) { return tx("queue", "readwrite", function (s) { s.delete(seq); }); }
   function changed() { return items().then(function (all) { listeners.forEach(function (f) { f(all); }); return all; }); }
 
-  // Queue a submission: kind (status|swap|part|photo|complete), the order, the API path, body.
-  function enqueue(kind, orderId, path, body) {
+  // Queue a submission: kind (status|swap|part|photo|complete|part_fix|part_remove|swap_remove),
+  // the order, the API path, body, and the HTTP method (POST unless given).
+  function enqueue(kind, orderId, path, body, method) {
     var item = { kind: kind, order_id: orderId, path: path, body: body, key: uuid(),
-                 state: "waiting", error: null, at: new Date().toISOString() };
+                 method: method || "POST", state: "waiting", error: null, at: new Date().toISOString() };
     return put(item).then(changed).then(function () { sync(); });
   }
 
@@ -95,7 +96,7 @@
 
   function send(item, token) {
     return fetch(item.path, {
-      method: "POST", credentials: "same-origin",
+      method: item.method || "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": token,
                  "Idempotency-Key": item.key, "Accept": "application/json" },
       body: JSON.stringify(item.body)

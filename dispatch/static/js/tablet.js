@@ -54,6 +54,15 @@
       if (item.kind === "swap") { view.swaps.push(Object.assign({ pending: true }, item.body)); }
       if (item.kind === "part") { view.parts.push(Object.assign({ pending: true }, item.body)); }
       if (item.kind === "photo") { view.photos += 1; }
+      var target = +item.path.split("/").pop();
+      if (item.kind === "part_fix") {
+        view.parts = view.parts.map(function (p) { return p.id === target ? Object.assign({}, p, { qty: item.body.qty, pending: true }) : p; });
+      }
+      if (item.kind === "part_remove") { view.parts = view.parts.filter(function (p) { return p.id !== target; }); }
+      if (item.kind === "swap_remove") {
+        view.swaps = view.swaps.filter(function (s) { return s.id !== target; });
+        view.parts = view.parts.filter(function (p) { return p.swap_id !== target; });
+      }
       if (item.kind === "complete") { view.status = "completed"; view.payment = item.body; }
     });
     return view;
@@ -99,6 +108,7 @@
       var view = effective(job), facts = [text(job.kind), text(view.status)];
       // The window as the server writes it: the configured zone, 24-hour.
       facts.push(job.window ? T.window_label + " " + job.window : T.no_window);
+      if (job.credit_class === "D") { facts.push(T.credit_d); }
       var from = position || day.position;
       if (from && job.site_lat !== null) { facts.push(text("km", { d: km(from, { lat: job.site_lat, lon: job.site_lon }).toFixed(1) })); }
       var waiting = pendingFor(job.id).length;
@@ -119,6 +129,7 @@
     $("job-customer").textContent = job.customer_name;
     $("job-plate").textContent = job.plate;
     $("job-fault").textContent = job.fault_description;
+    $("job-credit").hidden = job.credit_class !== "D";
     $("job-window").textContent = job.window_start ? text("window", { a: time(job.window_start), b: time(job.window_end) }) : "";
     $("job-address").textContent = job.site_address;
     var call = $("job-call");
@@ -177,7 +188,13 @@
     if (!$("swap-old").value) { $("swap-old").value = (kind === "sim" ? old.sim : old.terminal) || ""; }
     $("swap-list").textContent = "";
     view.swaps.forEach(function (s) {
-      $("swap-list").appendChild(el("li", { text: s.kind + ": " + (s.old || "—") + " → " + (s.new || "—") + " (" + (s.pending ? T.pending : T.saved) + ")" }));
+      var li = el("li", { text: s.kind + ": " + (s.old || "—") + " → " + (s.new || "—") + " (" + (s.pending ? T.pending : T.saved) + ") " });
+      if (s.id && !s.applied && !s.pending) {
+        li.appendChild(undo(T.remove, "swap-remove-" + s.id, function () {
+          TabletStore.enqueue("swap_remove", job.id, "/api/v1/workorders/" + job.id + "/swaps/" + s.id, {}, "DELETE");
+        }));
+      }
+      $("swap-list").appendChild(li);
     });
     // What is left in the van: the server's count less the uses still waiting to be sent.
     var select = $("part-sku"), chosen = select.value;
@@ -190,8 +207,12 @@
     if (chosen) { select.value = chosen; }
     $("part-list").textContent = "";
     view.parts.forEach(function (p) {
-      $("part-list").appendChild(el("li", { text: p.sku + " × " + p.qty + " (" + (p.pending ? T.pending : T.saved) + ")" }));
+      var li = el("li", { text: p.sku + " × " + p.qty + " (" + (p.pending ? T.pending : T.saved) + ") " });
+      if (p.id && !p.swap_id && !p.pending) { correction(li, job, p); }
+      $("part-list").appendChild(li);
     });
+    var method = $("payment-method").querySelector("option[value=on_account]");
+    method.disabled = !job.on_account_allowed;
     var photos = $("photo-list");
     photos.textContent = "";
     (job.photos || []).forEach(function (photo) { photos.appendChild(thumbnail(photo.url, photo.stage, T.saved)); });
@@ -203,6 +224,27 @@
     $("plate-result").className = confirmed ? "field-ok" : "field-error";
     showFee(job, view);
     if (window.TabletActivation) { TabletActivation.render(job, view); }
+  }
+  // A part or swap recorded by mistake: corrected or removed before completion (queued like the rest).
+  function undo(label, id, act) {
+    var button = el("button", { type: "button", class: "button", id: id, text: label });
+    button.addEventListener("click", act);
+    return button;
+  }
+  function correction(li, job, p) {
+    var url = "/api/v1/workorders/" + job.id + "/parts/" + p.id;
+    if (!p.serial) {
+      var qty = el("input", { type: "number", min: "1", max: "1000", value: String(p.qty), inputmode: "numeric",
+                              class: "qty", id: "part-qty-" + p.id, "aria-label": T.quantity });
+      li.appendChild(qty);
+      li.appendChild(undo(T.correct, "part-fix-" + p.id, function () {
+        var n = parseInt(qty.value, 10);
+        if (n >= 1 && n <= 1000 && n !== p.qty) { TabletStore.enqueue("part_fix", job.id, url, { qty: n }, "PATCH"); }
+      }));
+    }
+    li.appendChild(undo(T.remove, "part-remove-" + p.id, function () {
+      TabletStore.enqueue("part_remove", job.id, url, {}, "DELETE");
+    }));
   }
   function thumbnail(src, stage, state) {
     return el("li", { class: "thumb", "data-stage": stage }, [
@@ -229,7 +271,7 @@
     $("fee-amount").dataset.cents = c;
     var method = $("payment-method");
     if (c === 0) { method.value = "none"; }
-    $("amount").value = method.value === "none" ? "0.00" : plain(c);
+    $("amount").value = method.value === "none" || method.value === "on_account" ? "0.00" : plain(c);
   }
   function renderDone(job, view) {
     var paid = view.payment || { payment_method: job.payment_method, amount_collected: job.amount_collected };
