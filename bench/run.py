@@ -12,6 +12,7 @@ from bench import (
     documents_bench,
     import_bench,
     load_bench,
+    promises_bench,
     stock_bench,
     tracking_bench,
 )
@@ -28,6 +29,8 @@ def main() -> None:
     import_bench.main(["--rows", "20000" if quick else "100000"])
     tracking_bench.main(["--repeat", "100" if quick else "500",
                          "--devices", "20000" if quick else "100000"])
+    promises_bench.main(["--repeat", "100" if quick else "300",
+                         "--messages", "200" if quick else "1000"])
     # gunicorn + wrk against PostgreSQL (1,000,000 orders; --quick: 100,000 orders, 3 s each).
     load_bench.main(["--orders", "100000", "--duration", "3"] if quick else [])
     print_table("GPS Dispatch benchmarks")

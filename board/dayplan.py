@@ -27,11 +27,12 @@ from dispatch.auth.models import User
 from dispatch.cache import cached
 from dispatch.errors import DomainError
 from dispatch.extensions import db
-from dispatch.timeutil import local_clock, local_day, local_moment, utcnow, window_text
+from dispatch.timeutil import local_clock, local_day, local_moment, local_text, utcnow, window_text
 from dispatch.web.api import encode_rows
 from workorders import assignment
 from workorders.access import count_visible, get_order, visible_orders
 from workorders.models import WorkOrder, unassigned_open
+from workorders.promises.clocks import orders_late_or_at_risk
 from workorders.queries import order_summaries, read_rows, summary_page
 
 QUEUE_SIZE = 50
@@ -161,6 +162,10 @@ def board_data(user: User, bbox: tuple[float, float, float, float] | None = None
         WorkOrder.status, WorkOrder.kind).order_by(WorkOrder.priority.desc(), WorkOrder.created_at)
         .limit(MAP_LIMIT))
     total_open = count_visible(user, unassigned_open(), *chosen)
+    arrival = orders_late_or_at_risk(user, now)
+    states = {row.id: row.state for row in arrival["items"]}
+    for item in queue:
+        item["arrival"] = states.get(item["id"], "")
     technicians = active_members()
     held = orders_in_hand()
     loads, in_hand, reported = loads_today(now, held), jobs_in_hand(), reported_positions()
@@ -174,6 +179,11 @@ def board_data(user: User, bbox: tuple[float, float, float, float] | None = None
     return {
         "generated_at": now.isoformat(),
         "open_total": total_open,
+        "arrival": {"late": arrival["late"], "at_risk": arrival["at_risk"],
+                    "items": [{"id": row.id, "number": row.number, "status": row.status,
+                               "arrive_by": row.arrive_by.isoformat(),
+                               "arrive_by_text": local_text(row.arrive_by), "state": row.state}
+                              for row in arrival["items"]]},
         "queue": queue,
         "points": [{"id": p.id, "number": p.number, "site_lat": p.site_lat, "site_lon": p.site_lon,
                     "priority": p.priority, "status": p.status, "kind": p.kind} for p in points],

@@ -165,13 +165,30 @@ class BoardTechnician(Schema):
     route = List(Nested(RouteStop))
 
 
+class ArrivalItem(Schema):
+    id = Integer()
+    number = String()
+    status = String()
+    arrive_by = String()
+    arrive_by_text = String(metadata={"description": "the target in the configured zone"})
+    state = String(metadata={"description": "late or at_risk"})
+
+
+class ArrivalCounts(Schema):
+    late = Integer()
+    at_risk = Integer()
+    items = List(Nested(ArrivalItem))
+
+
 class BoardQueueItem(OrderSummary):
     window = String(metadata={"description": "day and clocks in the configured zone"})
+    arrival = String(metadata={"description": "R10: late, at_risk or empty"})
 
 
 class BoardOut(Schema):
     generated_at = String()
     open_total = Integer()
+    arrival = Nested(ArrivalCounts, metadata={"description": "R10: orders late or at risk"})
     queue = List(Nested(BoardQueueItem))
     points = List(Nested(PointOut))
     technicians = List(Nested(BoardTechnician))

@@ -102,6 +102,31 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "DISPATCH_INCENTIVE_BASE_POINTS": int(_env("DISPATCH_INCENTIVE_BASE_POINTS", "17") or 17),
         "DISPATCH_INCENTIVE_PAY_PER_POINT": _env("DISPATCH_INCENTIVE_PAY_PER_POINT", "270"),
         "DISPATCH_PARTS_CREDIT_PERCENT": _env("DISPATCH_PARTS_CREDIT_PERCENT", "5"),
+        # Promises to the customer (SPEC §10): arrival targets (R10), complaint clocks, the
+        # customer link and the message channels (log unless SMTP / an SMS gateway is set).
+        "DISPATCH_ARRIVAL_URGENT_HOURS": float(_env("DISPATCH_ARRIVAL_URGENT_HOURS", "4") or 4),
+        "DISPATCH_ARRIVAL_NORMAL_WORKING_DAYS": int(
+            _env("DISPATCH_ARRIVAL_NORMAL_WORKING_DAYS", "1") or 1),
+        "DISPATCH_WORKDAY_END": _env("DISPATCH_WORKDAY_END", "18:00"),
+        "DISPATCH_WORKING_DAYS": _env("DISPATCH_WORKING_DAYS", "1,2,3,4,5"),
+        "DISPATCH_ARRIVAL_AT_RISK_MINUTES": float(
+            _env("DISPATCH_ARRIVAL_AT_RISK_MINUTES", "60") or 60),
+        "DISPATCH_NOTICE_ALERT_AT": _env("DISPATCH_NOTICE_ALERT_AT", "16:00"),
+        "DISPATCH_ALERT_EMAILS": _env("DISPATCH_ALERT_EMAILS", ""),
+        "DISPATCH_LINK_DAYS_AFTER_CLOSING": float(
+            _env("DISPATCH_LINK_DAYS_AFTER_CLOSING", "30") or 30),
+        "DISPATCH_LINK_RATE_LIMIT": _env("DISPATCH_LINK_RATE_LIMIT", "60 per minute;600 per hour"),
+        "DISPATCH_MESSAGE_TEMPLATES": _env("DISPATCH_MESSAGE_TEMPLATES"),
+        "DISPATCH_NOTIFY_ATTEMPTS": int(_env("DISPATCH_NOTIFY_ATTEMPTS", "5") or 5),
+        "DISPATCH_SMTP_HOST": _env("DISPATCH_SMTP_HOST"),
+        "DISPATCH_SMTP_PORT": int(_env("DISPATCH_SMTP_PORT", "25") or 25),
+        "DISPATCH_SMTP_USER": _env("DISPATCH_SMTP_USER"),
+        "DISPATCH_SMTP_PASSWORD": _env("DISPATCH_SMTP_PASSWORD"),
+        "DISPATCH_SMTP_STARTTLS": (_env("DISPATCH_SMTP_STARTTLS", "0") or "0") == "1",
+        "DISPATCH_SMTP_FROM": _env("DISPATCH_SMTP_FROM"),
+        "DISPATCH_SMS_URL": _env("DISPATCH_SMS_URL"),
+        "DISPATCH_SMS_AUTH_HEADER": _env("DISPATCH_SMS_AUTH_HEADER"),
+        "DISPATCH_SMS_TEMPLATE": _env("DISPATCH_SMS_TEMPLATE"),
         # The board queue's district suggestions (any text is accepted as a filter).
         "DISPATCH_DISTRICTS": _env("DISPATCH_DISTRICTS", "上城区,拱墅区,西湖区,滨江区,萧山区,余杭区,"
                                    "临平区,钱塘区,富阳区,临安区"),

@@ -52,10 +52,17 @@ LABELS: dict[str, Any] = {
     "reporting": _l("reporting"), "silent": _l("silent"),
     "unknown_device": _l("unknown to the platform"), "unreachable": _l("platform unreachable"),
     "rejected": _l("token rejected by the platform"), "not_configured": _l("not configured"),
-    "sent": _l("sent"), "no_command": _l("no command sent yet"),
+    "no_command": _l("no command sent yet"),
     "remote_command": _l("remote command"), "resolve_remotely": _l("resolved remotely"),
     "tracking_register": _l("registration on the tracking platform"),
     "tracking_sync": _l("tracking platform sync"),
+    "sms": _l("SMS"), "email": _l("email"), "log": _l("log only"), "sending": _l("sending"),
+    "sent": _l("sent"), "skipped": _l("not sent"), "kept": _l("kept"), "missed": _l("missed"),
+    "replaced": _l("replaced by a later promise"), "late": _l("late"), "at_risk": _l("at risk"),
+    "order_approved": _l("order confirmed"), "order_en_route": _l("technician on the way"),
+    "order_completed": _l("order completed"), "complaint_registered": _l("complaint registered"),
+    "complaint_promised": _l("reply time promised"), "complaint_answered": _l("complaint answered"),
+    "staff_alert": _l("staff alert"),
 }
 
 

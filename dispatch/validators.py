@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 import phonenumbers
 from flask_babel import lazy_gettext as _l
@@ -96,6 +96,28 @@ def normalize_phone(raw: str, region: str) -> str:
     if not phonenumbers.is_valid_number(number):
         raise ValueError(_l("“%(phone)s” is not a valid phone number.", phone=text))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+")
+
+
+def normalize_email(raw: object) -> str:
+    """An email address (trimmed, the domain in lower case); empty stays empty."""
+    text = str(raw or "").strip()
+    if not text:
+        return ""
+    if len(text) > 200 or not EMAIL.fullmatch(text):
+        raise ValueError(_l("“%(email)s” is not an email address.", email=text[:60]))
+    local, _, domain = text.rpartition("@")
+    return f"{local}@{domain.lower()}"
+
+
+def parse_clock(raw: object) -> time:
+    """A wall-clock time ``HH:MM`` (a setting such as the end of the working day)."""
+    try:
+        return raw if isinstance(raw, time) else time.fromisoformat(str(raw).strip())
+    except ValueError as exc:
+        raise ValueError(_l("Enter a time as HH:MM.")) from exc
 
 
 def _in_range(day: date) -> None:

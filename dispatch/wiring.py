@@ -21,16 +21,19 @@ from dispatch import cache, extensions, pdf
 from dispatch.audit import log as audit_log
 from dispatch.jobs import outbox, runner, worker
 from dispatch.web import read_transactions
+from workorders.promises import clocks as arrival_clocks
+from workorders.promises import events as promise_events
+from workorders.promises import links as customer_links
 
 #: Every module that defines tables, so the metadata (and Alembic) sees them all.
 MODEL_MODULES = (
     "dispatch.audit.log", "dispatch.auth.models", "dispatch.cache", "dispatch.handovers.log",
     "dispatch.geo.models", "dispatch.web.idempotency", "dispatch.jobs.models",
-    "dispatch.imports.models",
+    "dispatch.imports.models", "dispatch.notify.models",
     "dispatch.registry.models", "dispatch.sequences", "dispatch.technicians.models",
     "dispatch.tracking.models", "workorders.tracking.models",
     "inventory.models", "workorders.models", "workorders.photos", "workorders.care.models",
-    "workorders.finance.models", "workorders.finance.invoices",
+    "workorders.finance.models", "workorders.finance.invoices", "workorders.promises.models",
 )
 
 #: (target, event, function): the global session and engine hooks, in the order they run.
@@ -41,6 +44,11 @@ LISTENERS: tuple[tuple[Any, str, Callable[..., Any]], ...] = (
     (Session, "after_flush", read_transactions.note_flush),
     (Session, "do_orm_execute", read_transactions.note_statement),
     (Session, "after_transaction_end", read_transactions.forget_writes),
+    (Session, "before_flush", arrival_clocks.set_arrival_targets),
+    (Session, "before_flush", customer_links.add_links_to_new_orders),
+    (Session, "before_flush", promise_events.collect_events),
+    (Session, "before_commit", promise_events.write_events),
+    (Session, "after_transaction_end", promise_events.forget_events),
     (Session, "before_flush", cache.note_changes),
     (Session, "do_orm_execute", cache.note_bulk_changes),
     (Session, "before_commit", cache.bump_changed),
@@ -66,9 +74,11 @@ def init_jobs() -> None:
     """Job kinds with the function that does each and its queue; the sweep's periodic checks;
     what a worker loads once at start."""
     from dispatch.imports import running
+    from dispatch.notify import delivery
     from dispatch.tracking import service as tracking
     from dispatch.tracking import sync as tracking_sync
     from dispatch.tracking import vans
+    from workorders.care import clocks as complaint_clocks
     from workorders.documents import bulk, jobs, receipt
 
     handlers: tuple[tuple[str, Callable[..., str | None], str], ...] = (
@@ -80,6 +90,7 @@ def init_jobs() -> None:
         ("invoice_pack", bulk.build_invoice_pack, "bulk"),
         ("day_sheets", bulk.build_day_sheets, "bulk"),
         ("import", running.run_import_job, "imports"),
+        (delivery.KIND, delivery.deliver, "notify"),
         ("tracking_register", tracking.register_terminals, "default"),
         ("tracking_sync", tracking_sync.sync_job, "default"),
         ("tracking_vans", vans.vans_job, "default"),
@@ -87,6 +98,9 @@ def init_jobs() -> None:
     for kind, function, queue in handlers:
         runner.register_handler(kind, function, queue)
     runner.register_periodic(bulk.schedule_monthly_report)
+    runner.register_periodic(arrival_clocks.alert_late_arrivals)
+    runner.register_periodic(complaint_clocks.check_complaint_clocks)
+    runner.register_periodic(delivery.retry_failed)
     runner.register_periodic(tracking_sync.schedule_sync)
     runner.register_periodic(vans.schedule_vans)
     worker.register_preload(pdf.preload)
@@ -145,6 +159,8 @@ def init_blueprints(app: Flask) -> None:
     from workorders.documents.views import bp as documents_pages
     from workorders.finance.api import bp as finance_api
     from workorders.finance.views import bp as finance_pages
+    from workorders.promises.api import bp as promises_api
+    from workorders.promises.views import bp as customer_link_pages
     from workorders.tablet.api import bp as tablet_api
     from workorders.tablet.views import bp as tablet_pages
     from workorders.tracking.api import bp as tracking_api
@@ -153,14 +169,14 @@ def init_blueprints(app: Flask) -> None:
 
     for api_blueprint in (auth_api, registry_api, technicians_api, workorders_api, board_api,
                           documents_api, inventory_api, care_api, finance_api, tablet_api,
-                          imports_api, tracking_api):
+                          imports_api, tracking_api, promises_api):
         csrf.exempt(api_blueprint)  # bearer tokens only: no ambient credentials to forge
         app.register_blueprint(api_blueprint)
     for page_blueprint in (web_pages, auth_pages, registry_pages, technicians_pages,
                            audit_pages, workorders_pages, board_pages, documents_pages,
                            inventory_pages, care_pages, incentive_pages, handover_pages,
                            finance_pages, tablet_pages, imports_pages, tracking_pages,
-                           tracking_order_pages):
+                           tracking_order_pages, customer_link_pages):
         app.register_blueprint(page_blueprint)
 
 

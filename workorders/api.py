@@ -21,9 +21,21 @@ from workorders import (
 from workorders import schemas as s
 from workorders.access import get_order
 from workorders.finance.invoices import live_invoice
+from workorders.promises.clocks import arrival_state
+from workorders.promises.links import ensure_link, tracking_url
 from workorders.queries import list_page, response_figures
 
 bp = APIBlueprint("workorders_api", __name__, url_prefix="/api/v1", tag="Work orders")
+
+
+def _with_promises(order):
+    """The order with its customer link and arrival state (read by OrderOut); a link made now
+    for an order older than links is committed."""
+    if ensure_link(order):
+        db.session.commit()
+    order.tracking_url = tracking_url(order)
+    order.arrival = arrival_state(order)
+    return order
 
 
 def _status(order):
@@ -39,7 +51,7 @@ def create_order(body):
     order, warnings = intake.create_order(body, current_api_user())
     db.session.commit()
     order.warnings = warnings  # type: ignore[attr-defined]  # read by OrderOut
-    return order, 201, {"Location": url_for("workorders_api.get_order_", order_id=order.id)}
+    return _with_promises(order), 201, {"Location": url_for("workorders_api.get_order_", order_id=order.id)}
 
 
 @bp.get("/workorders")
@@ -67,7 +79,7 @@ def stats(args):
 @api_requires("order.view")
 @bp.output(s.OrderOut)
 def get_order_(order_id: int):
-    return get_order(order_id, current_api_user())
+    return _with_promises(get_order(order_id, current_api_user()))
 
 
 @bp.post("/workorders/<int:order_id>/approve")

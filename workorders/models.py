@@ -86,6 +86,8 @@ class WorkOrder(Model):
     reported_iccid: Mapped[str | None] = mapped_column(String(20))
     window_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
     window_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: R10: the arrival target for the order's priority (set by ``workorders/promises/clocks``).
+    arrive_by: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
@@ -144,6 +146,11 @@ Index("ix_work_orders_queue", WorkOrder.priority.desc(), WorkOrder.created_at,
 # counted and drawn on every board refresh; filter with in_hands().
 BUSY = text(in_values("status", IN_HAND))
 Index("ix_work_orders_in_hands", WorkOrder.technician_id, sqlite_where=BUSY, postgresql_where=BUSY)
+#: Orders nobody has reached yet, by arrival target: the late and at-risk lists read only these.
+NOT_ARRIVED_STATUSES = ("new", "approved", "assigned", "en_route")
+NOT_ARRIVED = text(in_values("status", NOT_ARRIVED_STATUSES))
+Index("ix_work_orders_arrival", WorkOrder.arrive_by, sqlite_where=NOT_ARRIVED,
+      postgresql_where=NOT_ARRIVED)
 
 
 def _partial_index_filter(*terms: str) -> ColumnElement[bool]:
@@ -159,6 +166,11 @@ def unassigned_open() -> ColumnElement[bool]:
     """Orders waiting for a technician (new or approved, nobody assigned)."""
     return _partial_index_filter("work_orders.technician_id IS NULL",
                                  in_values("work_orders.status", WAITING))
+
+
+def not_arrived() -> ColumnElement[bool]:
+    """Open orders the technician has not reached yet (for the arrival clock)."""
+    return _partial_index_filter(in_values("work_orders.status", NOT_ARRIVED_STATUSES))
 
 
 def in_hands() -> ColumnElement[bool]:

@@ -39,6 +39,9 @@ from workorders.documents.access import readable_documents
 from workorders.lifecycle import ASSIGNABLE, ENDED, FINISHED, IN_HAND, PLANNABLE, STATUSES, allowed_actions
 from workorders.models import KINDS, PAYMENT_METHODS, PRIORITIES, WorkOrder
 from workorders.photos import photos_of
+from workorders.promises.api import order_messages
+from workorders.promises.clocks import arrival_state
+from workorders.promises.links import ensure_link, tracking_url
 from workorders.queries import filtered_orders, order_figures, order_page, response_figures
 from workorders.tracking import remote
 
@@ -114,6 +117,9 @@ def _render_order(order: WorkOrder, errors: dict | None = None, values: dict | N
         technicians = db.session.scalars(search_technicians(active_only=True)).all()
     mine = technician_for_user(current_user)
     is_assignee = mine is not None and mine.id == order.technician_id
+    staff = current_user.can("order.notifications")
+    if staff and ensure_link(order):
+        db.session.commit()
     return render_template(
         "workorders/show.html", order=order, actions=allowed_actions(order, current_user),
         is_assignee=is_assignee, correctable=is_assignee and order.status == "on_site",
@@ -128,6 +134,9 @@ def _render_order(order: WorkOrder, errors: dict | None = None, values: dict | N
         fee_editable=order.status not in ENDED,
         contact=order_contact(order, current_user),
         tracking=remote.order_panel(order, current_user),
+        arrival=arrival_state(order),
+        customer_link=tracking_url(order) if staff else None,
+        messages=order_messages(order.id) if staff else None,
         callbacks=db.session.scalars(select(Callback).where(Callback.workorder_id == order.id)
                                      .order_by(Callback.at)).all(),
     ), status

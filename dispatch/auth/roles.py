@@ -37,6 +37,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "order.contractor": frozenset({MANAGER}),
     "order.field_work": frozenset({TECHNICIAN}),
     "order.stats": frozenset({MANAGER, DISPATCHER, AGENT}),
+    "order.notifications": frozenset({AGENT, MANAGER, DISPATCHER, FINANCE, WAREHOUSE}),
     "documents.invoice_pack": frozenset({FINANCE, MANAGER}),
     "documents.day_sheets": frozenset({DISPATCHER, MANAGER, TECHNICIAN}),
     "order.plan_parts": frozenset({AGENT, DISPATCHER, MANAGER}),

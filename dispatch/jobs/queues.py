@@ -23,6 +23,8 @@ QUEUES = {
     "default": QueueSpec("default", 300, 3600, 7 * 86400),
     # Imports: long (100,000 rows take minutes); results live in the import_runs table.
     "imports": QueueSpec("imports", 3 * 3600, 0, 7 * 86400),
+    # Messages to customers: short sends; results live in the customer_messages table.
+    "notify": QueueSpec("notify", 60, 0, 7 * 86400),
 }
 
 

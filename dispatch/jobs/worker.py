@@ -78,7 +78,7 @@ def _sweep_forever(app, interval: float, stop: threading.Event) -> None:
 
 @click.command("worker")
 @click.option("--queue", "names", multiple=True,
-              default=("documents", "bulk", "imports", "default"), show_default=True,
+              default=("notify", "documents", "bulk", "imports", "default"), show_default=True,
               type=click.Choice(sorted(queues.QUEUES)))
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 @click.option("--sweep-interval", type=float, default=15.0, show_default=True,

@@ -12,6 +12,9 @@ from dispatch.timeutil import UTCDateTime, utcnow
 
 CONFIDENTIALITY = ("ordinary", "confidential", "secret")
 CREDIT_CLASSES = ("A", "B", "C", "D")
+#: How the customer wants to hear about their orders and complaints (SPEC §10).
+CONTACT_PREFERENCES = ("sms", "email", "none")
+CUSTOMER_LANGUAGES = ("zh_Hans", "en")
 TERMINAL_STATUSES = ("in_stock", "installed", "faulty", "at_vendor", "scrapped")
 SIM_STATUSES = ("in_stock", "installed", "faulty", "deactivated")
 
@@ -24,6 +27,9 @@ class Customer(Model):
         CheckConstraint(in_values("credit_class", CREDIT_CLASSES), name="credit_class_known"),
         CheckConstraint("lat IS NULL OR (lat BETWEEN -90 AND 90)", name="lat_range"),
         CheckConstraint("lon IS NULL OR (lon BETWEEN -180 AND 180)", name="lon_range"),
+        CheckConstraint(in_values("contact_preference", CONTACT_PREFERENCES),
+                        name="contact_preference_known"),
+        CheckConstraint(in_values("language", CUSTOMER_LANGUAGES), name="language_known"),
         # The few secret customers (R18), hidden from every list but a manager's: a tiny index
         # for the ``customer_id NOT IN (secret ids)`` filter of the order lists.
         Index("ix_customers_secret", "id", sqlite_where=text("confidentiality = 'secret'"),
@@ -40,6 +46,9 @@ class Customer(Model):
     confidentiality: Mapped[str] = mapped_column(String(12), default="ordinary")
     credit_class: Mapped[str] = mapped_column(String(1), default="B")
     overseas: Mapped[bool] = mapped_column(default=False)
+    email: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    contact_preference: Mapped[str] = mapped_column(String(5), default="sms", server_default="sms")
+    language: Mapped[str] = mapped_column(String(8), default="zh_Hans", server_default="zh_Hans")
     notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

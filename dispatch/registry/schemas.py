@@ -8,7 +8,9 @@ from apiflask.validators import Length, OneOf
 
 from dispatch.registry.models import (
     CONFIDENTIALITY,
+    CONTACT_PREFERENCES,
     CREDIT_CLASSES,
+    CUSTOMER_LANGUAGES,
     SIM_STATUSES,
     TERMINAL_STATUSES,
 )
@@ -26,6 +28,9 @@ class CustomerIn(Schema):
     credit_class = String(validate=OneOf(CREDIT_CLASSES))
     overseas = Boolean()
     notes = String(validate=Length(max=2000))
+    email = String(validate=Length(max=200))
+    contact_preference = String(validate=OneOf(CONTACT_PREFERENCES))
+    language = String(validate=OneOf(CUSTOMER_LANGUAGES))
 
 
 class CustomerPatch(CustomerIn):
@@ -74,6 +79,9 @@ class CustomerOut(Schema):
     credit_class = String()
     overseas = Boolean()
     notes = String()
+    email = String()
+    contact_preference = String()
+    language = String()
     created_at = DateTime()
     vehicles = List(Nested(VehicleOut))
 

@@ -21,7 +21,9 @@ from dispatch.extensions import db
 from dispatch.registry import visibility
 from dispatch.registry.models import (
     CONFIDENTIALITY,
+    CONTACT_PREFERENCES,
     CREDIT_CLASSES,
+    CUSTOMER_LANGUAGES,
     SIM_STATUSES,
     TERMINAL_STATUSES,
     Customer,
@@ -32,6 +34,7 @@ from dispatch.registry.models import (
 from dispatch.text import boolean, choice, clean_text
 from dispatch.validators import (
     fold_identifier,
+    normalize_email,
     normalize_iccid,
     normalize_imei,
     normalize_phone,
@@ -44,7 +47,8 @@ from dispatch.validators import (
 
 CUSTOMER_FIELDS = (
     "name", "contact_name", "phone", "address", "lat", "lon",
-    "confidentiality", "credit_class", "overseas", "notes",
+    "confidentiality", "credit_class", "overseas", "notes", "email", "contact_preference",
+    "language",
 )
 
 
@@ -72,7 +76,15 @@ def _clean_customer(data: Mapping[str, Any]) -> dict[str, Any]:
         ),
         "overseas": errors.check("overseas", boolean, data.get("overseas")),
         "notes": errors.check("notes", clean_text, data.get("notes"), max_len=2000),
+        "email": errors.check("email", normalize_email, data.get("email")),
+        "contact_preference": errors.check("contact_preference", choice,
+                                           data.get("contact_preference"), CONTACT_PREFERENCES,
+                                           "sms"),
+        "language": errors.check("language", choice, data.get("language"), CUSTOMER_LANGUAGES,
+                                 "zh_Hans"),
     }
+    if clean["contact_preference"] == "email" and not clean["email"]:
+        errors.add("email", _l("An email address is needed to send messages by email."))
     point = errors.check("lat", validate_latlon, data.get("lat"), data.get("lon"))
     clean["lat"], clean["lon"] = point if point else (None, None)
     errors.raise_if_any()

@@ -25,7 +25,7 @@ from dispatch.web.security import page_requires
 bp = Blueprint("registry", __name__)
 
 CUSTOMER_FORM = ("name", "contact_name", "phone", "address", "lat", "lon", "confidentiality",
-                 "credit_class", "overseas", "notes")
+                 "credit_class", "overseas", "notes", "email", "contact_preference", "language")
 VEHICLE_FORM = ("plate", "vin", "description")
 TERMINAL_FORM = ("terminal_id", "imei", "model", "firmware", "purchase_date", "warranty_end")
 SIM_FORM = ("iccid", "msisdn", "carrier")

@@ -20,7 +20,7 @@ from dispatch.auth.models import User
 FULL, MASKED, NONE = "full", "masked", "none"
 #: The customer and order fields :func:`shown_contact` masks.
 CONTACT_FIELDS = ("contact_name", "phone", "contact_phone", "address", "site_address", "lat",
-                  "lon", "site_lat", "site_lon", "notes")
+                  "lon", "site_lat", "site_lon", "notes", "email")
 HIDDEN = "***"
 
 

@@ -32,7 +32,9 @@ SEE_SECRET = {"manager", "technician"}
 #: Route parameters the walk does not fill, and why no customer data hides behind them.
 NOT_WALKED = {
     "filename": "static files and the map library",
-    "token": "a set-password link: a form, no customer",
+    "token": "a set-password link (a form, no customer) or a customer link (the order's own "
+             "customer, no contact data: tests/promises/test_customer_link.py)",
+    "name": "a customer link's document (service sheet, invoice): only with the link's token",
     "run_id": "an import run is its uploader's own file",
     "photo_id": "a photo of the work, read only through its order's visibility",
 }

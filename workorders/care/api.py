@@ -9,7 +9,7 @@ from dispatch.errors import FieldErrors
 from dispatch.extensions import db
 from dispatch.validators import parse_month
 from dispatch.web.api import api_requires, current_api_user
-from workorders.care import callbacks, complaints, ownership
+from workorders.care import callbacks, clocks, complaints, ownership
 from workorders.care import schemas as s
 from workorders.care.incentives import monthly_incentives, quarterly_ranking
 from workorders.care.stats import monthly_stats
@@ -44,6 +44,15 @@ def create_complaint(body):
 def list_complaints(args):
     """Open, overdue, due-soon, missing same-day notice (R15), or all complaints."""
     return {"items": complaints.complaint_list(current_api_user(), args["view"])}
+
+
+@bp.get("/complaints/promises")
+@api_requires("complaint.view")
+@bp.input(s.PromiseQuery, location="query", arg_name="args")
+@bp.output(s.PromiseList)
+def list_promises(args):
+    """R16: promised reply times, kept, missed, replaced by a later promise, or pending."""
+    return {"items": clocks.promise_list(current_api_user(), args["state"])}
 
 
 @bp.get("/complaints/<int:complaint_id>")

@@ -30,12 +30,14 @@ from dispatch.timeutil import day_bounds, local_day, local_text, utcnow
 from dispatch.validators import parse_datetime
 from workorders.access import get_order
 from workorders.care.models import (
+    ANSWER_DAYS,
     CAUSES,
     CHANNELS,
     DEPARTMENTS,
     SEVERITIES,
     Complaint,
     ComplaintFollowUp,
+    ComplaintPromise,
 )
 
 DUE_DAYS, DUE_DAYS_OVERSEAS, DUE_SOON_DAYS, MAX_FOLLOW_UPS = 15, 20, 3, 2
@@ -86,7 +88,8 @@ def register_complaint(data: Mapping[str, Any], user: User) -> Complaint:
         number=complaint_number(now), customer_id=customer.id,
         workorder_id=int(order_id) if order_id not in (None, "") else None,
         channel=channel, severity=severity, description=description, overseas=overseas,
-        received_at=now, due_at=due_date(now, overseas), created_by_id=user.id,
+        received_at=now, due_at=due_date(now, overseas),
+        answer_due_at=now + timedelta(days=ANSWER_DAYS), created_by_id=user.id,
         owner_id=user.id, status="open" if severity == "minor" else "escalated")
     db.session.add(complaint)
     db.session.flush()
@@ -149,7 +152,11 @@ def record_notice(complaint: Complaint, data: Mapping[str, Any], user: User) -> 
         errors.add("promised_reply_at", _l("Promise a reply by the complaint's due date (%(due)s) "
                                            "at the latest.", due=local_text(complaint.due_at)))
     errors.raise_if_any()
-    complaint.promised_reply_at, complaint.notice_at = promised, utcnow()
+    assert promised is not None
+    now = utcnow()
+    complaint.promised_reply_at, complaint.notice_at = promised, now
+    complaint.promises.append(ComplaintPromise(promised_at=promised, made_at=now,
+                                               user_id=user.id))
     return complaint
 
 
@@ -218,12 +225,15 @@ def missed_notice(complaint: Complaint, now: datetime | None = None) -> bool:
 
 
 def complaint_list(user: User, view: str = "open", now: datetime | None = None) -> list[Complaint]:
-    """``open``, ``overdue``, ``due_soon``, ``no_notice`` (R15) or ``all`` complaints."""
+    """``open``, ``overdue``, ``due_soon``, ``no_notice`` (R15), ``answer_overdue`` (no answer
+    within 3 days, R15) or ``all`` complaints."""
     now = now or utcnow()
     query = visible_complaints(user).order_by(Complaint.due_at)
     unresolved = Complaint.status.in_(("open", "escalated"))
     if view == "overdue":
         query = query.where(unresolved, Complaint.due_at < now)
+    elif view == "answer_overdue":
+        query = query.where(unresolved, Complaint.answer_due_at < now)
     elif view == "due_soon":
         query = query.where(unresolved, Complaint.due_at >= now,
                             Complaint.due_at < now + timedelta(days=DUE_SOON_DAYS))

@@ -3,7 +3,7 @@ re-checks, and the incentive tables (service points per kind, safety incidents).
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -24,6 +24,16 @@ CAUSES = ("device", "sim", "installation", "service", "billing", "other")
 DEPARTMENTS = ("customer_service", "field_service", "warehouse", "finance", "vendor", "customer")
 AUDIT_RESULTS = ("pending", "ok", "issue")
 
+
+
+#: R15: a clear answer within 3 calendar days of registration.
+ANSWER_DAYS = 3
+
+
+def _answer_due(context: Any) -> datetime:
+    """``answer_due_at`` when the writer gives none: registration + 3 days."""
+    received = context.get_current_parameters().get("received_at") or utcnow()
+    return received + timedelta(days=ANSWER_DAYS)
 
 
 class Complaint(Model):
@@ -53,6 +63,8 @@ class Complaint(Model):
     overseas: Mapped[bool] = mapped_column(default=False)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    #: R15: a clear answer within 3 calendar days of registration.
+    answer_due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True, default=_answer_due)
     promised_reply_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cause: Mapped[str | None] = mapped_column(String(12))
@@ -74,8 +86,25 @@ class Complaint(Model):
     responsible_user: Mapped[User | None] = relationship(foreign_keys=[responsible_user_id])
     follow_ups: Mapped[list[ComplaintFollowUp]] = relationship(
         back_populates="complaint", order_by="ComplaintFollowUp.id", cascade="all, delete-orphan")
+    promises: Mapped[list[ComplaintPromise]] = relationship(
+        back_populates="complaint", order_by="ComplaintPromise.id", cascade="all, delete-orphan")
 
     __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}  # type: ignore[misc]
+
+
+class ComplaintPromise(Model):
+    """R16: a reply time promised to the customer; a later promise replaces an earlier one."""
+
+    __tablename__ = "complaint_promises"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
+    promised_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    made_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+    complaint: Mapped[Complaint] = relationship(back_populates="promises")
+    user: Mapped[User] = relationship()
 
 
 class ComplaintFollowUp(Model):

@@ -9,7 +9,8 @@ from apiflask.validators import Length, OneOf, Range
 from dispatch.web.schemas import MONEY_DOC, id_field, month_field
 from workorders.care.models import CAUSES, CHANNELS, DEPARTMENTS, SEVERITIES
 
-VIEWS = ("open", "overdue", "due_soon", "no_notice", "all")
+VIEWS = ("open", "overdue", "due_soon", "no_notice", "answer_overdue", "all")
+PROMISE_STATES = ("all", "pending", "kept", "missed", "replaced")
 
 
 class ComplaintIn(Schema):
@@ -61,6 +62,7 @@ class ComplaintOut(Schema):
     overseas = Boolean()
     received_at = DateTime()
     due_at = DateTime()
+    answer_due_at = DateTime()
     promised_reply_at = DateTime(allow_none=True)
     notice_at = DateTime(allow_none=True)
     cause = String(allow_none=True)
@@ -72,6 +74,23 @@ class ComplaintOut(Schema):
     follow_ups = List(Nested(FollowUpOut))
     owner_id = Integer(metadata={"description": "R13: who answers for it until it is closed"})
     owner = String(attribute="owner.display_name")
+
+
+class PromiseQuery(Schema):
+    state = String(load_default="all", validate=OneOf(PROMISE_STATES))
+
+
+class PromiseOut(Schema):
+    complaint_id = Integer(attribute="complaint.id")
+    number = String(attribute="complaint.number")
+    promised_at = DateTime(attribute="promise.promised_at")
+    made_at = DateTime(attribute="promise.made_at")
+    answered_at = DateTime(attribute="complaint.resolved_at", allow_none=True)
+    state = String()
+
+
+class PromiseList(Schema):
+    items = List(Nested(PromiseOut))
 
 
 class ComplaintQuery(Schema):

@@ -17,7 +17,7 @@ from dispatch.timeutil import last_month, local_day, utcnow
 from dispatch.validators import FIRST_DAY, LAST_DAY, parse_month
 from dispatch.web.forms import form_data, handle_form
 from dispatch.web.security import page_requires
-from workorders.care import callbacks, complaints, ownership
+from workorders.care import callbacks, clocks, complaints, ownership
 from workorders.care.models import (
     AUDIT_RESULTS,
     CAUSES,
@@ -26,7 +26,7 @@ from workorders.care.models import (
     SEVERITIES,
     AuditCheck,
 )
-from workorders.care.schemas import VIEWS
+from workorders.care.schemas import PROMISE_STATES, VIEWS
 from workorders.care.stats import build_monthly_report_pdf, monthly_stats
 
 bp = Blueprint("care", __name__, url_prefix="/care")
@@ -61,6 +61,16 @@ def complaint_index():
     return render_template("care/complaints.html", view=view, views=VIEWS,
                            complaints=complaints.complaint_list(current_user, view),
                            missed_notice=complaints.missed_notice, now=utcnow())
+
+
+@bp.get("/complaints/promises")
+@page_requires("complaint.view")
+def promise_index():
+    state = request.args.get("state", "all")
+    if state not in PROMISE_STATES:
+        state = "all"
+    return render_template("care/promises.html", state=state, states=PROMISE_STATES,
+                           rows=clocks.promise_list(current_user, state))
 
 
 @bp.route("/complaints/new", methods=["GET", "POST"])

@@ -61,6 +61,22 @@
     });
   }
 
+  // R10: orders past (late) or close to (at risk) their arrival target, assigned ones too.
+  function renderArrival(arrival) {
+    var box = document.getElementById("arrival");
+    if (!box || !arrival) { return; }
+    document.getElementById("arrival-counts").textContent =
+      text("arrival_counts", { late: arrival.late, at_risk: arrival.at_risk });
+    var list = document.getElementById("arrival-list");
+    list.replaceChildren();
+    arrival.items.forEach(function (item) {
+      list.appendChild(el("li", { "class": item.state, "data-order": item.id }, [
+        el("a", { href: "/workorders/" + item.id, text: item.number }),
+        el("span", { "class": "badge warn", text: " " + T[item.state] }),
+        el("small", { text: " " + T.due + " " + item.arrive_by_text })]));
+    });
+  }
+
   function label(value) { return (T.labels && T.labels[value]) || value; }
 
   function orderCard(order) {
@@ -73,6 +89,10 @@
                     (order.window || T.no_window) + " · " + label(order.status) +
                     (order.priority === "urgent" ? " · " + label("urgent") : "") })]);
     if (awaiting) { button.appendChild(el("span", { "class": "badge awaiting-badge", text: T.awaiting })); }
+    if (order.arrival) {  // R10: late or at risk of being late
+      button.classList.add(order.arrival);
+      button.appendChild(el("span", { "class": "badge warn arrival-" + order.arrival, text: T[order.arrival] }));
+    }
     button.addEventListener("click", function () { selectOrder(order); });
     return button;
   }
@@ -81,6 +101,7 @@
     var list = document.getElementById("queue");
     list.replaceChildren();
     document.getElementById("open-total").textContent = text("open_orders", { n: data.open_total });
+    renderArrival(data.arrival);
     if (!data.queue.length) { list.appendChild(el("li", { "class": "muted", text: T.no_match })); }
     data.queue.forEach(function (order) { list.appendChild(el("li", {}, [orderCard(order)])); });
   }

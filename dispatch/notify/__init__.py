@@ -1,0 +1,1 @@
+"""Messages to customers (log, email over SMTP, SMS over an HTTP gateway) and staff alerts."""
