@@ -15,6 +15,7 @@ from bench import (
     pages_bench,
     promises_bench,
     stock_bench,
+    tracking_bench,
 )
 from bench.common import print_table
 
@@ -27,6 +28,8 @@ def main() -> None:
     stock_bench.main(["--movements", "100000" if quick else "1000000",
                       "--requests", "100" if quick else "500"])
     import_bench.main(["--rows", "20000" if quick else "100000"])
+    tracking_bench.main(["--repeat", "100" if quick else "500",
+                         "--devices", "20000" if quick else "100000"])
     promises_bench.main(["--repeat", "100" if quick else "300",
                          "--messages", "200" if quick else "1000"])
     # gunicorn + wrk against PostgreSQL (1,000,000 orders; --quick: 100,000 orders, 3 s each).

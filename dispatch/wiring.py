@@ -77,6 +77,7 @@ def init_jobs() -> None:
     from dispatch.notify import delivery
     from dispatch.tracking import service as tracking
     from dispatch.tracking import sync as tracking_sync
+    from dispatch.tracking import vans
     from workorders.care import clocks as complaint_clocks
     from workorders.documents import bulk, jobs, receipt
 
@@ -92,6 +93,7 @@ def init_jobs() -> None:
         (delivery.KIND, delivery.deliver, "notify"),
         ("tracking_register", tracking.register_terminals, "default"),
         ("tracking_sync", tracking_sync.sync_job, "default"),
+        ("tracking_vans", vans.vans_job, "default"),
     )
     for kind, function, queue in handlers:
         runner.register_handler(kind, function, queue)
@@ -100,6 +102,7 @@ def init_jobs() -> None:
     runner.register_periodic(complaint_clocks.check_complaint_clocks)
     runner.register_periodic(delivery.retry_failed)
     runner.register_periodic(tracking_sync.schedule_sync)
+    runner.register_periodic(vans.schedule_vans)
     worker.register_preload(pdf.preload)
 
 
@@ -162,18 +165,20 @@ def init_blueprints(app: Flask) -> None:
     from workorders.promises.views import bp as customer_link_pages
     from workorders.tablet.api import bp as tablet_api
     from workorders.tablet.views import bp as tablet_pages
+    from workorders.tracking.api import bp as tracking_api
+    from workorders.tracking.views import bp as tracking_order_pages
     from workorders.views import bp as workorders_pages
 
     for api_blueprint in (auth_api, registry_api, technicians_api, workorders_api, board_api,
                           documents_api, inventory_api, care_api, finance_api, tablet_api,
-                          imports_api, office_api, promises_api):
+                          imports_api, office_api, tracking_api, promises_api):
         csrf.exempt(api_blueprint)  # bearer tokens only: no ambient credentials to forge
         app.register_blueprint(api_blueprint)
     for page_blueprint in (web_pages, auth_pages, registry_pages, technicians_pages,
                            audit_pages, workorders_pages, board_pages, documents_pages,
                            inventory_pages, care_pages, incentive_pages, handover_pages,
                            finance_pages, tablet_pages, imports_pages, office_pages,
-                           tracking_pages, customer_link_pages):
+                           tracking_pages, tracking_order_pages, customer_link_pages):
         app.register_blueprint(page_blueprint)
 
 

@@ -1,6 +1,7 @@
 """Completing an order on site (R7, SPEC §4), as the four steps it is.
 
 1. **Lifecycle**: every field the order's kind needs, the payment that matches what is owed,
+   a new terminal that reports (or an override reason: ``workorders/tracking/activation.py``),
    then the ``complete`` transition (the only writer of the status, in ``lifecycle``).
 2. **Stock and devices**: swaps applied to the device registry (a faulty terminal goes to the
    workshop with its tag, R5), the parts used consumed from the reservation or the van —
@@ -34,6 +35,7 @@ from workorders.finance import collections
 from workorders.kinds import kind_of
 from workorders.lifecycle import check, transition
 from workorders.models import PAYMENT_METHODS, WorkOrder
+from workorders.tracking import activation
 
 #: R1, R2: the fee of a repair waits for a date to count the warranty from.
 NO_DATE_ON_RECORD = _l("No install or purchase date is on record for this vehicle: ask the "
@@ -52,6 +54,7 @@ def complete(order: WorkOrder, user: User, data: Mapping[str, Any]) -> WorkOrder
                              data.get("signature_png_base64") or "")
     for field, message in kind_of(order).missing(order, resolution).items():
         errors.add(field, message)
+    activation.require_reporting(order, user, data.get("activation_override_reason"), errors)
     if data.get("purchase_date"):
         order.purchase_date = errors.check("purchase_date", parse_date, data["purchase_date"])
     quote = onsite.current_quote(order)

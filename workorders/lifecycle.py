@@ -61,6 +61,10 @@ ACTIONS: dict[str, Action] = {
     "close": Action(frozenset({"completed"}), "closed", "order.close", "closed_at"),
     "cancel": Action(frozenset({"new", "approved", "assigned"}), "cancelled", "order.cancel",
                      "cancelled_at"),
+    # A repair the terminal's remote command fixed: ended without a visit, no technician, no
+    # fee (workorders/tracking/remote.py); it ends like a cancellation, with its own event.
+    "resolve_remotely": Action(frozenset({"new", "approved", "assigned"}), "cancelled",
+                               "order.cancel", "cancelled_at"),
 }
 
 #: Every (from, to) pair the machine allows; used by tests and the timeline.

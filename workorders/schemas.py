@@ -226,6 +226,8 @@ class CompleteIn(Schema):
     payment_method = String(required=True, validate=OneOf(PAYMENT_METHODS))
     amount_collected = money_in(required=True)
     signature_png_base64 = String(required=True, validate=Length(max=800_000))
+    #: Completes an order whose new terminal does not report yet (SPEC §10), recorded.
+    activation_override_reason = String(load_default=None, validate=Length(max=300))
     purchase_date = String(validate=Length(max=40), metadata={
         "description": "R1, R2: needed when no install or purchase date is on record "
                        "(the fee's basis is warranty_unknown)"})

@@ -46,6 +46,7 @@ from workorders.promises.api import order_messages
 from workorders.promises.clocks import arrival_state
 from workorders.promises.links import ensure_link, tracking_url
 from workorders.queries import filtered_orders, order_figures, order_page, response_figures
+from workorders.tracking import remote
 
 bp = Blueprint("workorders", __name__, url_prefix="/workorders")
 bp.add_app_template_global(fees.amount_due, "amount_due")
@@ -163,6 +164,7 @@ def _render_order(order: WorkOrder, errors: dict | None = None, values: dict | N
         in_hand=order.status in IN_HAND, finished=order.status in FINISHED,
         fee_editable=order.status not in ENDED,
         contact=order_contact(order, current_user),
+        tracking=remote.order_panel(order, current_user),
         arrival=arrival_state(order),
         customer_link=tracking_url(order) if staff else None,
         messages=order_messages(order.id) if staff else None,
@@ -215,7 +217,11 @@ ACTIONS = {
     "swap_remove": (lambda order, form: corrections.remove_swap(
         order, current_user, form.get("swap_id")), ("swap_id",)),
     "complete": (lambda order, form: completion.complete(order, current_user, form),
-                 ("resolution", "payment_method", "amount_collected", "signature_png_base64")),
+                 ("resolution", "payment_method", "amount_collected", "signature_png_base64",
+                  "activation_override_reason")),
+    "resolve_remotely": (lambda order, form: remote.resolve_remotely(order, current_user,
+                                                                     form.get("note")),
+                         ("note",)),
     "fee_override": (lambda order, form: onsite.override_fee(order, current_user, form["amount"],
                                                              form["reason"]), ("amount", "reason")),
     "cancel": (lambda order, form: assignment.cancel(order, form["reason"], current_user),

@@ -29,6 +29,7 @@ class TechnicianIn(Schema):
     work_end = String(validate=Length(max=8))
     daily_capacity = Integer(validate=Range(min=0, max=50))
     contractor = Boolean()
+    van_tracker_id = String(allow_none=True, validate=Length(max=32))
 
 
 class TechnicianOut(Schema):
@@ -46,6 +47,7 @@ class TechnicianOut(Schema):
     daily_capacity = Integer()
     active = Boolean()
     contractor = Boolean()
+    van_tracker_id = String(allow_none=True)
     last_lat = Float(allow_none=True)
     last_lon = Float(allow_none=True)
     last_seen_at = DateTime(allow_none=True)

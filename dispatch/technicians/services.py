@@ -24,7 +24,7 @@ from dispatch.timeutil import utcnow
 from dispatch.validators import normalize_phone, validate_latlon
 
 PROFILE_FIELDS = ("phone", "home_address", "home_lat", "home_lon", "skills", "work_start",
-                  "work_end", "daily_capacity", "active", "contractor")
+                  "work_end", "daily_capacity", "active", "contractor", "van_tracker_id")
 #: What separates skills in one cell or field: commas or semicolons (also full-width), 、.
 SKILL_SEPARATORS = re.compile(r"[,;，；、]")
 
@@ -102,6 +102,9 @@ def _clean_profile(data: Mapping[str, Any]) -> dict[str, Any]:
         ),
         "active": errors.check("active", boolean, data.get("active", True)),
         "contractor": errors.check("contractor", boolean, data.get("contractor", False)),
+        # The van's own tracker on the tracking platform (its uniqueId), if it has one.
+        "van_tracker_id": errors.check("van_tracker_id", clean_text, data.get("van_tracker_id"),
+                                       max_len=32) or None,
     }
     home = data.get("home_lat"), data.get("home_lon")
     if home[0] in (None, "") or home[1] in (None, ""):

@@ -14,9 +14,9 @@ from dispatch.web.security import page_requires
 bp = Blueprint("technicians", __name__, url_prefix="/technicians")
 
 NEW_FORM = ("username", "password", "name", "phone", "home_address", "home_lat", "home_lon",
-            "skills", "work_start", "work_end", "daily_capacity", "contractor")
+            "skills", "work_start", "work_end", "daily_capacity", "contractor", "van_tracker_id")
 EDIT_FORM = ("name", "phone", "home_address", "home_lat", "home_lon", "skills", "work_start",
-             "work_end", "daily_capacity", "active", "contractor")
+             "work_end", "daily_capacity", "active", "contractor", "van_tracker_id")
 
 
 @bp.get("/")

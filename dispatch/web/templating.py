@@ -45,6 +45,9 @@ NAVIGATION: list[tuple[str, Any, str | None, Any]] = [
     ("technicians.index", _l("Technicians"), "technician.view", _l("Administration")),
     ("audit.index", _l("Audit log"), "audit.view", _l("Administration")),
     ("imports.index", _l("Imports"), "import.run", _l("Administration")),
+    ("tracking_orders.silent_queue", _l("Silent terminals"), "tracking.silent", _l("Registry")),
+    ("tracking_orders.overrides", _l("Completed without a fix"), "tracking.override_list",
+     _l("Registry")),
     ("tracking.status", _l("Tracking platform"), "tracking.status", _l("Administration")),
 ]
 FLAT_LIMIT = 7

@@ -32,6 +32,7 @@ from workorders.finance.invoices import Invoice
 from workorders.models import Swap, WorkOrder, WorkOrderEvent
 from workorders.photos import photos_of
 from workorders.timeline import event_note
+from workorders.tracking.activation import evidence
 
 DOCUMENT_KINDS = ("service_sheet", "invoice_pdf", "return_tag")
 L = {
@@ -52,6 +53,8 @@ L = {
     "bank": "开户行及账号 Bank account", "void": "作废 VOID", "date": "日期 Date", "order": "工单 Order",
     "net": "不含税金额 Net", "photos": "现场照片 Photos", "before": "施工前 Before",
     "after": "施工后 After", "tax": "税额 Tax", "return_tag": "返修标签 Return tag",
+    "activation": "终端上线 Terminal activation", "first_fix": "首次定位 First fix",
+    "from_site": "距现场 from the site", "override": "未上线放行 Completed without a fix",
 }
 TITLES = {"install": "安装派工单 Install dispatch order",
           "repair": "维修服务单 Repair service order",
@@ -88,6 +91,7 @@ def sheet_data(order: WorkOrder) -> dict[str, Any]:
                   for p in order.parts],
         "total": format_money(amount_due(order)),
         "signature": signature,
+        "activation": activation_text(order),
         "photos": sheet_photos(order),
     }
 
@@ -95,6 +99,23 @@ def sheet_data(order: WorkOrder) -> dict[str, Any]:
 def _chinese_note(event: WorkOrderEvent) -> str:
     with force_locale("zh_Hans"):
         return event_note(event.action, event.note)
+
+
+def activation_text(order: WorkOrder) -> str:
+    """The activation evidence (SPEC §10): when and where the new terminal's first fix was,
+    or the reason it was completed without one; empty when the order installed none."""
+    kept = evidence(order.id)
+    if kept is None:
+        return ""
+    parts = []
+    if kept.fix_at is not None:
+        parts.append(f"{L['first_fix']}: {local_text(kept.fix_at)}, "
+                     f"{kept.fix_lat:.5f}, {kept.fix_lon:.5f}")
+        if kept.distance_m is not None:
+            parts.append(f"{kept.distance_m} m {L['from_site']}")
+    if kept.override_reason:
+        parts.append(f"{L['override']}: {kept.override_reason}")
+    return f"{kept.unique_id} — " + "; ".join(parts) if parts else ""
 
 
 SHEET_PHOTOS = 4

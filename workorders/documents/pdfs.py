@@ -117,6 +117,8 @@ def service_sheet_flowables(data: Data) -> list[Flowable]:
         story += [paragraph(labels["swaps"], "h2"),
                   _table([[labels["device"], labels["old"], labels["new"], labels["reason"]],
                           *data["swaps"]], [25 * mm, 50 * mm, 50 * mm, 55 * mm])]
+    if data.get("activation"):
+        story += [paragraph(labels["activation"], "h2"), paragraph(data["activation"])]
     if data["pick_list"]:
         story += [paragraph(labels["pick_list"], "h2"),
                   _table([[labels["part"], labels["qty"], labels["from"]], *data["pick_list"]],

@@ -142,6 +142,8 @@
       var body = {
         resolution: $("resolution").value.trim(), payment_method: $("payment-method").value,
         amount_collected: $("amount").value.trim(), signature_png_base64: $("signature").value };
+      var override = window.TabletActivation ? TabletActivation.overrideReason() : null;
+      if (override) { body.activation_override_reason = override; }
       if (asked && purchased) { body.purchase_date = purchased; }
       TabletStore.enqueue("complete", j.id, path(j, "complete"), body);
       window.scrollTo(0, 0);

@@ -224,6 +224,7 @@
     $("plate-result").textContent = confirmed ? T.plate_ok : "";
     $("plate-result").className = confirmed ? "field-ok" : "field-error";
     showFee(job, view);
+    if (window.TabletActivation) { TabletActivation.render(job, view); }
   }
   // A part or swap recorded by mistake: corrected or removed before completion (queued like the rest).
   function undo(label, id, act) {
@@ -304,6 +305,7 @@
     var job = currentJob();
     $("job-list-view").hidden = !!job;
     $("job-view").hidden = !job;
+    if (window.TabletActivation && (!job || effective(job).status !== "on_site")) { TabletActivation.stop(); }
     if (job) { renderJob(job); } else { renderList(); }
   }
 
