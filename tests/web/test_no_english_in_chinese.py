@@ -21,7 +21,8 @@ KEPT = {"SIM", "IMEI", "ICCID", "GPS", "PDF", "CSV", "Excel", "VIN", "ID", "WO",
         "SKU", "English", "API", "GCJ", "WGS", "MAIN", "VROOM", "km", "min", "PNG", "JPEG",
         "OpenStreetMap", "Leaflet", "GT", "HZ", "TERM", "HARNESS", "RELAY", "IOT", "CNY", "RMB",
         "zh", "en", "OK", "GB", "GBK", "UTF", "XLSX", "MiB", "VAN", "VENDOR", "WORKSHOP",
-        "model", "AD", "TK", "FUSE"}  # examples in hints: 浙AD12345, model:TK915, FUSE-5A
+        "model", "AD", "TK", "FUSE",  # examples in hints: 浙AD12345, model:TK915, FUSE-5A
+        "uniqueId"}  # the tracking platform's field, named as the platform names it
 #: Not labels: scripts, styles, and <code> (raw records: audit before/after, file columns).
 HIDDEN = re.compile(r"<(script|style|code)\b.*?</\1>", re.S | re.I)
 VISIBLE_ATTRIBUTE = re.compile(r'\s(?:placeholder|title|aria-label|alt)="([^"]*)"')
