@@ -62,3 +62,28 @@ def test_header_counts_the_approval_queue_and_groups_a_managers_links(world, log
     technician_page = login(world.technician.user, fresh=True).get("/tablet/").get_data(
         as_text=True)
     assert '<details class="nav-group"' not in technician_page
+
+
+def test_overview_counts_late_and_at_risk_orders_and_lists_them(world, app, login, make_user):
+    from datetime import timedelta
+
+    from dispatch.extensions import db
+    from dispatch.timeutil import utcnow
+    from workorders.models import WorkOrder
+
+    numbers = []
+    for hours in (-2, 0.25, 30):  # overdue, due within the at-risk margin, comfortably ahead
+        created = world.agent.post("/api/v1/workorders", json=repair_request(world)).get_json()
+        with app.app_context():
+            order = db.session.get(WorkOrder, created["id"])
+            order.arrive_by = utcnow() + timedelta(hours=hours)
+            db.session.commit()
+        numbers.append(created["number"])
+    page = login(make_user("manager")).get("/overview").get_data(as_text=True)
+    late = re.search(r'href="#late-orders" id="tile-late">\s*<span class="stat-number">(\d+)', page)
+    at_risk = re.search(r'href="#late-orders" id="tile-at_risk">\s*<span class="stat-number">(\d+)',
+                        page)
+    assert late and late.group(1) == "1"
+    assert at_risk and at_risk.group(1) == "1"
+    listed = page[page.index('id="late-orders"'):]
+    assert numbers[0] in listed and numbers[1] in listed and numbers[2] not in listed

@@ -23,6 +23,7 @@ from workorders.finance.reconciliation import outstanding_by_technician
 from workorders.kinds import KINDS
 from workorders.models import WorkOrder
 from workorders.office import charts
+from workorders.promises.clocks import orders_late_or_at_risk
 
 #: Days the charts cover, today included.
 CHART_DAYS = 14
@@ -55,6 +56,10 @@ def build(user: User) -> dict[str, Any]:
              count_visible(user, WorkOrder.completed_at >= start, WorkOrder.completed_at < end),
              url_for("workorders.index", completed_on=today.isoformat())),
     ]
+    arrivals = orders_late_or_at_risk(user)
+    tiles += [Tile("late", _l("Late against the arrival target"), arrivals["late"],
+                   "#late-orders", alarm=bool(arrivals["late"])),
+              Tile("at_risk", _l("At risk of arriving late"), arrivals["at_risk"], "#late-orders")]
     if user.can("complaint.view"):
         overdue, due_soon = complaint_list(user, "overdue"), complaint_list(user, "due_soon")
         tiles += [Tile("complaints_overdue", _l("Complaints overdue"), len(overdue),
@@ -66,7 +71,7 @@ def build(user: User) -> dict[str, Any]:
         tiles.append(Tile("low_stock", _l("Parts below reorder point"), len(low),
                           url_for("inventory.stock_index") + "#low-stock", alarm=bool(low)))
     cash = outstanding_by_technician() if user.can("finance.view") else []
-    return {"tiles": tiles, "cash": cash, "low": low, "today": today,
+    return {"tiles": tiles, "cash": cash, "low": low, "today": today, "arrivals": arrivals["items"],
             **_charts(user, today)}
 
 
