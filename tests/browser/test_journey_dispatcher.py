@@ -57,7 +57,8 @@ def test_dispatcher_day(lang, browser, live_server, world, make_user, make_techn
     assert page.locator("#queue button.queue-item").count() == 1
     page.select_option("#queue-kind", "")
     page.fill("#queue-q", approved[1]["number"])
-    page.locator(f"button[data-order='{approved[0]['id']}']").wait_for(state="detached")
+    page.locator(f"button[data-order='{approved[1]['id']}']").wait_for()
+    page.locator(f"button[data-order='{waiting['id']}']").wait_for(state="detached")
     assert page.locator("#queue button.queue-item").count() == 1
     steps.shot(page, "search-by-number")
     page.fill("#queue-q", "")

@@ -182,8 +182,14 @@
     });
   }
 
+  var refreshes = 0;
+
   function refresh() {
+    // Only the latest request is shown: an earlier one answered late (an older filter, or the
+    // periodic refresh) must not replace what the dispatcher asked for since.
+    var mine = ++refreshes;
     return api("GET", "/api/v1/dispatch/board" + filterQuery()).then(function (data) {
+      if (mine !== refreshes) { return; }
       lastData = data;
       renderQueue(data); renderMap(data); renderTechnicians(data);
       status(text("updated", { t: clock(new Date()) }));
