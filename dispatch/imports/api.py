@@ -145,8 +145,12 @@ def upload(body):
     run = runs.start_run(current_api_user(), upload_file.stream, upload_file.filename or "",
                          kind_name=body["kind"], dry_run=body["dry_run"],
                          encoding=body["encoding"])
+    db.session.flush()
+    # The state this request left it in: once committed, an in-process runner may start it
+    # before the answer is written.
+    answer = {"id": run.id, "status": run.status}
     db.session.commit()
-    return {"id": run.id, "status": run.status}, 202
+    return answer, 202
 
 
 @bp.get("/imports")
@@ -176,8 +180,9 @@ def status(run_id: int, args):
 def apply(run_id: int):
     """Import the file of a finished dry run for real (once)."""
     run = runs.apply_run(run_id, current_api_user())
+    answer = {"id": run.id, "status": run.status}  # before an in-process runner can start it
     db.session.commit()
-    return {"id": run.id, "status": run.status}, 202
+    return answer, 202
 
 
 @bp.get("/imports/<int:run_id>/rejected.csv")
