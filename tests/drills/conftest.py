@@ -186,7 +186,8 @@ def completion_snapshot(order_id: int) -> dict[str, object]:
         "collections": _count(Collection, Collection.order_id == order_id),
         "collected": str(order.amount_collected) if order.amount_collected is not None else None,
         "invoices": _count(Invoice, Invoice.order_id == order_id),
-        "jobs": _count(Job, Job.order_id == order_id),
+        "jobs": _count(Job, Job.order_id == order_id,
+                       Job.kind.in_(("service_sheet", "invoice_pdf", "return_tag"))),
         "complete_events": _count(WorkOrderEvent, WorkOrderEvent.order_id == order_id,
                                   WorkOrderEvent.action == "complete"),
     }
@@ -194,11 +195,13 @@ def completion_snapshot(order_id: int) -> dict[str, object]:
     return snapshot
 
 
-#: An order of :func:`prepare_completions` after exactly one completion.
+#: An order of :func:`prepare_completions` after exactly one completion (its parts were held when
+#: recorded — `reserve` — and completion releases and consumes them; `jobs` are its documents).
 COMPLETED = {
     "status": "completed", "completed_at": True, "swap_applied": True,
     "old_terminal": ("faulty", False), "new_terminal": ("installed", True),
-    "movements": {"consume": 2, "return_faulty": 1}, "collections": 1, "invoices": 1, "jobs": 3,
+    "movements": {"consume": 2, "release": 2, "reserve": 2, "return_faulty": 1}, "collections": 1,
+    "invoices": 1, "jobs": 3,
     "complete_events": 1,
 }
 #: The counted rows a second application would add to.

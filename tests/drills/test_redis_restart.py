@@ -105,7 +105,8 @@ def _settled(order_ids: list[int], url: str, timeout: float = 20) -> int:
 
 def _documents(order_ids: list[int]) -> list[Job]:
     db.session.expire_all()
-    jobs = list(db.session.scalars(select(Job).where(Job.order_id.in_(order_ids))))
+    jobs = list(db.session.scalars(select(Job).where(Job.order_id.in_(order_ids),
+                                                     Job.kind.in_(DOCUMENTS))))
     db.session.rollback()
     return jobs
 
