@@ -63,20 +63,19 @@ def silent_device(terminal_pk: int):
 def send_command(terminal_pk: int):
     """Try remotely first: a command to the silent terminal (on the vehicle's open order when
     there is one)."""
-    terminal_ref = terminal_pk
-    device = silent.silent_device(terminal_ref, current_user)
+    device = silent.silent_device(terminal_pk, current_user)
     values = form_data("type", "server", "port", "data")
     order = db.session.get(WorkOrder, device.open_order_id) if device.open_order_id else None
     try:
-        remote.send(db.session.get_one(Terminal, terminal_ref), order, current_user, values)
+        remote.send(db.session.get_one(Terminal, terminal_pk), order, current_user, values)
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()
         errors = dict(exc.fields) if isinstance(exc, ValidationFailed) else {}
         errors["_form"] = exc.message
-        return _device_page(terminal_ref, errors, values, exc.status)
+        return _device_page(terminal_pk, errors, values, exc.status)
     flash(_("Command sent."), "success")
-    return redirect(url_for("tracking_orders.silent_device", terminal_pk=terminal_ref))
+    return redirect(url_for("tracking_orders.silent_device", terminal_pk=terminal_pk))
 
 
 def _order_command_page(order_id: int, errors: dict | None = None, values: dict | None = None,
