@@ -13,6 +13,7 @@ The broker is made by the factory (``dispatch/wiring.py`` ``init_broker``) and k
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import queue
 import threading
@@ -28,6 +29,8 @@ log = logging.getLogger(__name__)
 BACKLOG = 1000
 #: What a subscriber's queue receives when messages were dropped for it.
 MISSED = "\x00missed"
+
+_made_lock = threading.Lock()
 
 
 class Subscription:
@@ -103,7 +106,7 @@ class RedisBroker(LocalBroker):
         self._listening: set[str] = set()
         self._pubsub: Any = None
         self._thread: threading.Thread | None = None
-        self._ready = threading.Event()
+        self._closed = threading.Event()
 
     def publish(self, channel: str, text: str) -> None:
         try:
@@ -126,14 +129,18 @@ class RedisBroker(LocalBroker):
                 self._thread.start()
 
     def _listen(self) -> None:
-        while True:
+        lost = False
+        while not self._closed.is_set():
             try:
                 message = self._pubsub.get_message(timeout=1.0)
             except Exception:  # Redis gone for a moment: readers re-sync from the version
-                log.warning("broker listener lost Redis; retrying", exc_info=True)
-                threading.Event().wait(1.0)
+                if not lost:
+                    log.warning("broker listener lost Redis; retrying", exc_info=True)
+                lost = True
+                self._closed.wait(1.0)
                 self._tell_all_missed()
                 continue
+            lost = False
             if message is None or message.get("type") != "message":
                 continue
             channel = message["channel"].decode()[len(self._prefix):]
@@ -147,21 +154,31 @@ class RedisBroker(LocalBroker):
             reader.put(channel, MISSED)
 
     def close(self) -> None:
+        self._closed.set()
+        if self._thread is not None:
+            self._thread.join(5)
         if self._pubsub is not None:
             self._pubsub.close()
 
 
-def make_broker(redis_url: str | None) -> LocalBroker:
-    return RedisBroker(redis_url) if redis_url else LocalBroker()
+def make_broker(redis_url: str | None, database_url: str = "") -> LocalBroker:
+    """Channels are per database, so deployments (and tests) sharing one Redis stay apart."""
+    if not redis_url:
+        return LocalBroker()
+    return RedisBroker(redis_url, f"dispatch:{hashlib.sha1(database_url.encode()).hexdigest()[:12]}:")
 
 
 def broker() -> LocalBroker:
-    """This app's broker."""
+    """This app's broker (made in the process that uses it: after gunicorn's fork)."""
     found = current_app.extensions.get("dispatch_broker")
     if found is None:
-        found = current_app.extensions["dispatch_broker"] = make_broker(
-            current_app.config.get("REDIS_URL"))
-    return found  # type: ignore[no-any-return]
+        with _made_lock:
+            found = current_app.extensions.get("dispatch_broker")
+            if found is None:
+                found = current_app.extensions["dispatch_broker"] = make_broker(
+                    current_app.config.get("REDIS_URL"),
+                    str(current_app.config.get("SQLALCHEMY_DATABASE_URI", "")))
+    return found
 
 
 def publish(channel: str, text: str) -> None:

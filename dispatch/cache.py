@@ -38,6 +38,7 @@ from typing import Any, TypeVar
 import orjson
 from flask import has_app_context
 from sqlalchemy import BigInteger, String, select, text, update
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, SessionTransaction, mapped_column
 
 from dispatch import broker
@@ -90,14 +91,14 @@ def _postgresql(session: Session) -> bool:
 def current_version(name: str, session: Session | None = None) -> tuple[int, int] | None:
     """``name``'s version as (epoch, count): the count is what the live board's messages
     carry. ``None`` when the cache has no version row."""
-    session = session or db.session
-    if _postgresql(session):
-        row = session.execute(text(
+    reader: Session = session or db.session  # type: ignore[assignment]
+    if _postgresql(reader):
+        row = reader.execute(text(
             f"SELECT v.version, CASE WHEN s.is_called THEN s.last_value ELSE 0 END "  # noqa: S608
             f"FROM cache_versions v, cache_version_{name} s WHERE v.name = :name"),
             {"name": name}).first()
         return None if row is None else (int(row[0]), int(row[1]))
-    version = session.scalar(select(CacheVersion.version).where(CacheVersion.name == name))
+    version = reader.scalar(select(CacheVersion.version).where(CacheVersion.name == name))
     return None if version is None else (0, int(version))
 
 
@@ -223,7 +224,9 @@ def move_after_commit(session: Session) -> None:
     moved: dict[str, int | None] = session.info.pop(_MOVED, {})
     if names and _postgresql(session):
         try:
-            with session.get_bind().connect().execution_options(
+            bind = session.get_bind()
+            engine = bind if isinstance(bind, Engine) else bind.engine
+            with engine.connect().execution_options(
                     isolation_level="AUTOCOMMIT") as connection:
                 for name in names:
                     moved[name] = connection.execute(
