@@ -165,7 +165,7 @@ def make_broker(redis_url: str | None, database_url: str = "") -> LocalBroker:
     """Channels are per database, so deployments (and tests) sharing one Redis stay apart."""
     if not redis_url:
         return LocalBroker()
-    return RedisBroker(redis_url, f"dispatch:{hashlib.sha1(database_url.encode()).hexdigest()[:12]}:")
+    return RedisBroker(redis_url, f"dispatch:{hashlib.sha256(database_url.encode()).hexdigest()[:12]}:")
 
 
 def broker() -> LocalBroker:
