@@ -28,7 +28,7 @@ from flask import Response, current_app, request, stream_with_context
 
 from board import live
 from dispatch.auth.models import User
-from dispatch.broker import MISSED, broker
+from dispatch.broker import CLOSED, MISSED, broker
 from dispatch.cache import CHANNEL
 from dispatch.extensions import db
 
@@ -53,6 +53,11 @@ def response(user: User) -> Response:
     stream = _counted(_events(user.id, last, current_app.config["DISPATCH_LIVE_STREAM_SECONDS"]))
     return Response(stream_with_context(stream), mimetype="text/event-stream",
                     headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+def open_streams() -> int:
+    """How many streams this process serves now."""
+    return _open
 
 
 def _counted(events: Iterator[str]) -> Iterator[str]:
@@ -94,6 +99,8 @@ def _events(user_id: int, last: str | None, seconds: float) -> Iterator[str]:
             item = reader.get(REORDER_WAIT if waiting else HEARTBEAT)
             if item is None and waiting:
                 item = (CHANNEL, MISSED)  # the change before them never came
+            if item is not None and item[1] == CLOSED:
+                return
             if item is None:
                 yield ": keep-alive\n\n"  # a reader gone is noticed here, before any query
             reader_now = live.allowed_user(user_id)  # deactivated or role changed: the end

@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 BACKLOG = 1000
 #: What a subscriber's queue receives when messages were dropped for it.
 MISSED = "\x00missed"
+#: … and when the broker closes (the process is stopping): its readers end.
+CLOSED = "\x00closed"
 
 _made_lock = threading.Lock()
 
@@ -90,7 +92,14 @@ class LocalBroker:
         """Hook for brokers that must listen somewhere before a subscriber hears anything."""
 
     def close(self) -> None:
-        """Nothing to release."""
+        """Tell every subscriber to end (a stopping process, a test's end)."""
+        self._tell_all(CLOSED)
+
+    def _tell_all(self, marker: str) -> None:
+        with self._lock:
+            pairs = [(c, r) for c, readers in self._subscribers.items() for r in readers]
+        for channel, reader in pairs:
+            reader.put(channel, marker)
 
 
 class RedisBroker(LocalBroker):
@@ -138,7 +147,7 @@ class RedisBroker(LocalBroker):
                     log.warning("broker listener lost Redis; retrying", exc_info=True)
                 lost = True
                 self._closed.wait(1.0)
-                self._tell_all_missed()
+                self._tell_all(MISSED)
                 continue
             lost = False
             if message is None or message.get("type") != "message":
@@ -147,13 +156,8 @@ class RedisBroker(LocalBroker):
             data = message["data"]
             self.deliver(channel, data.decode() if isinstance(data, bytes) else str(data))
 
-    def _tell_all_missed(self) -> None:
-        with self._lock:
-            pairs = [(c, r) for c, readers in self._subscribers.items() for r in readers]
-        for channel, reader in pairs:
-            reader.put(channel, MISSED)
-
     def close(self) -> None:
+        super().close()
         self._closed.set()
         if self._thread is not None:
             self._thread.join(5)

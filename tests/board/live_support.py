@@ -6,12 +6,16 @@ import http.client
 import json
 import queue
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlparse
 
 from werkzeug.serving import make_server
+
+from board import stream
+from dispatch.broker import broker
 
 STREAM = "/api/v1/dispatch/board/stream"
 PATIENCE = 60.0  # seconds to wait for an expected event (a failure when exceeded, not a figure)
@@ -27,6 +31,11 @@ def serving(app) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join(timeout=5)
+        with app.app_context():  # end the streams still open, before the database goes
+            broker().close()
+        deadline = time.monotonic() + PATIENCE
+        while stream.open_streams() and time.monotonic() < deadline:
+            time.sleep(0.05)
 
 
 class Stream:

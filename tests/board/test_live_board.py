@@ -5,6 +5,7 @@ may see the board get it; Redis carries the changes between two app instances.""
 from __future__ import annotations
 
 from dispatch import create_app
+from dispatch.broker import broker
 from dispatch.extensions import db
 from tests.board.live_support import Stream, serving
 from tests.world import repair_request
@@ -105,22 +106,25 @@ def test_redis_carries_a_change_between_two_app_instances(database_url, tmp_path
                 "FILE_STORAGE": str(tmp_path / "files")}
     order_id = _approved(world)
     reader_app, writer_app = create_app(settings), create_app(settings)
-    with serving(reader_app) as base:
-        stream = Stream(base, world.dispatcher.token)
-        try:
-            stream.next("snapshot")
-            with writer_app.app_context():
-                order = db.session.get(WorkOrder, order_id)
-                assert order is not None
-                order.priority = "urgent"
-                db.session.commit()
-                db.session.remove()
-            change = stream.next("change")
-        finally:
-            stream.close()
-            for instance in (reader_app, writer_app):
-                if "dispatch_broker" in instance.extensions:
-                    instance.extensions["dispatch_broker"].close()
+    try:
+        with serving(reader_app) as base:
+            stream = Stream(base, world.dispatcher.token)
+            try:
+                stream.next("snapshot")
+                with writer_app.app_context():
+                    order = db.session.get(WorkOrder, order_id)
+                    assert order is not None
+                    order.priority = "urgent"
+                    db.session.commit()
+                    db.session.remove()
+                change = stream.next("change")
+            finally:
+                stream.close()
+    finally:
+        for instance in (reader_app, writer_app):
+            with instance.app_context():
+                broker().close()
+                db.engine.dispose()
     assert [o["id"] for o in change["data"]["orders"]] == [order_id]
     assert change["data"]["orders"][0]["priority"] == "urgent"
 
