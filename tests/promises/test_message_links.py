@@ -1,6 +1,6 @@
 """The customer link is a secret: a stored message keeps ``${link}`` where it goes and the real
 link is put in only when the message is sent (#22). The order page's message log shows the text
-with the link's place marked; messages stored before this change are rewritten by 0022."""
+with the link's place marked; messages stored before this change are rewritten by 0023."""
 
 from __future__ import annotations
 
@@ -53,8 +53,8 @@ def test_migration_0022_rewrites_stored_links_to_the_placeholder(app, world):
     (message,) = db.session.scalars(select(Message).where(Message.order_id == order_id))
     message_id, stored = message.id, message.body
     db.session.rollback()
-    downgrade(revision="0021")
-    # What the code before 0022 stored: the full link in the body (twice here, and a staff
+    downgrade(revision="0022")
+    # What the code before 0023 stored: the full link in the body (twice here, and a staff
     # page link that is no secret and stays).
     old_body = stored.replace(LINK, link) + f"\n{link}?x=1 http://127.0.0.1:5000/workorders/{order_id}"
     db.session.execute(text("UPDATE customer_messages SET body = :body WHERE id = :id"),

@@ -1,8 +1,8 @@
 """Messages to customers keep the customer link as a placeholder (issue 22): a stored body
 held the full token, so whoever could read the message log could open the customer's page.
 
-Revision ID: 0022
-Revises: 0021
+Revision ID: 0023
+Revises: 0022
 Create Date: 2026-12-01 18:00:00
 
 Every stored subject and body of a customer message has each customer link
@@ -18,8 +18,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0022'
-down_revision = '0021'
+revision = '0023'
+down_revision = '0022'
 branch_labels = None
 depends_on = None
 
