@@ -46,7 +46,7 @@ def test_no_stored_message_holds_a_token(world):
     assert not TOKEN.search(message.body + message.subject)
 
 
-def test_migration_0022_rewrites_stored_links_to_the_placeholder(app, world):
+def test_migration_0023_rewrites_stored_links_to_the_placeholder(app, world):
     order_id = _approved(world)
     link = world.agent.get(f"/api/v1/workorders/{order_id}").get_json()["tracking_url"]
     db.session.expire_all()
