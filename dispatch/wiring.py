@@ -111,14 +111,18 @@ def init_jobs() -> None:
 
 def init_hooks() -> None:
     """What a room needs from one it may not import: care's incentives (R19) ask finance
-    which orders were paid; assigning a contractor (R12) asks the board who is available."""
+    which orders were paid; assigning a contractor (R12) asks the board who is available;
+    a message to a customer gets the order's customer link (#22) only when it is sent."""
     from board import candidates
+    from dispatch.notify import templates as message_templates
     from workorders import assignment
     from workorders.care import incentives
     from workorders.finance import sales
+    from workorders.promises import links as customer_links
 
     incentives.use_paid_orders(sales.paid_orders)
     assignment.use_availability(candidates.available_in_house)
+    message_templates.use_link(customer_links.link_for_order)
 
 
 def init_imports() -> None:
