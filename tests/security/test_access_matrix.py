@@ -49,6 +49,7 @@ MATRIX = [
     ("GET", "/api/v1/workorders/{order}/candidates",               ".  y  y  .  .  .  ."),
     ("POST", "/api/v1/workorders/{order}/assign",                  ".  y  y  .  .  .  ."),
     ("POST", "/api/v1/dispatch/auto-assign",                       ".  y  y  .  .  .  ."),
+    ("POST", "/api/v1/dispatch/day-plans",                         ".  y  y  .  .  .  ."),
     ("GET", "/board",                                              ".  y  y  .  .  .  ."),
     # §8: field work is the assigned technician's alone.
     ("POST", "/api/v1/workorders/{order}/status",                  ".  .  .  y  .  .  ."),
