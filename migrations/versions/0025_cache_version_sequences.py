@@ -1,8 +1,8 @@
 """Caches: on PostgreSQL each cache's version is a sequence, moved after commit (no row lock
 that concurrent transactions queue on); SQLite keeps counting in cache_versions
 
-Revision ID: 0023
-Revises: 0022
+Revision ID: 0025
+Revises: 0024
 Create Date: 2026-12-01 17:40:00
 
 """
@@ -10,8 +10,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0023'
-down_revision = '0022'
+revision = '0025'
+down_revision = '0024'
 branch_labels = None
 depends_on = None
 
