@@ -84,7 +84,8 @@ def attached_user(holder: TokenHolder) -> User:
     session = db.session()
     key = User.__mapper__.identity_key_from_primary_key((holder.id,))
     known = session.identity_map.get(key)
-    if known is not None:
+    if known is not None:  # already in the session: its roles as just checked
+        known.__dict__["_checked_roles"] = holder.roles
         return known
     user = User(id=holder.id, username=holder.username, name=holder.name, locale=holder.locale,
                 session_version=holder.session_version, active=True)

@@ -129,13 +129,15 @@ def api_requires(permission: str | None = None, *, roles: tuple[str, ...] = ()) 
             if "Authorization" not in request.headers:
                 user = _session_user()
                 if user is not None:
-                    g.api_user = user
+                    g.api_user, g.api_holder = user, None
                     set_actor(user.id)
                     return guarded(*args, **kwargs)
             holder = _bearer_holder()
             if holder is None:
                 return token_auth.auth_error_callback(401)  # the JSON 401 of every error
-            g.api_holder = holder
+            # Both set on every call: ``g`` outlives a request when an app context was pushed
+            # around several (tests, benchmarks).
+            g.api_user, g.api_holder = None, holder
             set_actor(holder.id)
             return guarded(*args, **kwargs)
 
