@@ -6,7 +6,9 @@ through ``dispatch/money.py`` ``parse_money``). A new SKU needs a name, a catego
 an empty ``serialized`` means yes for terminals and SIM cards, no for the rest.
 For a part already listed, a filled cell changes that value and an empty one leaves it; serial
 tracking never changes (a different ``serialized`` is a row error: stock and the device
-registry depend on it). A row naming a part taken off the price list puts it back on
+registry depend on it). ``model_code`` is a terminal's model as written on the device and named
+by technicians' skills (``model:TK915``); a file without the column (made before it existed)
+imports as before. A row naming a part taken off the price list puts it back on
 (``active``). Who may: whoever may edit the price list by hand (``part.edit``) among those who
 may import (``import.run``): managers.
 """
@@ -29,17 +31,17 @@ from dispatch.validators import key_or_folded
 from inventory.models import Part
 from inventory.parts import SERIALIZED_CATEGORIES, clean_new_part, clean_part_changes, normalize_sku
 
-COLUMNS = ("sku", "name", "category", "serialized", "price", "reorder_point")
+COLUMNS = ("sku", "name", "category", "serialized", "price", "reorder_point", "model_code")
 REQUIRED = ("sku",)
 #: The columns a row may change on a listed part.
-CHANGES = ("name", "category", "price", "reorder_point")
+CHANGES = ("name", "category", "price", "reorder_point", "model_code")
 YES, NO = "yes", "no"
 LOOKUP_CHUNK = 900
 
 
 class PartsPriceList(ImportKind):
     name = "parts"
-    title = _l("Parts price list: SKU, name, category, price, reorder point")
+    title = _l("Parts price list: SKU, name, category, price, reorder point, terminal model code")
     columns = COLUMNS
     required = REQUIRED
     permission = "part.edit"
@@ -47,7 +49,7 @@ class PartsPriceList(ImportKind):
 
     def template_row(self) -> dict[str, str]:
         return {"sku": "HARNESS-4P", "name": "四芯电源线束", "category": "harness",
-                "serialized": NO, "price": "35.00", "reorder_point": "20"}
+                "serialized": NO, "price": "35.00", "reorder_point": "20", "model_code": ""}
 
     def keys(self, row: Row) -> Iterable[Hashable]:
         yield "sku", key_or_folded(normalize_sku, row["sku"])
@@ -97,14 +99,16 @@ class PartsPriceList(ImportKind):
         """The parts on the price list (active ones), by SKU."""
         for part in db.session.scalars(select(Part).where(Part.active).order_by(Part.sku)):
             yield [part.sku, part.name, part.category, YES if part.serialized else NO,
-                   part.price, part.reorder_point]
+                   part.price, part.reorder_point, part.model_code or ""]
 
     def sample_rows(self, count: int, seed: int = 1) -> Iterable[Sequence[Any]]:
-        categories = ("harness", "relay", "antenna", "other")
+        categories = ("harness", "relay", "antenna", "other", "terminal")
         for number in range(1, count + 1):
             category = categories[number % len(categories)]
+            terminal = category == "terminal"
             yield [f"S{seed}-{category.upper()}-{number:05d}", f"{label(category)} {number}",
-                   category, NO, f"{(number % 400) + 5}.50", str(number % 30)]
+                   category, YES if terminal else NO, f"{(number % 400) + 5}.50",
+                   str(number % 30), f"TK{900 + number % 100}" if terminal else ""]
 
 
 def _checked(problems: Problems, fn: Any, *args: Any) -> Any:

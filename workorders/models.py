@@ -53,15 +53,19 @@ class WorkOrder(Model):
                         name="approved_before_work"),
         # The order list, newest first (keyset on created_at, id), unfiltered, by status, by
         # status and priority. customer_id last: the list's count and page then read the index
-        # alone, even for staff kept from secret customers (migration 0011).
-        Index("ix_work_orders_created_id", "created_at", "id"),
+        # alone, even for staff kept from secret customers (migration 0011). The kind after
+        # them: the overview's orders per day and kind from the index alone (migration 0022).
+        Index("ix_work_orders_created_list", "created_at", "id", "customer_id", "kind"),
         Index("ix_work_orders_status_list", "status", "created_at", "id", "customer_id"),
         Index("ix_work_orders_status_priority_list", "status", "priority", "created_at", "id",
               "customer_id"),
         # A technician's jobs by status, and those completed since a time (the tablet's day).
         Index("ix_work_orders_technician_jobs", "technician_id", "status", "completed_at"),
-        # Completions by time, with who did them: today's load per technician from the index.
-        Index("ix_work_orders_completed_technician", "completed_at", "technician_id"),
+        # Completions by time, with who did them: today's load per technician from the index;
+        # and when they were called in and reached: the overview's daily call-to-arrival and
+        # on-site medians from the index alone (migration 0022).
+        Index("ix_work_orders_completed_times", "completed_at", "technician_id", "on_site_at",
+              "created_at", "customer_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from dispatch.errors import DomainError, ValidationFailed
 from dispatch.extensions import db
+from dispatch.notify.templates import masked_link
 from dispatch.registry.models import Customer
 from dispatch.registry.services import visible_customers
 from dispatch.technicians.models import Technician
@@ -167,7 +168,7 @@ def _render_order(order: WorkOrder, errors: dict | None = None, values: dict | N
         tracking=remote.order_panel(order, current_user),
         arrival=arrival_state(order),
         customer_link=tracking_url(order) if staff else None,
-        messages=order_messages(order.id) if staff else None,
+        messages=order_messages(order.id) if staff else None, message_text=masked_link,
         callbacks=db.session.scalars(select(Callback).where(Callback.workorder_id == order.id)
                                      .order_by(Callback.at)).all(),
     ), status

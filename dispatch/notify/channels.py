@@ -4,6 +4,10 @@
 Every message carries a stable key (its ``event_key``): the email's ``Message-ID`` and the SMS
 request's ``Idempotency-Key`` header. A send repeated after a crash (the worker died after the
 gateway accepted it but before the row said ``sent``) reaches the gateway with the same key.
+
+A stored message keeps the customer link as the placeholder ``${link}``
+(:data:`dispatch.notify.templates.LINK`); :func:`send` puts the real link in only for the
+channel (:func:`dispatch.notify.templates.with_link`), so the message log never holds a token.
 """
 
 from __future__ import annotations
@@ -13,12 +17,14 @@ import logging
 import smtplib
 import urllib.request
 from collections.abc import Callable
+from dataclasses import dataclass
 from email.message import EmailMessage
 from string import Template
 
 from flask import current_app
 
 from dispatch.notify.models import Message
+from dispatch.notify.templates import with_link
 
 log = logging.getLogger("dispatch.notify")
 #: The SMS gateway's request body unless ``DISPATCH_SMS_TEMPLATE`` says otherwise; values are
@@ -35,17 +41,36 @@ def configured(channel: str) -> bool:
     return channel == "log"
 
 
-def message_id(message: Message) -> str:
+@dataclass(frozen=True)
+class Outgoing:
+    """What a channel sends: the stored message with the real customer link put in."""
+
+    event_key: str
+    channel: str
+    recipient: str
+    subject: str
+    body: str
+    attempts: int
+
+
+def outgoing(message: Message) -> Outgoing:
+    return Outgoing(event_key=message.event_key, channel=message.channel,
+                    recipient=message.recipient,
+                    subject=with_link(message.subject, message.order_id),
+                    body=with_link(message.body, message.order_id), attempts=message.attempts)
+
+
+def message_id(message: Outgoing) -> str:
     domain = current_app.config.get("DISPATCH_SMTP_DOMAIN") or "gps-dispatch.local"
     return f"<{message.event_key.replace(':', '.')}@{domain}>"
 
 
-def send_log(message: Message) -> None:
+def send_log(message: Outgoing) -> None:
     log.info("message %s to %s: %s | %s", message.event_key, message.recipient or "-",
              message.subject, message.body)
 
 
-def send_email(message: Message) -> None:
+def send_email(message: Outgoing) -> None:
     config = current_app.config
     mail = EmailMessage()
     mail["From"] = config.get("DISPATCH_SMTP_FROM") or "dispatch@gps-dispatch.local"
@@ -62,7 +87,7 @@ def send_email(message: Message) -> None:
         smtp.send_message(mail)
 
 
-def sms_body(message: Message) -> bytes:
+def sms_body(message: Outgoing) -> bytes:
     template = current_app.config.get("DISPATCH_SMS_TEMPLATE") or DEFAULT_SMS_TEMPLATE
     text = message.body if not message.subject else f"{message.subject}\n{message.body}"
     values = {"to": message.recipient, "text": text, "key": message.event_key,
@@ -71,7 +96,7 @@ def sms_body(message: Message) -> bytes:
     return Template(template).safe_substitute(escaped).encode("utf-8")
 
 
-def send_sms(message: Message) -> None:
+def send_sms(message: Outgoing) -> None:
     config = current_app.config
     url = config["DISPATCH_SMS_URL"]
     if not url.startswith(("http://", "https://")):
@@ -89,10 +114,10 @@ def send_sms(message: Message) -> None:
             raise RuntimeError(f"SMS gateway answered {response.status}")
 
 
-SENDERS: dict[str, Callable[[Message], None]] = {
+SENDERS: dict[str, Callable[[Outgoing], None]] = {
     "log": send_log, "email": send_email, "sms": send_sms,
 }
 
 
 def send(message: Message) -> None:
-    SENDERS[message.channel](message)
+    SENDERS[message.channel](outgoing(message))

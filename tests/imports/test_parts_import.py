@@ -20,7 +20,7 @@ ROWS = [
     ["HARNESS-4P", "四芯电源线束", "harness", "no", "35.00", "20"],
     ["RELAY-12V", "12V 断油断电继电器", "relay", "no", "45.5", "10"],
     ["ANT-GPS", "GPS 天线", "antenna", "", "1,280.00", ""],
-    ["TERM-GT06N", "GT06N 终端", "terminal", "yes", "380", "5"],
+    ["TERM-GT06N", "GT06N 终端", "terminal", "yes", "380", "5", "gt06n"],  # model code, stored upper
     ["SIM-IOT", "物联网卡", "sim", "", "３０.００", "0"],  # full-width digits
 ]
 
@@ -59,6 +59,8 @@ def test_a_dry_run_counts_and_writes_nothing_then_the_real_run_creates(manager):
         ("SIM-IOT", "物联网卡", "sim", True, Decimal("30.00"), 0, True),  # SIMs: serial by default
         ("TERM-GT06N", "GT06N 终端", "terminal", True, Decimal("380.00"), 5, True),
     ]
+    assert db.session.scalars(select(Part.model_code).where(Part.sku == "TERM-GT06N")).one() \
+        == "GT06N"
     notes = set(db.session.scalars(select(AuditLog.note).where(AuditLog.entity == "parts")))
     assert notes == {f"import #{real['id']} row {n}" for n in range(2, 7)}
 
@@ -141,7 +143,8 @@ def test_the_export_imported_again_changes_nothing(manager, world, fmt):
     if fmt == "csv":
         lines = list(csv.reader(io.StringIO(exported.data.decode("utf-8-sig"))))
         assert lines[0] == list(COLUMNS)
-        assert ["FORMULA-1", "'=HYPERLINK(\"x\")", "other", "no", "0.10", "3"] in lines
+        assert ["FORMULA-1", "'=HYPERLINK(\"x\")", "other", "no", "0.10", "3", ""] in lines
+        assert ["TERM-GT06N", "GT06N 终端", "terminal", "yes", "380.00", "5", "GT06N"] in lines
         assert len(lines) == 1 + len(price_list())  # the world's parts and ours, two shared
     before, audits = price_list(), part_audits()
     run = send(manager, exported.data, name=f"parts.{fmt}")
@@ -149,6 +152,59 @@ def test_the_export_imported_again_changes_nothing(manager, world, fmt):
     assert run["created"] == run["updated"] == {"parts": 0}
     assert run["unchanged"] == len(before) == 8
     assert price_list() == before and part_audits() == audits
+
+
+def test_the_model_code_round_trips_export_edit_import(manager, world):
+    """Exported, the model code edited in the file (one set, one changed), imported again:
+    exactly those two parts change, and only their model code."""
+    send(manager, parts_file(ROWS))
+    exported = manager.get("/api/v1/imports/kinds/parts/export?format=csv")
+    lines = list(csv.reader(io.StringIO(exported.data.decode("utf-8-sig"))))
+    assert lines[0][-1] == "model_code"
+    at = lines[0].index("model_code")
+    by_sku = {line[0]: line for line in lines[1:]}
+    by_sku["TERM-GT06N"][at] = "GT06N-V2"
+    by_sku["ANT-GPS"][at] = "ant-1 "
+    last = db.session.scalar(select(func.max(AuditLog.id)))
+    run = send(manager, parts_file(lines[1:], header=lines[0]))
+    assert run["rejected"] == 0, run["errors"]
+    assert run["updated"] == {"parts": 2} and run["created"] == {"parts": 0}
+    codes = dict(db.session.execute(select(Part.sku, Part.model_code)).all())
+    assert (codes["TERM-GT06N"], codes["ANT-GPS"]) == ("GT06N-V2", "ANT-1")
+    changed = db.session.scalars(select(AuditLog).where(AuditLog.id > last,
+                                                        AuditLog.entity == "parts")).all()
+    assert sorted(tuple(row.after) for row in changed) == [("model_code",), ("model_code",)]
+    # An empty cell keeps the stored code; a file made before the column existed still imports.
+    run = send(manager, parts_file([row[:6] for row in ROWS], header=COLUMNS[:6]))
+    assert run["rejected"] == 0 and run["updated"] == {"parts": 0}, run
+    db.session.expire_all()
+    assert db.session.scalars(select(Part.model_code).where(Part.sku == "TERM-GT06N")).one() \
+        == "GT06N-V2"
+
+
+def test_a_bad_model_code_is_a_row_error(manager):
+    run = send(manager, parts_file([ROWS[0], ["TERM-X", "终端", "terminal", "yes", "1", "0",
+                                              "TK 915!"]]))
+    assert {(e["row"], e["field"]) for e in run["errors"]} == {(3, "model_code")}, run["errors"]
+    assert run["created"] == {"parts": 1}
+
+
+def test_the_sample_file_command_writes_model_codes_and_imports(app, manager, tmp_path):
+    from dispatch.cli import import_sample_command
+
+    target = tmp_path / "parts.csv"
+    result = app.test_cli_runner().invoke(import_sample_command, [
+        "--kind", "parts", "--rows", "10", "--out", str(target)])
+    assert result.exit_code == 0, result.output
+    lines = list(csv.reader(io.StringIO(target.read_text(encoding="utf-8-sig"))))
+    assert lines[0] == list(COLUMNS)
+    terminals = [line for line in lines[1:] if line[2] == "terminal"]
+    assert terminals and all(line[3] == "yes" and line[6] for line in terminals)
+    assert all(line[6] == "" for line in lines[1:] if line[2] != "terminal")
+    run = send(manager, target.read_bytes())
+    assert run["created"] == {"parts": 10} and run["rejected"] == 0, run["errors"]
+    codes = set(db.session.scalars(select(Part.model_code).where(Part.category == "terminal")))
+    assert codes == {line[6] for line in terminals}
 
 
 def test_the_template_imports(manager):
@@ -195,6 +251,7 @@ def test_the_pages_in_english_and_chinese(client, login, make_user, lang, words)
     login(make_user("manager"))
     index = client.get("/imports", headers={"Accept-Language": lang}).get_data(as_text=True)
     assert words[0] in index
+    assert "reorder_point, model_code" in index  # the page's column list
     run_id = _upload_page(client, parts_file([ROWS[0], ["X-1", "x", "other", "no", "1.001", ""]]),
                           "parts", lang)
     text = client.get(f"/imports/{run_id}", headers={"Accept-Language": lang}).get_data(as_text=True)

@@ -13,6 +13,7 @@ from dispatch.jobs import outbox
 from dispatch.jobs.models import Job
 from dispatch.notify import delivery
 from dispatch.notify.models import Message
+from dispatch.notify.templates import LINK
 from tests.support.clock import freeze
 from tests.support.receivers import SmsGateway, SmtpServer
 from tests.world import order_on_site, repair_request, signature_png
@@ -45,7 +46,8 @@ def test_approval_en_route_and_completion_each_notify_once_on_the_log_channel(wo
     assert {m.channel for m in messages} == {"log"} and {m.status for m in messages} == {"sent"}
     assert all(m.attempts == 1 for m in messages)
     number = db.session.get(WorkOrder, order_id).number
-    assert all(number in m.body and "/t/" in m.body for m in messages)
+    # The stored body keeps the link's place, never the token (#22): the link is put in at send.
+    assert all(number in m.body and LINK in m.body and "/t/" not in m.body for m in messages)
     assert messages[0].language == "zh_Hans" and "已确认" in messages[0].subject
 
     log = world.agent.get(f"/api/v1/workorders/{order_id}/notifications")
@@ -94,6 +96,11 @@ def test_an_email_arrives_at_a_real_smtp_server_with_the_number_and_link(app, wo
     assert order.number in mail["Subject"] and "confirmed" in mail["Subject"]
     body = mail.get_content()
     assert order.number in body and link in body
+    stored = _messages(order_id)[0]
+    assert link not in stored.body and LINK in stored.body
+    token = link.rsplit("/t/", 1)[1]
+    assert token not in stored.body + stored.subject
+    assert world.agent.client.get(f"/t/{token}").status_code == 200  # the link opens
     assert mail["Message-ID"].startswith("<order_approved.")
     db.session.expire_all()
     assert _messages(order_id)[0].status == "sent"
@@ -113,7 +120,11 @@ def test_the_sms_webhook_receives_the_rendered_template(app, world):
     number = db.session.get(WorkOrder, order_id).number
     assert request["headers"]["Authorization"] == "Bearer gw-secret"
     assert request["body"]["mobile"] == "+8613800138000"
-    assert number in request["body"]["content"] and "/t/" in request["body"]["content"]
+    link = world.agent.get(f"/api/v1/workorders/{order_id}").get_json()["tracking_url"]
+    assert number in request["body"]["content"] and link in request["body"]["content"]
+    assert world.agent.client.get(link.removeprefix(app.config["DISPATCH_BASE_URL"])).status_code == 200
+    (stored,) = _messages(order_id)
+    assert link not in stored.body and "${link}" in stored.body
     assert request["body"]["ref"] == request["headers"]["Idempotency-Key"]
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from statistics import median
 from typing import Any
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import Float, case, cast, extract, func
 
 from dispatch.auth.models import User
 from dispatch.extensions import db
@@ -77,35 +78,58 @@ def build(user: User) -> dict[str, Any]:
 
 def _charts(user: User, today: Any) -> dict[str, Any]:
     """Orders registered per day by kind, and the daily medians of call-to-arrival and on-site
-    minutes (R10, as ``response_figures`` measures them) over the last ``CHART_DAYS`` days."""
+    minutes (R10, as ``response_figures`` measures them) over the last ``CHART_DAYS`` days.
+
+    The database groups the rows by local day (a ``CASE`` over the days' UTC bounds, so
+    daylight-saving days stay right) and works out the minutes: the page reads one count per
+    day and kind and two numbers per completion, through covering indexes (migration 0022),
+    rather than every order of the fortnight as objects."""
     first = today - timedelta(days=CHART_DAYS - 1)
     days = [first + timedelta(days=n) for n in range(CHART_DAYS)]
-    since = day_bounds(first)[0]
-    rows = db.session.execute(visible_orders(user).where(WorkOrder.created_at >= since)
-                              .with_only_columns(WorkOrder.kind, WorkOrder.created_at)).all()
-    per_day: dict[Any, dict[str, int]] = {day: defaultdict(int) for day in days}
-    for kind, created_at in rows:
-        day = local_day(created_at)
-        if day in per_day:
-            per_day[day][kind] += 1
-    arrivals: dict[Any, list[float]] = defaultdict(list)
-    on_site: dict[Any, list[float]] = defaultdict(list)
-    done = db.session.execute(visible_orders(user).where(
-        WorkOrder.completed_at >= since, WorkOrder.completed_at <= utcnow(),
+    bounds = [day_bounds(day)[0] for day in days] + [day_bounds(days[-1])[1]]
+    orders = visible_orders(user)
+    created_day = _day_bucket(WorkOrder.created_at, bounds)
+    per_day: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for bucket, kind, count in db.session.execute(orders.where(
+            WorkOrder.created_at >= bounds[0], WorkOrder.created_at < bounds[-1])
+            .with_only_columns(created_day, WorkOrder.kind, func.count(),
+                               maintain_column_froms=True)
+            .group_by(created_day, WorkOrder.kind).order_by(None)):
+        per_day[int(bucket)][kind] += int(count)
+    arrivals: dict[int, list[float]] = defaultdict(list)
+    on_site: dict[int, list[float]] = defaultdict(list)
+    completed_day = _day_bucket(WorkOrder.completed_at, bounds)
+    done = db.session.execute(orders.where(
+        WorkOrder.completed_at >= bounds[0], WorkOrder.completed_at <= utcnow(),
         WorkOrder.on_site_at.is_not(None)).with_only_columns(
-        WorkOrder.created_at, WorkOrder.on_site_at, WorkOrder.completed_at)).all()
-    for created_at, on_site_at, completed_at in done:
-        assert on_site_at is not None and completed_at is not None  # filtered above
-        day = local_day(completed_at)
-        arrivals[day].append((on_site_at - created_at).total_seconds() / 60)
-        on_site[day].append((completed_at - on_site_at).total_seconds() / 60)
+        completed_day, _minutes(WorkOrder.on_site_at, WorkOrder.created_at),
+        _minutes(WorkOrder.completed_at, WorkOrder.on_site_at), maintain_column_froms=True)
+        .order_by(None))
+    for bucket, to_arrival, minutes_on_site in done:
+        arrivals[int(bucket)].append(float(to_arrival))
+        on_site[int(bucket)].append(float(minutes_on_site))
+    numbers = range(CHART_DAYS)
     return {
         "orders_chart": charts.stacked_bars(
-            days, [(kind, [per_day[day][kind] for day in days]) for kind in KINDS]),
-        "arrival_chart": charts.line(days, [_median(arrivals[day]) for day in days]),
-        "on_site_chart": charts.line(days, [_median(on_site[day]) for day in days]),
+            days, [(kind, [per_day[n][kind] for n in numbers]) for kind in KINDS]),
+        "arrival_chart": charts.line(days, [_median(arrivals[n]) for n in numbers]),
+        "on_site_chart": charts.line(days, [_median(on_site[n]) for n in numbers]),
         "kinds": list(KINDS),
     }
+
+
+def _day_bucket(column: Any, bounds: list[datetime]) -> Any:
+    """Which of the days whose UTC bounds are ``bounds`` holds ``column`` (0 = the first);
+    only asked of rows within ``bounds[0]`` and ``bounds[-1]``."""
+    return case(*((column < bound, number) for number, bound in enumerate(bounds[1:-1])),
+                else_=len(bounds) - 2)
+
+
+def _minutes(later: Any, earlier: Any) -> Any:
+    """``later - earlier`` in minutes, worked out by the database."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        return (func.julianday(later) - func.julianday(earlier)) * 1440.0
+    return cast(extract("epoch", later - earlier), Float) / 60.0
 
 
 def _median(values: list[float]) -> float | None:

@@ -18,6 +18,7 @@ from sqlalchemy import inspect
 from sqlalchemy.orm import Session, SessionTransaction
 
 from dispatch.notify.delivery import queue_message
+from dispatch.notify.templates import LINK
 from dispatch.timeutil import local_text
 from workorders.care.models import Complaint, ComplaintPromise
 from workorders.models import WorkOrder, WorkOrderEvent
@@ -65,7 +66,9 @@ def forget_events(session: Session, transaction: SessionTransaction) -> None:
 def _order_message(event: WorkOrderEvent) -> None:
     order: WorkOrder = event.order
     customer, name = order.customer, ORDER_EVENTS[event.action]
-    params: dict[str, object] = {"number": order.number, "link": links.tracking_url(order)}
+    links.ensure_link(order)  # an order from before links gets its link now
+    # The stored message keeps a placeholder: the token is put in only when it is sent.
+    params: dict[str, object] = {"number": order.number, "link": LINK}
     with force_locale(customer.language):
         if name == "order_approved":
             params["window"] = page.window_text(order) or _("as soon as possible")

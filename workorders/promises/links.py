@@ -77,6 +77,12 @@ def tracking_url(order: WorkOrder) -> str:
     return f"{base}/t/{link_token(order)}"
 
 
+def link_for_order(order_id: int) -> str:
+    """The customer link of order ``order_id``: what a message's ``${link}`` becomes when it
+    is sent (installed into ``dispatch.notify.templates`` by ``dispatch.wiring.init_hooks``)."""
+    return tracking_url(db.session.get_one(WorkOrder, order_id))
+
+
 def link_days() -> float:
     return float(current_app.config.get("DISPATCH_LINK_DAYS_AFTER_CLOSING") or 30)
 
