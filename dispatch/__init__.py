@@ -52,6 +52,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> APIFlask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_locale_selector)
     limiter.init_app(app)
+    # Only views decorated with ``limiter.limit`` are limited, and the decorator checks their
+    # limits itself; the extension's before-request pass serves default and application-wide
+    # limits, of which there are none (``extensions.limiter``), and cost every request its work.
+    app.before_request_funcs[None].remove(limiter._check_request_limit)
     _init_login(app)
 
     from dispatch import wiring
