@@ -91,6 +91,7 @@ def init_jobs() -> None:
         ("handover_receipt", receipt.build_handover_receipt, "documents"),
         ("monthly_report", bulk.build_monthly_report, "bulk"),
         ("invoice_pack", bulk.build_invoice_pack, "bulk"),
+        ("invoice_pack_part", bulk.build_invoice_pack_part, "bulk"),
         ("day_sheets", bulk.build_day_sheets, "bulk"),
         ("import", running.run_import_job, "imports"),
         (delivery.KIND, delivery.deliver, "notify"),

@@ -144,9 +144,19 @@ def _mark_running(job: Job) -> None:
     job.updated_at = utcnow()
 
 
+def _lock(job_ids: list[int]) -> None:
+    """SQLite has no row locks (``FOR UPDATE`` is ignored there): take its write lock first, so
+    two workers never both read a job as free and both claim it (PostgreSQL locks the rows)."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(update(Job).where(Job.id.in_(job_ids)).values(id=Job.id)
+                           .execution_options(synchronize_session=False))
+
+
 def claim(job_id: int) -> Job | None:
     """Mark the job running unless it is done or another worker is on it right now."""
-    job = db.session.scalar(select(Job).where(Job.id == job_id).with_for_update())
+    _lock([job_id])
+    job = db.session.scalar(select(Job).where(Job.id == job_id).with_for_update()
+                            .execution_options(populate_existing=True))
     if not _claimable(job):
         db.session.rollback()
         return None
@@ -209,8 +219,10 @@ def run_jobs(job_ids: list[int]) -> None:
 
 def _claim_batch(job_ids: list[int]) -> list[Job]:
     """Claim the ``batched`` jobs among ``job_ids`` in one transaction (the rest are left)."""
+    _lock(job_ids)
     rows = db.session.scalars(select(Job).where(Job.id.in_(job_ids), Job.kind.in_(BATCHED))
-                              .order_by(Job.id).with_for_update()).all()
+                              .order_by(Job.id).with_for_update()
+                              .execution_options(populate_existing=True)).all()
     claimed = [job for job in rows if _claimable(job)]
     for job in claimed:
         _mark_running(job)
