@@ -201,12 +201,15 @@ def run_jobs(job_ids: list[int]) -> None:
     note), the others each on its own; if any failed, raise at the end so RQ records the batch
     as failed too (each job's own row says which and why)."""
     failed: list[int] = []
+    batched: set[int] = set()
     if BATCHED:
         try:
-            failed += _run_batched(job_ids)
+            batched = _run_batched(job_ids, failed)
         finally:
             db.session.remove()
     for job_id in job_ids:
+        if job_id in batched:  # done above, or another worker is on it
+            continue
         try:
             run_job(job_id)  # a job the batch did (or another worker does) is not claimed
         except Exception:
@@ -217,8 +220,9 @@ def run_jobs(job_ids: list[int]) -> None:
         raise RuntimeError(f"jobs failed: {sorted(set(failed))}")
 
 
-def _claim_batch(job_ids: list[int]) -> list[Job]:
-    """Claim the ``batched`` jobs among ``job_ids`` in one transaction (the rest are left)."""
+def _claim_batch(job_ids: list[int]) -> tuple[list[Job], set[int]]:
+    """Claim the ``batched`` jobs among ``job_ids`` in one transaction (the rest are left);
+    the claimed jobs, and the ids of all the ``batched`` ones."""
     _lock(job_ids)
     rows = db.session.scalars(select(Job).where(Job.id.in_(job_ids), Job.kind.in_(BATCHED))
                               .order_by(Job.id).with_for_update()
@@ -229,16 +233,17 @@ def _claim_batch(job_ids: list[int]) -> list[Job]:
     db.session.commit()
     if claimed:  # one query reloads what the commit expired (not one per job)
         db.session.scalars(select(Job).where(Job.id.in_([job.id for job in claimed]))).all()
-    return claimed
+    return claimed, {job.id for job in rows}
 
 
-def _run_batched(job_ids: list[int]) -> list[int]:
-    claimed = _claim_batch(job_ids)
+def _run_batched(job_ids: list[int], failed: list[int]) -> set[int]:
+    """Run the ``batched`` jobs among ``job_ids`` together; the failed ones are added to
+    ``failed``; returns the ids of the ``batched`` jobs (claimed here or by another worker)."""
+    claimed, considered = _claim_batch(job_ids)
     if not claimed:
-        return []
+        return considered
     ids = [job.id for job in claimed]
     done: dict[int, str | None] = {}
-    failed: list[int] = []
     with Heartbeat(ids, db.engine, stale_after().total_seconds() / 4):
         kept = []  # what ``prepare`` loaded stays in the session until the batch ends
         for kind in dict.fromkeys(job.kind for job in claimed):
@@ -260,7 +265,7 @@ def _run_batched(job_ids: list[int]) -> list[int]:
                     failed.append(job_id)
         _settle(done)
         del kept
-    return failed
+    return considered
 
 
 def _settle(done: dict[int, str | None], failed_id: int | None = None,
