@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from apiflask import APIBlueprint
 
-from board import dayplan
+from board import dayplan, planruns
 from board import schemas as s
 from board.describe import proposal_json
 from dispatch.errors import FieldErrors
@@ -58,6 +58,40 @@ def auto_assign(body):
 def accept(body):
     """Assign the reviewed (possibly edited) pairs; each succeeds or fails on its own."""
     return {"results": dayplan.accept(body["date"], body["assignments"], current_api_user())}
+
+
+@bp.post("/dispatch/day-plans")
+@api_requires("order.assign")
+@bp.input(s.DayPlanIn, arg_name="body")
+@bp.output(s.DayPlanOut, status_code=202)
+def start_day_plan(body):
+    """Plan the day jointly in the background (assignment and routes in one solve, within a
+    time budget); follow it with GET until it is ``done``, then accept it."""
+    run = planruns.start_plan(current_api_user(), body["date"], body.get("order_ids"),
+                              body.get("technician_ids"), body.get("budget_seconds"))
+    answer = planruns.plan_json(run)  # as the request left it (the job may start at commit)
+    db.session.commit()
+    return answer, 202
+
+
+@bp.get("/dispatch/day-plans/<int:plan_id>")
+@api_requires("order.assign")
+@bp.output(s.DayPlanOut)
+def day_plan(plan_id: int):
+    """A day plan's state: progress and best distance so far while it runs, the proposal once
+    done."""
+    return planruns.plan_json(planruns.get_plan(plan_id))
+
+
+@bp.post("/dispatch/day-plans/<int:plan_id>/accept")
+@api_requires("order.assign")
+@bp.input(s.DayPlanAcceptIn, arg_name="body")
+@bp.output(s.DayPlanAcceptOut)
+def accept_day_plan(plan_id: int, body):
+    """Assign a finished plan (or the reviewed pairs sent); each order succeeds or fails on its
+    own. A plan is accepted once."""
+    run, results = planruns.accept_plan(plan_id, current_api_user(), body.get("assignments"))
+    return {"results": results, "plan": planruns.plan_json(run)}
 
 
 @bp.get("/dispatch/board")

@@ -9,6 +9,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from board import autoassign, candidates
@@ -25,7 +26,7 @@ from board.positions import (
 from board.roster import Member, Reported, active_members, reported_positions
 from dispatch.auth.models import User
 from dispatch.cache import cached
-from dispatch.errors import DomainError
+from dispatch.errors import DomainError, ValidationFailed
 from dispatch.extensions import db
 from dispatch.timeutil import local_clock, local_day, local_moment, local_text, utcnow, window_text
 from dispatch.web.api import encode_rows
@@ -74,9 +75,21 @@ class DayPlan:
     starts: dict[int, tuple[float, float]]
 
 
-def plan_day(day: date, user: User, order_ids: Iterable[int] | None = None) -> DayPlan:
-    """The proposal for ``day``: approved, unassigned orders with a point on the map and a
-    window on that day (or none), over active staff technicians' free slots."""
+@dataclass
+class DayInputs:
+    """What a day's plan is made from: the orders and technicians, as the solvers take them."""
+
+    orders: list[WorkOrder]
+    technicians: list[Member]
+    jobs: list[autoassign.Job]
+    workers: list[autoassign.Worker]
+
+
+def day_inputs(day: date, user: User, order_ids: Iterable[int] | None = None,
+               technician_ids: Iterable[int] | None = None) -> DayInputs:
+    """Approved, unassigned orders with a point on the map and a window on ``day`` (or none),
+    over active staff technicians' free slots (only those of ``technician_ids`` when given:
+    an id that is not an active staff technician is refused with a 422)."""
     now = utcnow()
     query = visible_orders(user).where(WorkOrder.status == "approved",
                                        WorkOrder.technician_id.is_(None),
@@ -85,7 +98,8 @@ def plan_day(day: date, user: User, order_ids: Iterable[int] | None = None) -> D
         query = query.where(WorkOrder.id.in_(list(order_ids)))
     orders = [o for o in db.session.scalars(query)
               if o.window_start is None or local_day(o.window_start) == day]
-    technicians = active_members(include_contractors=False)
+    technicians = active_members(include_contractors=False) if technician_ids is None \
+        else check_technicians(technician_ids)
     loads, in_hand = _loads(day, now), jobs_in_hand()
     reported = reported_positions(fresh_since(now))
     today = day == local_day(now)
@@ -100,8 +114,28 @@ def plan_day(day: date, user: User, order_ids: Iterable[int] | None = None) -> D
     jobs = [autoassign.Job(o.id, o.site_lat, o.site_lon, o.kind, o.priority == "urgent",  # type: ignore[arg-type]
                            (o.window_start, o.window_end) if o.window_start and o.window_end else None)
             for o in orders]
-    return DayPlan(autoassign.propose(jobs, workers, day), {o.id: o for o in orders},
-                   {t.id: t for t in technicians}, {w.key: (w.lat, w.lon) for w in workers})
+    return DayInputs(orders, technicians, jobs, workers)
+
+
+def check_technicians(technician_ids: Iterable[int]) -> list[Member]:
+    """The active staff technicians of ``technician_ids``; any other id is a 422."""
+    wanted = set(technician_ids)
+    technicians = [t for t in active_members(include_contractors=False) if t.id in wanted]
+    unknown = sorted(wanted - {t.id for t in technicians})
+    if unknown:
+        raise ValidationFailed(_l("Some technicians cannot be planned."), {
+            "technician_ids": str(_l("Not active staff technicians: %(ids)s",
+                                     ids=", ".join(map(str, unknown))))})
+    return technicians
+
+
+def plan_day(day: date, user: User, order_ids: Iterable[int] | None = None) -> DayPlan:
+    """Today's proposal for ``day`` (:func:`board.autoassign.propose`, answered at once); the
+    joint plan, solved in the background, is :mod:`board.planruns`."""
+    inputs = day_inputs(day, user, order_ids)
+    return DayPlan(autoassign.propose(inputs.jobs, inputs.workers, day),
+                   {o.id: o for o in inputs.orders}, {t.id: t for t in inputs.technicians},
+                   {w.key: (w.lat, w.lon) for w in inputs.workers})
 
 
 def accept(day: date, items: list[Mapping[str, Any]], user: User) -> list[dict[str, Any]]:

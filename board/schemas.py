@@ -119,6 +119,44 @@ class AcceptOut(Schema):
     results = List(Nested(AcceptResult))
 
 
+class DayPlanIn(Schema):
+    date = day_field(required=True)
+    order_ids = List(id_field(), validate=Length(max=5000))
+    technician_ids = List(id_field(), validate=Length(max=5000),
+                          metadata={"description": "only these technicians (default: every "
+                                                   "active staff technician)"})
+    budget_seconds = Float(metadata={"description": "the solver's time budget (default: the "
+                                                    "DISPATCH_DAY_PLAN_SECONDS setting)"})
+
+
+class DayPlanOut(Schema):
+    id = Integer()
+    date = Date()
+    status = String(metadata={"description": "queued, running, done, failed or accepted"})
+    progress = Integer(metadata={"description": "percent of the time budget spent"})
+    budget_seconds = Float()
+    elapsed_seconds = Float()
+    greedy_km = Float(allow_none=True, metadata={"description": "today's plan: assign by "
+                                                                "distance, then route"})
+    best_km = Float(allow_none=True, metadata={"description": "the best total driving so far"})
+    method = String(allow_none=True, metadata={"description": "joint, or greedy when the joint "
+                                                              "solve found nothing better"})
+    error = String(allow_none=True)
+    created_at = DateTime()
+    finished_at = DateTime(allow_none=True)
+    accepted_at = DateTime(allow_none=True)
+    proposal = Nested(AutoAssignOut, allow_none=True)
+
+
+class DayPlanAcceptIn(Schema):
+    assignments = List(Nested(AcceptItem), validate=Length(min=1, max=5000),
+                       metadata={"description": "the reviewed pairs (default: the proposal's)"})
+
+
+class DayPlanAcceptOut(AcceptOut):
+    plan = Nested(DayPlanOut)
+
+
 class BoardQuery(Schema):
     bbox = String(load_default="", validate=Length(max=100),
                   metadata={"description": "south,west,north,east"})

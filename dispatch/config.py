@@ -94,6 +94,10 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
                                   "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
         "DISPATCH_SERVICE_MINUTES": int(_env("DISPATCH_SERVICE_MINUTES", "45") or 45),
         "DISPATCH_ROUTE_TIME_LIMIT": float(_env("DISPATCH_ROUTE_TIME_LIMIT", "2") or 2),
+        # The joint day plan (board/jointplan.py): its time budget by default, and the most a
+        # dispatcher may ask for (seconds; the job runs on the "default" queue, 300 s at most).
+        "DISPATCH_DAY_PLAN_SECONDS": float(_env("DISPATCH_DAY_PLAN_SECONDS", "30") or 30),
+        "DISPATCH_DAY_PLAN_MAX_SECONDS": float(_env("DISPATCH_DAY_PLAN_MAX_SECONDS", "240") or 240),
         "DISPATCH_TAX_RATE": _env("DISPATCH_TAX_RATE", "0.13"),
         "DISPATCH_BASE_URL": _env("DISPATCH_BASE_URL", "http://127.0.0.1:5000"),
         "DISPATCH_JOB_STALE_SECONDS": _env("DISPATCH_JOB_STALE_SECONDS"),

@@ -34,6 +34,7 @@ MODEL_MODULES = (
     "dispatch.tracking.models", "workorders.tracking.models",
     "inventory.models", "workorders.models", "workorders.photos", "workorders.care.models",
     "workorders.finance.models", "workorders.finance.invoices", "workorders.promises.models",
+    "board.models",
 )
 
 #: (target, event, function): the global session and engine hooks, in the order they run.
@@ -73,6 +74,7 @@ def init_listeners() -> None:
 def init_jobs() -> None:
     """Job kinds with the function that does each and its queue; the sweep's periodic checks;
     what a worker loads once at start."""
+    from board import planruns
     from dispatch.imports import running
     from dispatch.notify import delivery
     from dispatch.tracking import service as tracking
@@ -98,6 +100,7 @@ def init_jobs() -> None:
         ("tracking_register", tracking.register_terminals, "default"),
         ("tracking_sync", tracking_sync.sync_job, "default"),
         ("tracking_vans", vans.vans_job, "default"),
+        (planruns.KIND, planruns.run_day_plan_job, "default"),
     )
     for kind, function, queue in handlers:
         runner.register_handler(kind, function, queue)
@@ -144,6 +147,8 @@ def init_blueprints(app: Flask) -> None:
     """API blueprints (bearer tokens, so exempt from CSRF) and page blueprints."""
     from board.api import bp as board_api
     from board.views import bp as board_pages
+    from dispatch.accounts.api import bp as accounts_api
+    from dispatch.accounts.views import bp as accounts_pages
     from dispatch.audit.views import bp as audit_pages
     from dispatch.auth.api import bp as auth_api
     from dispatch.auth.views import bp as auth_pages
@@ -179,14 +184,15 @@ def init_blueprints(app: Flask) -> None:
 
     for api_blueprint in (auth_api, registry_api, technicians_api, workorders_api, board_api,
                           documents_api, inventory_api, care_api, finance_api, tablet_api,
-                          imports_api, office_api, tracking_api, promises_api):
+                          imports_api, office_api, tracking_api, promises_api, accounts_api):
         csrf.exempt(api_blueprint)  # bearer tokens only: no ambient credentials to forge
         app.register_blueprint(api_blueprint)
     for page_blueprint in (web_pages, auth_pages, registry_pages, technicians_pages,
                            audit_pages, workorders_pages, board_pages, documents_pages,
                            inventory_pages, care_pages, incentive_pages, handover_pages,
                            finance_pages, tablet_pages, imports_pages, office_pages,
-                           tracking_pages, tracking_order_pages, customer_link_pages):
+                           tracking_pages, tracking_order_pages, customer_link_pages,
+                           accounts_pages):
         app.register_blueprint(page_blueprint)
 
 

@@ -1,4 +1,5 @@
-// The board's day-plan panel: propose the day, draw each technician's route, accept it.
+// The board's day-plan panel: plan the day in the background (its progress shown while it
+// runs), draw each technician's route, accept it.
 // Uses the board's helpers (board.js, window.DispatchBoard).
 (function () {
   "use strict";
@@ -50,53 +51,122 @@
                          el("small", { text: label(pair.kind) + " · " + (pair.window || T.no_window) })]);
   }
 
+  var POLL_MS = 1000;
+  var P = JSON.parse(document.getElementById("day-plan-text").textContent);
+  var running = null;  // the plan being followed: a newer request stops following the older one
+
+  function ptext(key, values) {
+    var s = P[key] || key;
+    Object.keys(values || {}).forEach(function (k) { s = s.replace("{" + k + "}", values[k]); });
+    return s;
+  }
+
+  // The plan runs on the server (a background job); the panel follows it until it is done.
   function propose(event) {
     event.preventDefault();
     var day = document.getElementById("plan-date").value;
+    var budget = Number(document.getElementById("plan-budget").value);
     var box = document.getElementById("proposal");
+    var submit = document.querySelector("#autoassign button[type=submit]");
     document.getElementById("proposal-result").replaceChildren();
-    api("POST", "/api/v1/dispatch/auto-assign", { date: day }).then(function (data) {
-      box.replaceChildren();
-      drawProposal(data);
-      if (!data.assignments.length) { box.appendChild(el("p", { text: T.nothing })); }
-      var technicians = B.technicians();
-      var rows = data.assignments.map(function (pair) {
-        var select = el("select", { "aria-label": T.technician + " " + pair.number, "data-order": pair.order_id },
-          technicians.map(function (t) {
-            var option = el("option", { value: t.id, text: t.name });
-            option.selected = t.id === pair.technician_id;
-            return option;
-          }));
-        select.dataset.number = pair.number;
-        return el("tr", {}, [orderCell(pair), el("td", {}, [select])]);
-      });
-      if (rows.length) {
-        box.appendChild(el("p", { text: T.total + ": " + data.total_km.toFixed(1) + " " + T.km }));
-        box.appendChild(el("table", { "class": "table proposal-table" }, [
-          el("thead", {}, [el("tr", {}, [el("th", { text: T.order }), el("th", { text: T.technician })])]),
-          el("tbody", {}, rows)]));
-      }
-      if (data.unassigned.length) {
-        box.appendChild(el("p", { "class": "muted", text: T.unassigned + ": " +
-          data.unassigned.map(function (u) {
-            return u.number + " (" + ((T.reasons && T.reasons[u.reason]) || u.reason) + ")";
-          }).join(", ") }));
-      }
-      if (!rows.length) { return; }
-      var accept = el("button", { type: "button", "class": "button primary", id: "accept-proposal", text: T.accept });
-      accept.addEventListener("click", function () { acceptProposal(day, box, technicians); });
-      box.appendChild(accept);
-    }).catch(function (error) { status(T.refused + ": " + error.message); });
+    box.replaceChildren();
+    var body = { date: day };
+    if (budget) { body.budget_seconds = budget; }
+    submit.disabled = true;
+    api("POST", "/api/v1/dispatch/day-plans", body).then(function (plan) {
+      running = plan.id;
+      follow(plan, box, submit);
+    }).catch(function (error) {
+      submit.disabled = false;
+      showProgress(null);
+      status(T.refused + ": " + error.message);
+    });
   }
 
-  function acceptProposal(day, box, technicians) {
+  function follow(plan, box, submit) {
+    if (plan.id !== running) { return; }
+    showProgress(plan);
+    if (plan.status === "queued" || plan.status === "running") {
+      setTimeout(function () {
+        api("GET", "/api/v1/dispatch/day-plans/" + plan.id)
+          .then(function (next) { follow(next, box, submit); })
+          .catch(function () { status(T.offline); follow(plan, box, submit); });
+      }, POLL_MS);
+      return;
+    }
+    submit.disabled = false;
+    if (plan.status === "done") { render(plan, box); }
+  }
+
+  function showProgress(plan) {
+    var bar = document.getElementById("plan-progress");
+    var line = document.getElementById("plan-status");
+    if (!plan) { bar.hidden = true; line.textContent = ""; return; }
+    bar.hidden = plan.status !== "queued" && plan.status !== "running";
+    bar.value = plan.progress;
+    var parts = [P[plan.status] || plan.status];
+    if (plan.status === "running") {
+      parts.push(ptext("elapsed", { s: Math.round(plan.elapsed_seconds), b: Math.round(plan.budget_seconds) }));
+    }
+    if (plan.best_km !== null) { parts.push(ptext("best", { km: plan.best_km.toFixed(1) })); }
+    if (plan.greedy_km !== null) { parts.push(ptext("greedy", { km: plan.greedy_km.toFixed(1) })); }
+    if (plan.status === "done" && plan.greedy_km) {
+      parts.push(ptext(plan.method === "joint" ? "saved" : "kept",
+                       { pct: (100 * (1 - plan.best_km / plan.greedy_km)).toFixed(1) }));
+    }
+    if (plan.status === "failed" && plan.error) { parts.push(plan.error); }
+    line.textContent = parts.join(" · ");
+  }
+
+  function render(plan, box) {
+    var data = plan.proposal;
+    box.replaceChildren();
+    drawProposal(data);
+    if (!data.assignments.length) { box.appendChild(el("p", { text: T.nothing })); }
+    var technicians = B.technicians();
+    var positions = {};
+    data.routes.forEach(function (route) {
+      route.order_ids.forEach(function (id, i) { positions[id] = i + 1; });
+    });
+    var rows = data.assignments.map(function (pair) {
+      var select = el("select", { "aria-label": T.technician + " " + pair.number, "data-order": pair.order_id },
+        technicians.map(function (t) {
+          var option = el("option", { value: t.id, text: t.name });
+          option.selected = t.id === pair.technician_id;
+          return option;
+        }));
+      select.dataset.number = pair.number;
+      select.dataset.position = positions[pair.order_id] || "";
+      return el("tr", {}, [orderCell(pair), el("td", {}, [select])]);
+    });
+    if (rows.length) {
+      box.appendChild(el("p", { text: T.total + ": " + data.total_km.toFixed(1) + " " + T.km }));
+      box.appendChild(el("table", { "class": "table proposal-table" }, [
+        el("thead", {}, [el("tr", {}, [el("th", { text: T.order }), el("th", { text: T.technician })])]),
+        el("tbody", {}, rows)]));
+    }
+    if (data.unassigned.length) {
+      box.appendChild(el("p", { "class": "muted", text: T.unassigned + ": " +
+        data.unassigned.map(function (u) {
+          return u.number + " (" + ((T.reasons && T.reasons[u.reason]) || u.reason) + ")";
+        }).join(", ") }));
+    }
+    if (!rows.length) { return; }
+    var accept = el("button", { type: "button", "class": "button primary", id: "accept-proposal", text: T.accept });
+    accept.addEventListener("click", function () { acceptProposal(plan, box, technicians, accept); });
+    box.appendChild(accept);
+  }
+
+  function acceptProposal(plan, box, technicians, button) {
     var selects = Array.prototype.slice.call(box.querySelectorAll("select[data-order]"));
     var items = selects.map(function (select, i) {
-      return { order_id: Number(select.dataset.order), technician_id: Number(select.value), position: i + 1 };
+      return { order_id: Number(select.dataset.order), technician_id: Number(select.value),
+               position: Number(select.dataset.position) || i + 1 };
     });
     var names = {};
     technicians.forEach(function (t) { names[t.id] = t.name; });
-    api("POST", "/api/v1/dispatch/auto-assign/accept", { date: day, assignments: items })
+    button.disabled = true;
+    api("POST", "/api/v1/dispatch/day-plans/" + plan.id + "/accept", { assignments: items })
       .then(function (result) {
         var ok = result.results.filter(function (r) { return r.status === "assigned"; }).length;
         var lines = result.results.map(function (r, i) {
@@ -112,11 +182,12 @@
                                                                           el("ul", {}, lines)]));
         status(message);
         box.replaceChildren();
+        showProgress(null);
         if (proposalLayer) { proposalLayer.clearLayers(); }
         if (legend) { legend.remove(); legend = null; }
         refresh();
       })
-      .catch(function (error) { status(T.refused + ": " + error.message); });
+      .catch(function (error) { button.disabled = false; status(T.refused + ": " + error.message); });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
