@@ -202,3 +202,26 @@ def test_a_failed_part_of_a_month_end_pack_is_retried_alone(world, api_as, monke
                                .order_by(Job.id)).all()
     assert [part.attempts for part in parts] == [1, 2, 1]
     assert sorted(calls) == sorted([parts[0].id, parts[1].id, parts[1].id, parts[2].id])
+
+
+def test_a_month_end_pack_run_again_reuses_its_parts(world, api_as, monkeypatch):
+    """A rerun (the sweep after the run's worker died) renders no part twice."""
+    from workorders.documents import bulk
+
+    monkeypatch.setattr(bulk, "PACK_PART", 2)
+    _on_account_orders(world, 3)
+    outbox.drain()
+    finance = api_as("finance")
+    run_id = finance.post("/api/v1/documents/invoice-pack",
+                          json={"month": local_today().strftime("%Y-%m")}).get_json()["id"]
+    outbox.drain()
+    assert finance.get(f"/api/v1/documents/{run_id}").get_json()["status"] == "done"
+    pack = db.session.get(Job, run_id)
+    pack.status = "queued"  # what the sweep does to a run whose worker died
+    db.session.commit()
+    runner.run_job(run_id)
+    db.session.expire_all()
+    parts = db.session.scalars(select(Job).where(Job.kind == "invoice_pack_part")).all()
+    assert [(len(p.params["invoice_ids"]), p.attempts) for p in parts] == [(2, 1), (1, 1)]
+    again = finance.get(f"/api/v1/documents/{run_id}").get_json()
+    assert again["status"] == "done" and again["progress"] == 100

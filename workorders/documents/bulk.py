@@ -4,7 +4,9 @@ The month-end run first issues the invoices still owed for the month (orders com
 ``on_account``, or with a fee and no payment before that rule), in transactions of
 ``ISSUE_BATCH``, then renders every invoice of the month — void ones marked void — into one PDF.
 More than ``PACK_PART`` invoices are rendered in parts, each an outbox job of its own
-(``invoice_pack_part``) that any worker may take: the run works through its parts itself too,
+(``invoice_pack_part``) that any worker may take, requested in the transaction of the last of
+its invoices (so other workers render parts while the rest is issued; invoices of the month
+issued meanwhile by someone else go into the last part): the run works through its parts too,
 waits for those another worker is on (or takes them over when that worker died), retries a
 failed part once, then joins the parts' pages into the one PDF. A part already done is never
 rendered again (a rerun after a crash reuses it).
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 import io
 import time
-from datetime import date
+from datetime import date, datetime
 from uuid import uuid4
 
 from pypdf import PdfWriter
@@ -95,25 +97,29 @@ def invoices_owed(month: str) -> list[int]:
 
 def build_invoice_pack(job: Job) -> str:
     month = job.params["month"]
+    start, end = month_bounds(*parse_month(month))
     owed = invoices_owed(month)
+    # A rerun (after a crash) keeps the parts its first run requested, and adds the rest.
+    parts = list(db.session.scalars(select(Job).where(
+        Job.dedupe_key.like(f"invoice_pack_part:{job.id}:%")).order_by(Job.id)))
+    pending = _uncovered(_month_invoices(start, end), parts)
+    whole = not parts and len(pending) + len(owed) <= PACK_PART
     for index, order_id in enumerate(owed, start=1):
-        issue_invoice(db.session.get_one(WorkOrder, order_id), job.created_by_id)
+        pending.append(issue_invoice(db.session.get_one(WorkOrder, order_id), job.created_by_id).id)
         if index % ISSUE_BATCH == 0 or index == len(owed):  # a batch is one transaction
+            if not whole:  # full parts go with their invoices: rendered while the rest is issued
+                _cut_parts(job, parts, pending)
             db.session.commit()
             report_progress(job, int(40 * index / len(owed)))
-    start, end = month_bounds(*parse_month(month))
-    invoice_ids = list(db.session.scalars(select(Invoice.id).where(
-        Invoice.issued_at >= start, Invoice.issued_at < end).order_by(Invoice.year, Invoice.seq)))
-    if len(invoice_ids) <= PACK_PART:
+    if whole:
         reader = db.session.get(User, job.created_by_id) if job.created_by_id else None
-        stories = _invoice_stories(invoice_ids, reader) or [[pdfs.paragraph(f"{month}: —", "title")]]
+        stories = _invoice_stories(_month_invoices(start, end), reader) \
+            or [[pdfs.paragraph(f"{month}: —", "title")]]
         return storage.save("runs", pdfs.render(stories), ".pdf")
-    parts = [request_job("invoice_pack_part", f"invoice_pack_part:{job.id}:{number}",
-                         {"pack_id": job.id, "invoice_ids": invoice_ids[first:first + PACK_PART]},
-                         user_id=job.created_by_id)
-             for number, first in enumerate(range(0, len(invoice_ids), PACK_PART))]
+    # The last part, with any invoice of the month someone else issued meanwhile.
+    _cut_parts(job, parts, _uncovered(_month_invoices(start, end), parts), final=True)
     part_ids = [part.id for part in parts]
-    db.session.commit()  # relayed: other workers take parts from here on
+    db.session.commit()
     paths = _render_parts(job.id, part_ids)
     writer = PdfWriter()
     for path in paths:
@@ -121,6 +127,26 @@ def build_invoice_pack(job: Job) -> str:
     out = io.BytesIO()
     writer.write(out)
     return storage.save("runs", out.getvalue(), ".pdf")
+
+
+def _month_invoices(start: datetime, end: datetime) -> list[int]:
+    return list(db.session.scalars(select(Invoice.id).where(
+        Invoice.issued_at >= start, Invoice.issued_at < end).order_by(Invoice.year, Invoice.seq)))
+
+
+def _uncovered(invoice_ids: list[int], parts: list[Job]) -> list[int]:
+    covered = {invoice_id for part in parts for invoice_id in part.params["invoice_ids"]}
+    return [invoice_id for invoice_id in invoice_ids if invoice_id not in covered]
+
+
+def _cut_parts(job: Job, parts: list[Job], pending: list[int], final: bool = False) -> None:
+    """Request a part for each full ``PACK_PART`` of ``pending`` (and the remainder when
+    ``final``), in the caller's transaction; relayed to the workers when it commits."""
+    while len(pending) >= PACK_PART or (final and pending):
+        chunk, pending[:] = pending[:PACK_PART], pending[PACK_PART:]
+        parts.append(request_job("invoice_pack_part", f"invoice_pack_part:{job.id}:{len(parts)}",
+                                 {"pack_id": job.id, "invoice_ids": chunk},
+                                 user_id=job.created_by_id))
 
 
 def _render_parts(pack_id: int, part_ids: list[int]) -> list[str]:
