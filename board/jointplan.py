@@ -176,21 +176,28 @@ def _search(data: ProblemData, watch: _Watch, seed: int, params: SolveParams,
     exhaustive local search over every order (solve skips it for a given start, and the
     iterated search alone only looks around the few orders it perturbs each time: on 1,000
     orders the start's easy gains would take it most of the budget to find)."""
-    rng = RandomNumberGenerator(seed=seed)
-    local_search = LocalSearch(data, rng, compute_neighbours(data, params.neighbourhood),
-                               PerturbationManager(params.perturbation))
-    for operator in params.operators:
-        if operator.supports(data):
-            local_search.add_operator(operator(data))
     penalties = PenaltyManager(params.penalty.midpoint_penalties(data), params.penalty)
+    neighbours = compute_neighbours(data, params.neighbourhood)
+    local_search = _local_search(data, seed, neighbours, params)
     start = initial
     if EXHAUSTIVE_START:
         improved = local_search(initial, penalties.max_cost_evaluator(), exhaustive=True)
         if improved.is_feasible() and improved.distance() < initial.distance():
             start = improved
             watch.on_best(start)
+        else:  # set aside (e.g. optional orders squeezed in past a window): search afresh
+            local_search = _local_search(data, seed, neighbours, params)
     return IteratedLocalSearch(data, penalties, local_search, start, params.ils).run(
         watch, collect_stats=False)
+
+
+def _local_search(data: ProblemData, seed: int, neighbours, params: SolveParams) -> LocalSearch:
+    search = LocalSearch(data, RandomNumberGenerator(seed=seed), neighbours,
+                         PerturbationManager(params.perturbation))
+    for operator in params.operators:
+        if operator.supports(data):
+            search.add_operator(operator(data))
+    return search
 
 
 def _problem(jobs: list[Job], workers: list[Worker], day: date, chosen: list[int],
