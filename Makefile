@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 PYTEST_WORKERS ?= 2
 
 .PHONY: run setup translations migrate demo serve worker test test-sqlite test-postgres lint \
-        typecheck services browser-deps bench bench-deps clean
+        typecheck services browser-deps bench bench-quick bench-deps clean
 
 run: setup migrate demo serve   ## set up, migrate, load demo data, serve on 127.0.0.1:5000
 
@@ -67,6 +67,9 @@ bench-deps:
 
 bench: setup bench-deps   ## every bench/*_bench.py (speed targets are measured, never asserted)
 	$(BIN)/python bench/run.py
+
+bench-quick: setup bench-deps   ## the same table on smaller data, for a quick check (under 5 minutes)
+	$(BIN)/python bench/run.py --quick
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache test-artifacts

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from apiflask import APIBlueprint
 
-from board import dayplan, planruns
+from board import dayplan, planruns, stream
 from board import schemas as s
 from board.describe import proposal_json
 from dispatch.errors import FieldErrors
@@ -114,3 +114,15 @@ def board(args):
     # Hundreds of map points and technicians: serialised directly (the schema above documents
     # the shape), and kept encoded while nothing changes.
     return json_response(dayplan.board_json(current_api_user(), bbox, filters))
+
+
+@bp.get("/dispatch/board/stream")
+@api_requires("order.assign")
+@bp.doc(responses={200: "text/event-stream: snapshot, change and positions events",
+                   204: "not served by this (single-threaded) server: poll the board",
+                   503: "this process serves its most streams: poll the board"})
+def board_stream():
+    """The board's changes as they are committed (Server-Sent Events; ``board/stream.py``):
+    a snapshot with its version, then what each change changed. Resumes from
+    ``Last-Event-ID``."""
+    return stream.response(current_api_user())

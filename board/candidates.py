@@ -3,6 +3,10 @@
 Rank by travel distance from where the technician is or will be next, then skill match,
 today's load against capacity and whether the order's parts are in their van. Anyone off
 shift, at capacity or without the skill still appears, lower, saying why.
+
+:func:`rank` scores every technician at once over arrays (:mod:`board.fleet`);
+:func:`_problems` is the same rule for one technician, which R12's :func:`available_in_house`
+uses and against which ``tests/board/test_vectorised_ranking.py`` checks :func:`rank`.
 """
 
 from __future__ import annotations
@@ -13,20 +17,19 @@ from datetime import datetime, time
 
 import numpy as np
 from flask import current_app
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import inspect, select
 
-from board.positions import (
-    fresh_since,
-    jobs_in_hand,
-    loads_today,
-    on_shift,
-    position_of,
-)
+from board.fleet import SOURCES, build, fleet
+from board.positions import jobs_in_hand, loads_today, on_shift
 from board.roster import Member, active_members, reported_positions
+from dispatch.extensions import db
 from dispatch.geo.distance import distance_matrix, eta_minutes
 from dispatch.labels import label
 from dispatch.timeutil import local_clock
-from workorders.models import WorkOrder
+from workorders.models import PlannedPart, WorkOrder
+from workorders.queries import read_rows
 
 #: Score penalties; distance counts one point per kilometre.
 PENALTY = {"no_skill": 1000.0, "off_shift": 200.0, "at_capacity": 300.0, "model": 15.0,
@@ -68,48 +71,85 @@ class Candidate:
 
 def _parts_needed(order: WorkOrder) -> dict[str, int]:
     needed: dict[str, int] = {}
-    for line in getattr(order, "planned_parts", []) or []:
-        needed[line.sku] = needed.get(line.sku, 0) + line.qty
+    for sku, qty in _planned_lines(order):
+        needed[sku] = needed.get(sku, 0) + qty
     return needed
+
+
+def _planned_lines(order: WorkOrder) -> list[tuple[str, int]]:
+    """The order's planned parts as (SKU, quantity): read as two columns when the relationship
+    is not loaded and nothing is pending (a GET), else from the relationship."""
+    if isinstance(order, WorkOrder):
+        session = db.session()
+        if ("planned_parts" in inspect(order).unloaded
+                and not (session.new or session.dirty or session.deleted)):
+            return [(sku, qty) for sku, qty in read_rows(
+                select(PlannedPart.sku, PlannedPart.qty).where(PlannedPart.order_id == order.id))]
+    return [(line.sku, line.qty) for line in getattr(order, "planned_parts", []) or []]
+
+
+def _texts(kind: str) -> tuple[dict[str, str], dict[str, str]]:
+    """The reason templates and position names in the request's language (kept per language:
+    translating them cost more than ranking 20 technicians)."""
+    key = (str(get_locale()), kind)
+    found = _TEXTS.get(key)
+    if found is None:
+        text = {k: str(message) for k, message in MESSAGES.items()} | {kind: str(label(kind))}
+        found = _TEXTS[key] = (text, {k: str(message) for k, message in WHERE.items()})
+    return found
+
+
+_TEXTS: dict[tuple[str, str], tuple[dict[str, str], dict[str, str]]] = {}
 
 
 def rank(order: WorkOrder, now: datetime, van_stock: VanStock | None = None,
          technicians: list[Member] | None = None, limit: int | None = None) -> list[Candidate]:
-    """All active technicians for ``order`` (the best ``limit`` when given), best first."""
+    """All active technicians for ``order`` (the best ``limit`` when given), best first.
+
+    One vectorised pass over the technicians' arrays (:mod:`board.fleet`, kept per process by
+    the board's version; ``technicians``: those, read fresh); reasons are written only for the
+    technicians listed, from the same masks that scored them.
+    """
     if order.site_lat is None or order.site_lon is None:
         return []
-    pool = technicians if technicians is not None else active_members()
+    if technicians is None:
+        arrays = fleet(now)
+    else:
+        arrays = build(technicians, jobs_in_hand(), loads_today(now), reported_positions())
+    pool = arrays.members
     if not pool:
         return []
-    in_hand, loads = jobs_in_hand(), loads_today(now)
-    reported = reported_positions(fresh_since(now))
-    positions = [position_of(t, now, in_hand, reported) for t in pool]
-    km = distance_matrix([(p.lat, p.lon) for p in positions], [(order.site_lat, order.site_lon)])[:, 0]
-    local_time = local_clock(now)
-    needed = _parts_needed(order)
-    stock = van_stock([t.id for t in pool]) if needed and van_stock is not None else None
+    lat, lon, source = arrays.positions(now)
+    km = distance_matrix(np.column_stack((lat, lon)), [(order.site_lat, order.site_lon)])[:, 0]
     kind, model = order.kind, order.product_model  # read once: ORM attributes are not free
-    problems = [_problems(kind, model, t, loads[t.id], local_time, needed, stock) for t in pool]
-    load = np.array([loads[t.id] for t in pool], dtype=float)
-    penalty = np.array([sum(PENALTY[p] for p in found) for found in problems])
-    score = 100.0 - km - PENALTY["per_job"] * load - penalty
-    # Best score first, then nearest, then the lower id, sorted at once; reasons are written
-    # only for those listed.
-    ranked = np.lexsort((np.array([t.id for t in pool]), np.round(km, 3), -np.round(score, 2)))[:limit]
-    # translated once per call
-    text = {key: str(message) for key, message in MESSAGES.items()} | {kind: str(label(kind))}
-    where = {key: str(message) for key, message in WHERE.items()}
+    needed = _parts_needed(order)
+    stock = van_stock(arrays.ids.tolist()) if needed and van_stock is not None else None
+    masks = {"no_skill": ~arrays.skilled(kind),
+             "model": arrays.has_models & ~arrays.trained(model),
+             "off_shift": ~arrays.on_shift(local_clock(now)),
+             "at_capacity": arrays.load >= arrays.capacity}
+    if stock is not None:
+        masks["parts"] = np.array([bool(_missing(needed, stock.get(i, {})))
+                                   for i in arrays.ids.tolist()], dtype=bool)
+    penalty = sum((PENALTY[name] * mask for name, mask in masks.items()), np.zeros(len(pool)))
+    score = 100.0 - km - PENALTY["per_job"] * arrays.load - penalty
+    # Best score first, then nearest, then the lower id, sorted at once.
+    ranked = np.lexsort((arrays.ids, np.round(km, 3), -np.round(score, 2)))[:limit]
+    unavailable = masks["no_skill"] | masks["off_shift"] | masks["at_capacity"]
+    text, where = _texts(kind)
     speed = current_app.config["DISPATCH_AVERAGE_SPEED_KMH"]
     result = []
     for index in ranked.tolist():
-        technician, position = pool[index], positions[index]
+        technician, load = pool[index], int(arrays.load[index])
         distance = round(float(km[index]), 3)
+        problems = frozenset(name for name, mask in masks.items() if mask[index])
+        position = SOURCES[source[index]]
         result.append(Candidate(
             technician.id, technician.name, distance, int(eta_minutes(distance, speed)),
-            round(float(score[index]), 2), not (problems[index] & UNAVAILABLE), position.source,
-            loads[technician.id], technician.daily_capacity,
-            _reasons(order, technician, where[position.source], distance, loads[technician.id],
-                     needed, stock, problems[index], text)))
+            round(float(score[index]), 2), not bool(unavailable[index]), position, load,
+            technician.daily_capacity,
+            _reasons(order, technician, where[position], distance, load, needed, stock,
+                     problems, text)))
     return result
 
 

@@ -52,6 +52,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> APIFlask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_locale_selector)
     limiter.init_app(app)
+    # Only views decorated with ``limiter.limit`` are limited, and the decorator checks their
+    # limits itself; the extension's before-request pass serves default and application-wide
+    # limits, of which there are none (``extensions.limiter``), and cost every request its work.
+    checks = app.before_request_funcs.get(None, [])
+    if limiter._check_request_limit in checks:  # not installed when RATELIMIT_ENABLED is off
+        checks.remove(limiter._check_request_limit)
     _init_login(app)
 
     from dispatch import wiring

@@ -8,7 +8,8 @@ has, for writers of tens of thousands of rows (the installed-base import and its
   ``INSERT … RETURNING``), the ids first reserved from the table's sequence.
 
 Values go through the columns' own types first (``UTCDateTime``, ``JSON``…), so the rows read
-back exactly as if the ORM had written them.
+back exactly as if the ORM had written them; a value the previous row of the column had too
+(the very object: the batch's clock, None) is converted once.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.exc import DBAPIError
 
 from dispatch.extensions import db
+
+_UNSET = object()
 
 
 def insert_rows(table: Table, rows: Sequence[dict[str, Any]], ids: bool = False,
@@ -34,9 +37,21 @@ def insert_rows(table: Table, rows: Sequence[dict[str, Any]], ids: bool = False,
     processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
                   for name in names]
 
+    # The last value each column converted and what it became: rows share many values (the
+    # batch's clock, the import's user, None), each then converted once, not once a row.
+    memos: list[list[Any]] = [[_UNSET, None] for _ in names]
+
+    def convert(index: int, value: Any) -> Any:
+        memo = memos[index]
+        if value is not memo[0]:
+            memo[0], memo[1] = value, processors[index](value)  # type: ignore[misc]
+        return memo[1]
+
+    plain = [process is None for process in processors]
+
     def values(row: dict[str, Any]) -> list[Any]:
-        return [row[name] if process is None else process(row[name])
-                for name, process in zip(names, processors, strict=True)]
+        return [row[name] if plain[index] else convert(index, row[name])
+                for index, name in enumerate(names)]
 
     if dialect.name != "postgresql":
         # The driver's own executemany, the values converted by their types as SQLAlchemy

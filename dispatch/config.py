@@ -90,6 +90,10 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "DISPATCH_AVERAGE_SPEED_KMH": float(_env("DISPATCH_AVERAGE_SPEED_KMH", "30") or 30),
         "DISPATCH_POSITION_FRESH_MINUTES": int(_env("DISPATCH_POSITION_FRESH_MINUTES", "120") or 120),
         "DISPATCH_BOARD_MAX_AGE_SECONDS": float(_env("DISPATCH_BOARD_MAX_AGE_SECONDS", "10") or 10),
+        # The live board (board/stream.py): open streams per process, and how long each lasts
+        # before the browser reconnects (and is authenticated again).
+        "DISPATCH_LIVE_STREAMS": int(_env("DISPATCH_LIVE_STREAMS", "16") or 16),
+        "DISPATCH_LIVE_STREAM_SECONDS": float(_env("DISPATCH_LIVE_STREAM_SECONDS", "300") or 300),
         "DISPATCH_TILE_URL": _env("DISPATCH_TILE_URL",
                                   "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
         "DISPATCH_SERVICE_MINUTES": int(_env("DISPATCH_SERVICE_MINUTES", "45") or 45),

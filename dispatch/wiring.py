@@ -52,7 +52,9 @@ LISTENERS: tuple[tuple[Any, str, Callable[..., Any]], ...] = (
     (Session, "after_transaction_end", promise_events.forget_events),
     (Session, "before_flush", cache.note_changes),
     (Session, "do_orm_execute", cache.note_bulk_changes),
+    (Session, "after_flush", cache.note_rows),
     (Session, "before_commit", cache.bump_changed),
+    (Session, "after_commit", cache.move_after_commit),
     (Session, "after_transaction_end", cache.forget_changes),
     (Session, "after_commit", outbox.relay_after_commit),
     (Session, "after_rollback", outbox.forget_after_rollback),
@@ -143,6 +145,8 @@ def init_blueprints(app: Flask) -> None:
     """API blueprints (bearer tokens, so exempt from CSRF) and page blueprints."""
     from board.api import bp as board_api
     from board.views import bp as board_pages
+    from dispatch.accounts.api import bp as accounts_api
+    from dispatch.accounts.views import bp as accounts_pages
     from dispatch.audit.views import bp as audit_pages
     from dispatch.auth.api import bp as auth_api
     from dispatch.auth.views import bp as auth_pages
@@ -178,14 +182,15 @@ def init_blueprints(app: Flask) -> None:
 
     for api_blueprint in (auth_api, registry_api, technicians_api, workorders_api, board_api,
                           documents_api, inventory_api, care_api, finance_api, tablet_api,
-                          imports_api, office_api, tracking_api, promises_api):
+                          imports_api, office_api, tracking_api, promises_api, accounts_api):
         csrf.exempt(api_blueprint)  # bearer tokens only: no ambient credentials to forge
         app.register_blueprint(api_blueprint)
     for page_blueprint in (web_pages, auth_pages, registry_pages, technicians_pages,
                            audit_pages, workorders_pages, board_pages, documents_pages,
                            inventory_pages, care_pages, incentive_pages, handover_pages,
                            finance_pages, tablet_pages, imports_pages, office_pages,
-                           tracking_pages, tracking_order_pages, customer_link_pages):
+                           tracking_pages, tracking_order_pages, customer_link_pages,
+                           accounts_pages):
         app.register_blueprint(page_blueprint)
 
 

@@ -171,18 +171,39 @@ def values_snapshot(model: type, values: dict[str, Any]) -> dict[str, Any]:
     return {key: _plain(values.get(key)) for key in audited_columns(model)}
 
 
+#: What a bulk creation's audit row leaves out as said elsewhere in the row: the id (its
+#: ``entity_id``) and the creation clocks (its ``at``).
+BULK_REDUNDANT = frozenset({"id", "created_at", "updated_at"})
+
+
+def created_snapshot(model: type, values: dict[str, Any]) -> dict[str, Any]:
+    """The narrow ``after`` of a record created in bulk (tens of thousands of rows at once, the
+    installed-base import): its values that say something — those set, less the id and the
+    creation clocks the audit row holds already (:data:`BULK_REDUNDANT`). A column it does not
+    list was empty. The flush hook's creations keep the whole :func:`snapshot`."""
+    out = {}
+    for key in audited_columns(model):
+        value = values.get(key)
+        if value is not None and key not in BULK_REDUNDANT:
+            out[key] = _plain(value)
+    return out
+
+
 def plain(value: Any) -> Any:
     """A column value as the audit log stores it (JSON-ready)."""
     return _plain(value)
 
 
-def write_bulk_audit(entries: list[tuple[str, str, str, Any, Any, str | None]]) -> None:
+def write_bulk_audit(entries: list[tuple[str, str, str, Any, Any, str | None]],
+                     at: datetime | None = None) -> None:
     """Audit rows for records written with Core bulk statements, which the flush hook does not
     see, in the very shape the hook writes: ``(action, table, id, before, after, note)`` each,
-    by the session's user (:func:`act_as`, or the request's), at one moment."""
+    by the session's user (:func:`act_as`, or the request's), at one moment (``at``: the
+    clock the records were created with, by default now)."""
     if not entries:
         return
-    user_id, now = _actor(db.session()), utcnow()
+    user_id = _actor(db.session())
+    now = at or utcnow()
     insert_rows(AuditLog.__table__, [  # type: ignore[arg-type]
         {"at": now, "user_id": user_id, "action": action, "entity": entity,
          "entity_id": entity_id, "before": before, "after": after, "note": note}

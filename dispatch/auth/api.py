@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from dispatch.auth.services import authenticate, issue_token
 from dispatch.errors import DomainError
 from dispatch.extensions import db, limiter
-from dispatch.web.api import api_requires, current_api_user
+from dispatch.web.api import api_requires, current_api_holder, rows_response
 
 bp = APIBlueprint("auth_api", __name__, url_prefix="/api/v1", tag="Auth")
 
@@ -64,6 +64,6 @@ def token(body):
 @bp.output(MeOut)
 def me():
     """The account the bearer token belongs to and its roles (what a client shows and may do)."""
-    user = current_api_user()
-    return {"id": user.id, "username": user.username, "name": user.display_name,
-            "roles": sorted(user.roles), "locale": user.locale}
+    user = current_api_holder()  # what the token check read: nothing more is loaded
+    return rows_response({"id": user.id, "username": user.username, "name": user.display_name,
+                          "roles": sorted(user.roles), "locale": user.locale})

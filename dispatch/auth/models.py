@@ -38,6 +38,9 @@ class User(UserMixin, Model):
 
     @property
     def roles(self) -> set[str]:
+        checked = self.__dict__.get("_checked_roles")  # built by the token check (auth/tokens.py)
+        if checked is not None and "role_rows" not in self.__dict__:
+            return set(checked)
         return {row.role for row in self.role_rows}
 
     def get_id(self) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Iterable
 from datetime import timedelta
@@ -10,12 +9,12 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, delete, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import delete, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from dispatch.auth.models import ApiToken, User, UserRole
 from dispatch.auth.roles import ROLES
+from dispatch.auth.tokens import attached_user, digest, token_holder
 from dispatch.errors import FieldErrors
 from dispatch.extensions import db
 from dispatch.text import clean_text
@@ -156,10 +155,6 @@ def authenticate(username: str, password: str) -> User | None:
     return user
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def issue_token(user: User) -> str:
     """A new bearer token for ``user``; expired tokens of the user are purged."""
     now = utcnow()
@@ -168,23 +163,12 @@ def issue_token(user: User) -> str:
     )
     token = secrets.token_urlsafe(32)
     ttl = timedelta(hours=current_app.config["API_TOKEN_TTL_HOURS"])
-    db.session.add(ApiToken(user_id=user.id, token_hash=_digest(token), expires_at=now + ttl))
+    db.session.add(ApiToken(user_id=user.id, token_hash=digest(token), expires_at=now + ttl))
     db.session.flush()
     return token
 
 
-# Built once: constructing the statement costs twice as much as running it, and every API
-# call runs it. Revocation stays immediate: the token, its expiry and the user's active flag
-# are read from the database on each call.
-_USER_FOR_TOKEN = (
-    select(User).join(ApiToken, ApiToken.user_id == User.id)
-    .where(ApiToken.token_hash == bindparam("digest"), ApiToken.expires_at > bindparam("now"),
-           User.active.is_(True))
-    .options(joinedload(User.role_rows)))
-
-
 def user_for_token(token: str) -> User | None:
-    """The active user holding an unexpired ``token`` (one query: user, roles, validity)."""
-    if not token or len(token) > 200:
-        return None
-    return db.session.scalar(_USER_FOR_TOKEN, {"digest": _digest(token), "now": utcnow()})
+    """The active user holding an unexpired ``token`` (the API's check, ``auth/tokens.py``)."""
+    holder = token_holder(token)
+    return attached_user(holder) if holder is not None else None

@@ -10,9 +10,10 @@ the records it points at) and :class:`BulkWrites` writes them when the machinery
   each child takes its parent's new id;
 - **changed records** with one ``UPDATE … WHERE id = ?`` executemany per table and set of
   changed columns, only the columns whose value differs from what was loaded;
-- **their audit rows** in one insert, in the shape the flush hook writes (``dispatch/audit``):
-  a creation with the whole row, an update with the changed columns before and after, by the
-  import's user, each with the note of its row (``import #12 row 57``).
+- **their audit rows** in one insert (``COPY`` on PostgreSQL), one per record: a creation with
+  its values that say something (``created_snapshot``: those set, less the id and the creation
+  clocks the audit row holds already), an update with the changed columns before and after, by
+  the import's user at the batch's clock, each with the note of its row (``import #12 row 57``).
 
 Device statuses go through the registry's own rules (``found_terminal``, ``found_sim`` in
 ``dispatch/registry/devices.py``), the very functions the single paths use.
@@ -26,7 +27,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, update
 
-from dispatch.audit.log import current_note, plain, values_snapshot, write_bulk_audit
+from dispatch.audit.log import created_snapshot, current_note, plain, write_bulk_audit
 from dispatch.bulk import insert_rows
 from dispatch.extensions import db
 from dispatch.registry.devices import found_sim, found_terminal
@@ -213,7 +214,7 @@ class BulkWrites:
                 record.id = values["id"] = new_id
                 record.stored = {column: values[column] for column in spec.columns}
                 audit.append(("create", table.name, str(new_id), None,
-                              values_snapshot(spec.model, values), record.note))
+                              created_snapshot(spec.model, values), record.note))
             records.clear()
         groups: dict[tuple[type[Record], tuple[str, ...]], list[dict[str, Any]]] = {}
         for record in self.changed:
@@ -238,7 +239,7 @@ class BulkWrites:
             connection.execute(
                 update(table).where(table.c.id == bindparam("_id"))
                 .values({column: bindparam(f"new_{column}") for column in columns}), params)
-        write_bulk_audit(audit)
+        write_bulk_audit(audit, now)
 
 
 def register_found_terminal(writes: BulkWrites, terminal: TerminalRecord,

@@ -3,6 +3,10 @@
 Each domain package has its own :class:`apiflask.APIBlueprint` under ``/api/v1``; every view
 is guarded by :func:`api_requires`, which authenticates the bearer token (401) and then checks
 the permission table (403) before any input is parsed, so a refused call writes nothing.
+
+The token check is one indexed read (``dispatch/auth/tokens.py``) with nothing cached between
+requests; the mapped ``User`` a view hands to services is built from that read only when the
+view asks for it (:func:`current_api_user`).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from wtforms.validators import ValidationError
 
 from dispatch.audit.log import set_actor
 from dispatch.auth.models import User
-from dispatch.auth.services import user_for_token
+from dispatch.auth.tokens import TokenHolder, attached_user, token_holder
 from dispatch.errors import Forbidden
 from dispatch.money import money_text
 from dispatch.web.security import log_refusal
@@ -34,12 +38,15 @@ F = TypeVar("F", bound=Callable[..., Any])
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-@token_auth.verify_token
-def _verify(token: str) -> User | None:
-    user = user_for_token(token)
-    if user is not None:
-        set_actor(user.id)
-    return user
+_HOLDER, _USER = "api_holder", "api_user"  # ``g`` keys: who the call is from, as checked / mapped
+
+
+def _bearer_holder() -> TokenHolder | None:
+    """The holder of the request's ``Authorization: Bearer`` token, if it is valid."""
+    scheme, _sep, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return token_holder(token.strip())
 
 
 def _session_user() -> User | None:
@@ -84,9 +91,18 @@ def _plain(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON")
 
 
+def current_api_holder() -> TokenHolder | User:
+    """Who the call is from, as the guard checked it: enough for ``id``, ``roles``, ``can``
+    and the names, without building the mapped account."""
+    return g.get(_USER) or g.get(_HOLDER)
+
+
 def current_api_user() -> User:
-    """The user the request's bearer token belongs to."""
-    return token_auth.current_user  # type: ignore[return-value]
+    """The user the request's bearer token (or page session) belongs to, as a mapped ``User``."""
+    user = g.get(_USER)
+    if user is None:
+        user = g.api_user = attached_user(g.get(_HOLDER))
+    return user
 
 
 def api_requires(permission: str | None = None, *, roles: tuple[str, ...] = ()) -> Callable[[F], F]:
@@ -98,7 +114,7 @@ def api_requires(permission: str | None = None, *, roles: tuple[str, ...] = ()) 
     def decorate(view: F) -> F:
         @wraps(view)
         def guarded(*args: Any, **kwargs: Any) -> Any:
-            user = current_api_user()
+            user = current_api_holder()
             if (permission and not user.can(permission)) or (roles and not user.has_role(*roles)):
                 log_refusal(user, permission or ",".join(roles))
                 raise Forbidden(_("Your role does not allow this."))
@@ -107,17 +123,23 @@ def api_requires(permission: str | None = None, *, roles: tuple[str, ...] = ()) 
         guarded.required = (permission, roles)  # type: ignore[attr-defined]  # for the access matrix
         # Tell APIFlask's OpenAPI generator that the view needs the bearer token.
         guarded._spec = {**getattr(view, "_spec", {}), "auth": token_auth, "roles": []}  # type: ignore[attr-defined]
-        with_token = token_auth.login_required(guarded)
 
-        @wraps(with_token)
+        @wraps(guarded)
         def entry(*args: Any, **kwargs: Any) -> Any:
             if "Authorization" not in request.headers:
                 user = _session_user()
                 if user is not None:
-                    g.flask_httpauth_user = user  # what token_auth.current_user reads
+                    g.api_user, g.api_holder = user, None
                     set_actor(user.id)
                     return guarded(*args, **kwargs)
-            return with_token(*args, **kwargs)
+            holder = _bearer_holder()
+            if holder is None:
+                return token_auth.auth_error_callback(401)  # the JSON 401 of every error
+            # Both set on every call: ``g`` outlives a request when an app context was pushed
+            # around several (tests, benchmarks).
+            g.api_user, g.api_holder = None, holder
+            set_actor(holder.id)
+            return guarded(*args, **kwargs)
 
         return entry  # type: ignore[return-value]
 

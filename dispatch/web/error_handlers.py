@@ -39,8 +39,9 @@ def _is_api() -> bool:
     return request.path.startswith("/api/")
 
 
-def _page(status: int, message: str):
-    return render_template("errors/error.html", status=status, message=message), status
+def _page(status: int, message: str, fields: Mapping[str, str] | None = None):
+    return render_template("errors/error.html", status=status, message=message,
+                           fields=fields or {}), status
 
 
 def register_error_handlers(app: APIFlask) -> None:
@@ -60,7 +61,7 @@ def register_error_handlers(app: APIFlask) -> None:
         db.session.rollback()
         if _is_api():
             return _json(error.status, error.message, error.fields, code=error.code)
-        return _page(error.status, error.message)
+        return _page(error.status, error.message, error.fields)
 
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError):

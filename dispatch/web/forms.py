@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import render_template, request
 from flask_babel import gettext as _
 
 from dispatch.errors import ValidationFailed
 from dispatch.extensions import db
+
+T = TypeVar("T")
 
 
 def form_data(*names: str) -> dict[str, Any]:
@@ -39,3 +41,15 @@ def handle_form(
             errors, status = exc.fields, 422
             errors.setdefault("_form", exc.message or _("Some fields are not valid."))
     return None, (render_template(template, values=values, errors=errors, **context), status)
+
+
+def query_value(name: str, parse: Callable[[str], T], default: T) -> T:
+    """A page's filter from the query string: ``default`` when absent, a 422 naming it when bad."""
+    raw = request.values.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return parse(raw)
+    except ValueError as exc:
+        raise ValidationFailed(_("This filter is not valid; nothing was changed."),
+                               {name: str(exc)}) from exc

@@ -43,6 +43,7 @@ NAVIGATION: list[tuple[str, Any, str | None, Any]] = [
     ("incentives.index", _l("Incentives"), "incentive.view", _l("Money")),
     ("documents.runs", _l("Document runs"), "documents.invoice_pack", _l("Money")),
     ("technicians.index", _l("Technicians"), "technician.view", _l("Administration")),
+    ("accounts.index", _l("Staff accounts"), "user.admin", _l("Administration")),
     ("audit.index", _l("Audit log"), "audit.view", _l("Administration")),
     ("imports.index", _l("Imports"), "import.run", _l("Administration")),
     ("tracking_orders.silent_queue", _l("Silent terminals"), "tracking.silent", _l("Registry")),

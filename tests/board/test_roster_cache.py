@@ -1,9 +1,8 @@
 """The roster is cached per process and reloaded after any committed change to it."""
 
-from sqlalchemy import select
 
 from board.roster import active_members
-from dispatch.cache import CacheVersion
+from dispatch import cache
 from dispatch.extensions import db
 from dispatch.technicians.services import update_technician
 
@@ -12,8 +11,8 @@ def _skills(technician_id: int) -> tuple[str, ...]:
     return next(m.skills for m in active_members() if m.id == technician_id)
 
 
-def _version() -> int:
-    return db.session.scalar(select(CacheVersion.version).where(CacheVersion.name == "roster"))
+def _version() -> tuple[int, int] | None:
+    return cache.current_version("roster")
 
 
 def test_an_edited_technician_is_seen_on_the_next_read(app, make_technician):

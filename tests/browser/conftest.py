@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,6 +33,19 @@ def live_server(app) -> Iterator[str]:
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=5)
+    end_streams(app)
+
+
+def end_streams(app) -> None:
+    """End the live board's streams still open (board/stream.py), before the database goes."""
+    from board import stream
+    from dispatch.broker import broker
+
+    with app.app_context():
+        broker().close()
+    deadline = time.monotonic() + 30
+    while stream.open_streams() and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 @pytest.fixture(scope="session")

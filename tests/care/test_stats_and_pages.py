@@ -66,7 +66,7 @@ def test_stats_pages_pdf_download_and_cli(world, make_user, login, client, monke
     assert page.status_code == 200 and "2026-10" in page.get_data(as_text=True)
     pdf = client.get("/care/stats.pdf?month=2026-10")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
-    assert client.get("/care/stats?month=2026-13").status_code == 404
+    assert client.get("/care/stats?month=2026-13").status_code == 422
     app.config["FILE_STORAGE"] = str(tmp_path)
     result = runner.invoke(args=["monthly-report", "--month", "2026-10"])
     assert result.exit_code == 0, result.output

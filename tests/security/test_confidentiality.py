@@ -32,6 +32,8 @@ SEE_SECRET = {"manager", "technician"}
 #: Route parameters the walk does not fill, and why no customer data hides behind them.
 NOT_WALKED = {
     "filename": "static files and the map library",
+    "user_id": "a staff account (username, name, roles): the admin's alone "
+               "(tests/accounts/test_accounts.py), no customer data",
     "token": "a set-password link (a form, no customer) or a customer link (the order's own "
              "customer, no contact data: tests/promises/test_customer_link.py)",
     "name": "a customer link's document (service sheet, invoice): only with the link's token",

@@ -39,11 +39,13 @@ def test_month_out_of_range_is_a_field_error_not_a_crash(api_as):
     assert manager.get("/api/v1/incentives?month=2100-12").status_code == 200
 
 
-def test_month_pages_answer_404_for_a_month_out_of_range(login, make_user):
+def test_month_pages_refuse_a_month_out_of_range_naming_the_filter(login, make_user):
     browser = login(make_user("manager"))
     for url in ("/care/stats?month=9999-12", "/care/stats.pdf?month=0001-01",
                 "/incentives/?month=9999-12", "/incentives/export?month=0000-01"):
-        assert browser.get(url).status_code == 404, url
+        answer = browser.get(url)
+        assert answer.status_code == 422, url
+        assert "<code>month</code>" in answer.get_data(as_text=True), url
 
 
 def test_invoice_pack_refuses_a_month_out_of_range(api_as):
@@ -137,7 +139,7 @@ def test_days_out_of_range_are_field_errors_not_crashes(api_as, login, make_user
         assert "date" in _fields(manager.post("/api/v1/dispatch/auto-assign", json={"date": day}))
     assert manager.get("/api/v1/finance/reconciliation?date=2100-12-31").status_code == 200
     browser = login(make_user("manager"))
-    assert browser.get("/finance/?date=0001-01-01").status_code == 404
+    assert browser.get("/finance/?date=0001-01-01").status_code == 422
     assert browser.get("/finance/?date=2026-01-05").status_code == 200
     assert browser.get("/workorders/?date_from=0001-01-01&date_to=9999-12-31").status_code == 200
 

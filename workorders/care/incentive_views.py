@@ -3,7 +3,7 @@ table and safety incidents (managers), and the CSV/XLSX export."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -14,7 +14,7 @@ from dispatch.extensions import db
 from dispatch.technicians.models import Technician
 from dispatch.timeutil import last_month
 from dispatch.validators import parse_month
-from dispatch.web.forms import form_data
+from dispatch.web.forms import form_data, query_value
 from dispatch.web.security import page_requires
 from workorders.care import incentives
 from workorders.care.models import SafetyIncident
@@ -24,10 +24,7 @@ bp = Blueprint("incentives", __name__, url_prefix="/incentives")
 
 
 def _month() -> tuple[int, int]:
-    try:
-        return parse_month(request.values.get("month") or last_month())
-    except ValueError:
-        abort(404)
+    return query_value("month", parse_month, parse_month(last_month()))
 
 
 def _page(errors: dict | None = None, values: dict | None = None, status: int = 200):

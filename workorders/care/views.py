@@ -18,7 +18,7 @@ from dispatch.registry.models import Customer
 from dispatch.registry.services import visible_customers
 from dispatch.timeutil import last_month, local_day, utcnow
 from dispatch.validators import FIRST_DAY, LAST_DAY, parse_month
-from dispatch.web.forms import form_data, handle_form
+from dispatch.web.forms import form_data, handle_form, query_value
 from dispatch.web.security import page_requires
 from workorders.access import get_order
 from workorders.care import callbacks, clocks, complaints, ownership
@@ -49,11 +49,20 @@ ACTIONS = {
 
 
 def _month_arg(default: str | None = None) -> tuple[int, int]:
-    text = request.args.get("month") or default or last_month()
-    try:
-        return parse_month(text)
-    except ValueError:
-        abort(404)
+    return query_value("month", parse_month, parse_month(default or last_month()))
+
+
+def _year(text: str) -> int:
+    if not text.isdigit() or not FIRST_DAY.year <= int(text) <= LAST_DAY.year:
+        raise ValueError(_("Enter a year between %(first)s and %(last)s.",
+                           first=FIRST_DAY.year, last=LAST_DAY.year))
+    return int(text)
+
+
+def _quarter(text: str) -> int:
+    if text not in ("1", "2", "3", "4"):
+        raise ValueError(_("A quarter is 1, 2, 3 or 4."))
+    return int(text)
 
 
 @bp.get("/complaints")
@@ -192,10 +201,8 @@ def my_problems():
 @page_requires("audit_sample.manage")
 def audit():
     today = local_day()
-    year = request.values.get("year", today.year, type=int)
-    quarter = request.values.get("quarter", (today.month - 1) // 3 + 1, type=int)
-    if quarter not in (1, 2, 3, 4) or not FIRST_DAY.year <= year <= LAST_DAY.year:
-        abort(404)
+    year = query_value("year", _year, today.year)
+    quarter = query_value("quarter", _quarter, (today.month - 1) // 3 + 1)
     errors: dict = {}
     if request.method == "POST":
         try:

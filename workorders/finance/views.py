@@ -17,7 +17,7 @@ from dispatch.exports import export_response
 from dispatch.extensions import db
 from dispatch.money import format_money
 from dispatch.validators import parse_date
-from dispatch.web.forms import form_data
+from dispatch.web.forms import form_data, query_value
 from dispatch.web.security import page_requires
 from workorders.finance import collections, exports, receivables, reconciliation, settlement
 from workorders.finance.invoices import INVOICE_STATUSES
@@ -27,13 +27,7 @@ CHART = {"width": 600, "height": 160, "pad": 30}
 
 
 def _day() -> date:
-    raw = request.values.get("date")
-    if not raw:
-        return collections.today()
-    try:
-        return parse_date(raw)
-    except ValueError:
-        abort(404)
+    return query_value("date", parse_date, collections.today())
 
 
 def chart(series: list[tuple[date, Decimal, Decimal]]) -> dict[str, Any]:

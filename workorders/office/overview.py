@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from statistics import median
 from typing import Any
 
-from flask import url_for
+from flask import g, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Float, case, cast, extract, func
 
@@ -40,8 +40,12 @@ class Tile:
 
 
 def awaiting_approval(user: User) -> int:
-    """Orders waiting for a manager's approval (the navigation's count), less those sent back."""
-    return waiting_count(user)
+    """Orders waiting for a manager's approval (the navigation's count), less those sent back;
+    counted once per request (the overview's tile and the navigation show the same number)."""
+    counted: dict[int, int] = g.setdefault("awaiting_approval", {})
+    if user.id not in counted:
+        counted[user.id] = waiting_count(user)
+    return counted[user.id]
 
 
 def build(user: User) -> dict[str, Any]:
@@ -96,26 +100,47 @@ def _charts(user: User, today: Any) -> dict[str, Any]:
                                maintain_column_froms=True)
             .group_by(created_day, WorkOrder.kind).order_by(None)):
         per_day[int(bucket)][kind] += int(count)
-    arrivals: dict[int, list[float]] = defaultdict(list)
-    on_site: dict[int, list[float]] = defaultdict(list)
-    completed_day = _day_bucket(WorkOrder.completed_at, bounds)
-    done = db.session.execute(orders.where(
-        WorkOrder.completed_at >= bounds[0], WorkOrder.completed_at <= utcnow(),
-        WorkOrder.on_site_at.is_not(None)).with_only_columns(
-        completed_day, _minutes(WorkOrder.on_site_at, WorkOrder.created_at),
-        _minutes(WorkOrder.completed_at, WorkOrder.on_site_at), maintain_column_froms=True)
-        .order_by(None))
-    for bucket, to_arrival, minutes_on_site in done:
-        arrivals[int(bucket)].append(float(to_arrival))
-        on_site[int(bucket)].append(float(minutes_on_site))
+    arrivals, on_site = _daily_medians(orders, bounds)
     numbers = range(CHART_DAYS)
     return {
         "orders_chart": charts.stacked_bars(
             days, [(kind, [per_day[n][kind] for n in numbers]) for kind in KINDS]),
-        "arrival_chart": charts.line(days, [_median(arrivals[n]) for n in numbers]),
-        "on_site_chart": charts.line(days, [_median(on_site[n]) for n in numbers]),
+        "arrival_chart": charts.line(days, [arrivals.get(n) for n in numbers]),
+        "on_site_chart": charts.line(days, [on_site.get(n) for n in numbers]),
         "kinds": list(KINDS),
     }
+
+
+def _daily_medians(orders: Any, bounds: list[datetime]) -> tuple[dict[int, float],
+                                                                  dict[int, float]]:
+    """Per day (numbered as :func:`_day_bucket`), the medians of call-to-arrival and on-site
+    minutes of the orders completed that day (until now). PostgreSQL takes them itself
+    (``percentile_cont``, the same middle as ``statistics.median``); elsewhere the minutes
+    are read and the medians taken here."""
+    day = _day_bucket(WorkOrder.completed_at, bounds)
+    to_arrival = _minutes(WorkOrder.on_site_at, WorkOrder.created_at)
+    on_site = _minutes(WorkOrder.completed_at, WorkOrder.on_site_at)
+    done = orders.where(WorkOrder.completed_at >= bounds[0], WorkOrder.completed_at <= utcnow(),
+                        WorkOrder.on_site_at.is_not(None)).order_by(None)
+    arrivals: dict[int, float] = {}
+    minutes_on_site: dict[int, float] = {}
+    if db.session.get_bind().dialect.name == "postgresql":
+        for bucket, arrival, spent in db.session.execute(done.with_only_columns(
+                day, func.percentile_cont(0.5).within_group(to_arrival),
+                func.percentile_cont(0.5).within_group(on_site), maintain_column_froms=True)
+                .group_by(day)):
+            arrivals[int(bucket)] = round(float(arrival), 1)
+            minutes_on_site[int(bucket)] = round(float(spent), 1)
+        return arrivals, minutes_on_site
+    values: dict[int, tuple[list[float], list[float]]] = defaultdict(lambda: ([], []))
+    for bucket, arrival, spent in db.session.execute(done.with_only_columns(
+            day, to_arrival, on_site, maintain_column_froms=True)):
+        values[int(bucket)][0].append(float(arrival))
+        values[int(bucket)][1].append(float(spent))
+    for bucket, (arrival_values, spent_values) in values.items():
+        arrivals[bucket] = round(median(arrival_values), 1)
+        minutes_on_site[bucket] = round(median(spent_values), 1)
+    return arrivals, minutes_on_site
 
 
 def _day_bucket(column: Any, bounds: list[datetime]) -> Any:
@@ -130,7 +155,3 @@ def _minutes(later: Any, earlier: Any) -> Any:
     if db.session.get_bind().dialect.name == "sqlite":
         return (func.julianday(later) - func.julianday(earlier)) * 1440.0
     return cast(extract("epoch", later - earlier), Float) / 60.0
-
-
-def _median(values: list[float]) -> float | None:
-    return round(median(values), 1) if values else None

@@ -1,14 +1,18 @@
-// Dispatcher board: unassigned queue, map, candidates. Refreshes itself. The day plan's panel
-// is day-plan.js, which uses the helpers this file hands it as window.DispatchBoard.
+// Dispatcher board: unassigned queue, map, candidates. Live: the server pushes each committed
+// change (Server-Sent Events, board/stream.py); it polls while the stream is not open (a
+// server without streams, too many open, or the network gone). The day plan's panel is
+// day-plan.js, which uses the helpers this file hands it as window.DispatchBoard.
 (function () {
   "use strict";
   var REFRESH_MS = 15000;
+  var LIVE_RETRY_MS = 60000;  // a stream refused (204, 503): poll, and ask again this much later
   var CANDIDATES_SHOWN = 20;  // the best twenty; the API gives every technician without a limit
   var T = JSON.parse(document.getElementById("board-text").textContent);
   var root = document.querySelector(".board");
   var csrf = document.querySelector("meta[name=csrf-token]").content;
   var map, orderLayer, techLayer, routeLayer;
   var selected = null, placing = false, lastData = null;
+  var live = null, liveOpen = false, version = null;  // the stream, and the version lastData is at
 
   function text(key, values) {
     var s = T[key] || key;
@@ -181,16 +185,100 @@
 
   var refreshes = 0;
 
+  function show(data) {
+    lastData = data;
+    renderQueue(data); renderMap(data); renderTechnicians(data);
+    status(text("updated", { t: clock(new Date()) }));
+  }
+
   function refresh() {
     // Only the latest request is shown: an earlier one answered late (an older filter, or the
     // periodic refresh) must not replace what the dispatcher asked for since.
     var mine = ++refreshes;
     return api("GET", "/api/v1/dispatch/board" + filterQuery()).then(function (data) {
       if (mine !== refreshes) { return; }
-      lastData = data;
-      renderQueue(data); renderMap(data); renderTechnicians(data);
-      status(text("updated", { t: clock(new Date()) }));
+      show(data);
     }).catch(function () { status(T.offline); });
+  }
+
+  // The live stream. The whole board comes as a "snapshot" (with its version); each change
+  // as what it changed, applied when it follows the version held, else the board re-syncs.
+  // With filters set the change only says "refresh" (the stream carries the whole board).
+  function connectLive() {
+    if (!window.EventSource || live) { return; }
+    live = new EventSource("/api/v1/dispatch/board/stream");
+    live.addEventListener("open", function () { liveOpen = true; });
+    live.addEventListener("error", function () {
+      liveOpen = false;
+      if (live && live.readyState === EventSource.CLOSED) {  // refused: poll, ask again later
+        live = null;
+        setTimeout(connectLive, LIVE_RETRY_MS);
+      }  // otherwise the browser reconnects by itself, sending the last version it had
+    });
+    live.addEventListener("snapshot", function (event) {
+      var data = JSON.parse(event.data);
+      version = data.version;
+      if (filterQuery()) { refresh(); return; }
+      refreshes++;  // an answer still on its way is older than this
+      show(data.board);
+    });
+    live.addEventListener("change", function (event) {
+      var change = JSON.parse(event.data);
+      if (version === null || change.after !== version) { resync(); return; }
+      version = change.version;
+      if (filterQuery() || !lastData) { refresh(); return; }
+      if (!applyChange(change)) { refresh(); return; }  // a row it does not hold: ask for all
+      show(lastData);
+    });
+    live.addEventListener("positions", function (event) {
+      if (!lastData) { return; }
+      applyTechnicians(JSON.parse(event.data));
+      show(lastData);
+    });
+  }
+
+  function resync() {  // a stream opened afresh starts with a snapshot
+    if (live) { live.close(); live = null; }
+    liveOpen = false; version = null;
+    connectLive();
+  }
+
+  function applyChange(change) {
+    var rows = {};
+    lastData.queue.forEach(function (o) { rows[o.id] = o; });
+    change.orders.forEach(function (o) { rows[o.id] = o; });
+    var queue = [];
+    for (var i = 0; i < change.queue.length; i++) {
+      if (!rows[change.queue[i]]) { return false; }
+      queue.push(rows[change.queue[i]]);
+    }
+    lastData.queue = queue;
+    lastData.open_total = change.open_total;
+    var changed = {};
+    change.removed.concat(change.orders.map(function (o) { return o.id; }))
+      .forEach(function (id) { changed[id] = true; });
+    lastData.points = lastData.points.filter(function (p) { return !changed[p.id]; }).concat(
+      change.orders.filter(function (o) { return o.site_lat !== null; }).map(function (o) {
+        return { id: o.id, number: o.number, site_lat: o.site_lat, site_lon: o.site_lon,
+                 priority: o.priority, status: o.status, kind: o.kind };
+      }));
+    var arrival = lastData.arrival, moved = {};
+    change.arrival.changed.forEach(function (id) { moved[id] = true; });
+    arrival.late = change.arrival.late; arrival.at_risk = change.arrival.at_risk;
+    arrival.items = arrival.items.filter(function (item) { return !moved[item.id]; })
+      .concat(change.arrival.items)
+      .sort(function (a, b) { return a.arrive_by < b.arrive_by ? -1 : (a.arrive_by > b.arrive_by ? 1 : 0); });
+    applyTechnicians(change);
+    return true;
+  }
+
+  function applyTechnicians(update) {
+    var fresh = {}, gone = {}, seen = {};
+    update.technicians.forEach(function (t) { fresh[t.id] = t; });
+    (update.technicians_removed || []).forEach(function (id) { gone[id] = true; });
+    lastData.technicians = lastData.technicians.filter(function (t) { return !gone[t.id]; })
+      .map(function (t) { seen[t.id] = true; return fresh[t.id] || t; });
+    update.technicians.forEach(function (t) { if (!seen[t.id]) { lastData.technicians.push(t); } });
   }
 
   function selectOrder(order) {
@@ -246,7 +334,8 @@
       typing = setTimeout(refresh, 300);
     });
     refresh();
-    setInterval(refresh, REFRESH_MS);
+    connectLive();
+    setInterval(function () { if (!liveOpen) { refresh(); } }, REFRESH_MS);
   });
 
   // What the day plan's panel (day-plan.js) uses of the board.

@@ -3,6 +3,9 @@
 (function () {
   "use strict";
   var T, root, day = null, queue = [], latest = [], position = null, docTimer = null;
+  // Quantities typed into a part's correction box and not yet sent, by order part: a render
+  // (a sent change, a refreshed day, a position fix) rebuilds the list and must not undo them.
+  var typedQty = {};
   // Plates confirmed on this device, kept across reloads (per order).
   var PLATE_KEY = "tablet-plates-confirmed", plateOk = {};
   try { plateOk = JSON.parse(localStorage.getItem(PLATE_KEY) || "{}") || {}; } catch (e) { plateOk = {}; }
@@ -235,11 +238,14 @@
   function correction(li, job, p) {
     var url = "/api/v1/workorders/" + job.id + "/parts/" + p.id;
     if (!p.serial) {
-      var qty = el("input", { type: "number", min: "1", max: "1000", value: String(p.qty), inputmode: "numeric",
+      var typed = typedQty[p.id] !== undefined ? typedQty[p.id] : String(p.qty);
+      var qty = el("input", { type: "number", min: "1", max: "1000", value: typed, inputmode: "numeric",
                               class: "qty", id: "part-qty-" + p.id, "aria-label": T.quantity });
+      qty.addEventListener("input", function () { typedQty[p.id] = qty.value; });
       li.appendChild(qty);
       li.appendChild(undo(T.correct, "part-fix-" + p.id, function () {
         var n = parseInt(qty.value, 10);
+        delete typedQty[p.id];
         if (n >= 1 && n <= 1000 && n !== p.qty) { TabletStore.enqueue("part_fix", job.id, url, { qty: n }, "PATCH"); }
       }));
     }
