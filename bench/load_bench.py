@@ -299,7 +299,8 @@ def _report(results: dict[str, Result], label: str, workers: int, timing: str) -
         record(f"{prefix} · p95", r.p95, "ms", "bare JSON p95", bare.p95)
         if name != "50-row page query (ceiling)":
             target = "≤ 3×" if name in ("board data", BOARD_WHILE_CHANGING,
-                                         "order list (filters, keyset)") else ""
+                                         "order list (filters, keyset)", "technician job list",
+                                         "candidates") else ""
             record(f"{prefix} · p95", r.p95, "ms", "50-row page query p95", page.p95, target)
         record(f"{prefix} · p99", r.p99, "ms", "50-row page query p99", page.p99)
     ROWS.append((f"load · setup: gunicorn {workers} sync workers (app and ceiling alike), wrk "

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select, union_all
 
 from dispatch.auth.models import User
 from dispatch.errors import Conflict, FieldErrors, Forbidden
@@ -254,6 +254,28 @@ def stock_rows(user: User, location_code: str | None = None,
 def _own_van_id(user: User) -> int | None:
     technician = technician_for_user(user)
     return locations.van_for(technician.id).id if technician else None
+
+
+def van_contents(technician_id: int) -> tuple[dict[str, int], list[tuple[str, str, str | None]]]:
+    """A technician's van as the tablet shows it, in two reads and without creating a van (none
+    yet: nothing in it): the available quantity per SKU, and the terminals and SIMs in stock
+    there one by one as (``terminal``/``sim``, terminal ID/ICCID, SKU), terminals first."""
+    van = (select(Location.id).where(Location.technician_id == technician_id)
+           .scalar_subquery())
+    rows = db.session.connection().execute(
+        select(StockBalance.sku, StockBalance.on_hand - StockBalance.reserved)
+        .where(StockBalance.location_id == van, StockBalance.on_hand > StockBalance.reserved))
+    stock = {sku: available for sku, available in rows}
+    terminals = select(literal(0).label("rank"), Terminal.terminal_id.label("identifier"),
+                       Terminal.sku).where(Terminal.location_id == van,
+                                           Terminal.status == "in_stock")
+    sims = select(literal(1), Sim.iccid, Sim.sku).where(Sim.location_id == van,
+                                                        Sim.status == "in_stock")
+    union = union_all(terminals, sims).subquery()
+    devices = [("sim" if rank else "terminal", identifier, sku)
+               for rank, identifier, sku in db.session.connection().execute(
+                   select(union).order_by(union.c.rank, union.c.identifier))]
+    return stock, devices
 
 
 def van_stock(technician_id: int) -> dict[str, int]:

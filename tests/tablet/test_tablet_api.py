@@ -58,3 +58,29 @@ def test_tablet_page_service_worker_and_policy(world, client, login):
     assert worker.headers["Service-Worker-Allowed"] == "/tablet/"
     assert client.get("/tablet/csrf").get_json()["token"]
     assert client.get("/tablet/manifest.webmanifest").get_json()["start_url"] == "/tablet/"
+
+
+def test_the_day_read_writes_nothing_and_lists_the_vans_devices_in_order(app, world, api_as,
+                                                                           make_technician):
+    """A technician without a van yet reads an empty van (none is created by a GET); the van's
+    devices come terminals first, each kind in identifier order, only those in stock."""
+    from sqlalchemy import func, select
+
+    from dispatch.registry.models import Sim, Terminal
+    from inventory.models import Location
+
+    newcomer = make_technician()
+    vans = db.session.scalar(select(func.count()).select_from(Location))
+    day = api_as(newcomer.user).get("/api/v1/tablet/today").get_json()
+    assert (day["jobs"], day["van"], day["devices"]) == ([], [], [])
+    assert db.session.scalar(select(func.count()).select_from(Location)) == vans
+    listed = world.tech.get("/api/v1/tablet/today").get_json()["devices"]
+    van = db.session.scalar(select(Location.id).where(
+        Location.technician_id == world.technician.id))
+    terminals = db.session.scalars(select(Terminal.terminal_id).where(
+        Terminal.location_id == van, Terminal.status == "in_stock")
+        .order_by(Terminal.terminal_id)).all()
+    sims = db.session.scalars(select(Sim.iccid).where(
+        Sim.location_id == van, Sim.status == "in_stock").order_by(Sim.iccid)).all()
+    assert [d["id"] for d in listed] == [*terminals, *sims] and terminals
+    assert [d["kind"] for d in listed] == ["terminal"] * len(terminals) + ["sim"] * len(sims)

@@ -20,14 +20,13 @@ from dispatch.extensions import db
 from dispatch.geo.navigation import navigation_url
 from dispatch.money import money_text
 from dispatch.registry.models import Terminal, Vehicle
-from dispatch.technicians.services import technician_for_user
+from dispatch.technicians.models import Technician
 from dispatch.timeutil import local_day, local_moment, utcnow, window_text
-from dispatch.web.api import api_requires, current_api_user
+from dispatch.web.api import api_requires, current_api_user, rows_response
 from dispatch.web.idempotency import idempotent
-from inventory.locations import van_for
 from inventory.models import Part
 from inventory.orders import reservations
-from inventory.stock import serials_at, van_stock
+from inventory.stock import van_contents
 from workorders import fees, onsite, order_parts
 from workorders.access import get_order, order_contact
 from workorders.finance.collections import on_account_allowed
@@ -102,10 +101,11 @@ def _job(order: WorkOrder, user: Any, picks: list, photos: list[OrderPhoto]) -> 
     }
 
 
-def van_left(technician_id: int, orders: Sequence[WorkOrder]) -> dict[str, int]:
-    """What is left in the van: its available stock less the parts already recorded on the
-    technician's open orders beyond what those orders had reserved (consumed at completion)."""
-    stock = van_stock(technician_id)
+def van_left(in_van: dict[str, int], orders: Sequence[WorkOrder]) -> dict[str, int]:
+    """What is left in the van: its available stock (``in_van``) less the parts already recorded
+    on the technician's open orders beyond what those orders had reserved (consumed at
+    completion)."""
+    stock = dict(in_van)
     for order in orders:
         if order.status not in IN_HAND or not order.parts:
             continue
@@ -124,10 +124,12 @@ def van_left(technician_id: int, orders: Sequence[WorkOrder]) -> dict[str, int]:
 
 @bp.get("/tablet/today")
 @api_requires("order.field_work")
-def today() -> dict[str, Any]:
+def today() -> Response:
     """The technician's open jobs (and those completed today) in route order, with the van."""
     user = current_api_user()
-    technician = technician_for_user(user)
+    technician = db.session.connection().execute(
+        select(Technician.id, Technician.last_lat, Technician.last_lon, Technician.home_lat,
+               Technician.home_lon).where(Technician.user_id == user.id)).first()
     if technician is None:
         raise NotFound("No technician profile.")
     start = local_moment(local_day())
@@ -136,14 +138,17 @@ def today() -> dict[str, Any]:
         or_(WorkOrder.status.in_(IN_HAND),
             (WorkOrder.status == "completed") & (WorkOrder.completed_at >= start)))).unique().all()
     picks = order_parts.pick_lists(orders)
-    stock = van_left(technician.id, orders)
+    in_van, devices = van_contents(technician.id)
+    stock = van_left(in_van, orders)
     parts = db.session.scalars(select(Part).where(Part.sku.in_(stock))).all() if stock else []
-    devices = serials_at(van_for(technician.id).id)
     photos: dict[int, list[OrderPhoto]] = {}
-    for photo in db.session.scalars(select(OrderPhoto).where(
-            OrderPhoto.order_id.in_([o.id for o in orders])).order_by(OrderPhoto.id)):
-        photos.setdefault(photo.order_id, []).append(photo)
-    return {
+    if orders:
+        for photo in db.session.scalars(select(OrderPhoto).where(
+                OrderPhoto.order_id.in_([o.id for o in orders])).order_by(OrderPhoto.id)):
+            photos.setdefault(photo.order_id, []).append(photo)
+    # A few kB of plain values: encoded by orjson (photo counts keyed by the order id as text,
+    # as JSON writes every key).
+    return rows_response({
         "generated_at": utcnow().isoformat(), "plate_pattern": settings.plate_pattern(),
         "position": {"lat": technician.last_lat, "lon": technician.last_lon}
         if technician.last_lat is not None else
@@ -153,11 +158,10 @@ def today() -> dict[str, Any]:
                  for order in route_order(list(orders))],
         "van": [{"sku": p.sku, "name": p.name, "price": money_text(p.price),
                  "serialized": p.serialized, "available": stock[p.sku]} for p in parts],
-        "devices": [{"kind": "terminal" if hasattr(d, "terminal_id") else "sim",
-                     "id": d.terminal_id if isinstance(d, Terminal) else d.iccid, "sku": d.sku}
-                    for d in devices if d.status == "in_stock"],
-        "photo_count": {order_id: len(found) for order_id, found in photos.items()},
-    }
+        "devices": [{"kind": kind, "id": identifier, "sku": sku}
+                    for kind, identifier, sku in devices],
+        "photo_count": {str(order_id): len(found) for order_id, found in photos.items()},
+    })
 
 
 def _photo_row(photo: OrderPhoto) -> dict[str, Any]:
