@@ -8,6 +8,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import (
+    dayplan_bench,
     dispatch_bench,
     documents_bench,
     import_bench,
@@ -24,6 +25,9 @@ from bench.common import print_table
 def main() -> None:
     quick = "--quick" in sys.argv
     dispatch_bench.main(["--repeat", "50" if quick else "200"])
+    # The day plan's driving against the best joint solve of the run (issue 23; --quick: 300
+    # orders × 30 technicians, 10 s against 60 s).
+    dayplan_bench.main(["--quick"] if quick else [])
     documents_bench.main(["--sheets", "50" if quick else "200",
                           "--invoices", "200" if quick else "1000"])
     stock_bench.main(["--movements", "100000" if quick else "1000000",
