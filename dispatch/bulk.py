@@ -10,11 +10,15 @@ has, for writers of tens of thousands of rows (the installed-base import and its
 Values go through the columns' own types first (``UTCDateTime``, ``JSON``…), so the rows read
 back exactly as if the ORM had written them; a value the previous row of the column had too
 (the very object: the batch's clock, None) is converted once.
+
+A writer that grows tables by batches also keeps PostgreSQL's statistics up with them
+(:func:`keep_statistics`): autovacuum comes too late in one long import, and a table never
+analysed since it was small is looked up by sequential scans.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Table, func, insert, select, text
@@ -23,6 +27,41 @@ from sqlalchemy.exc import DBAPIError
 from dispatch.extensions import db
 
 _UNSET = object()
+#: Rows a table grows by, at least, before its statistics are taken again.
+STATISTICS_GROWTH = 500
+
+
+def keep_statistics(state: dict[str, list[int]], added: Mapping[str, int]) -> list[str]:
+    """PostgreSQL: ``ANALYZE`` (in the session's transaction) the tables of ``added`` (table →
+    rows just inserted) that grew by half, and at least :data:`STATISTICS_GROWTH` rows, since
+    their statistics were last taken; the tables analysed. ``state`` (table → [rows then,
+    rows added since]) is the writer's, kept from batch to batch.
+
+    Without it, a table filled by one long import keeps the statistics of when it was empty
+    (autovacuum analyses it minutes later, if the import has not ended by then): its lookups
+    by ``IN (…)`` on a unique index are planned as sequential scans, each batch reading the
+    whole table — an import's time then grows with the square of its rows. Growth by half
+    means a few analyses per table and run (each samples at most 30,000 rows)."""
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        return []  # SQLite plans these lookups by the unique index without statistics
+    due = []
+    for table, count in added.items():
+        if count <= 0:
+            continue
+        entry = state.get(table)
+        if entry is None:
+            known = connection.execute(
+                text("SELECT greatest(reltuples, 0)::bigint FROM pg_class "
+                     "WHERE oid = to_regclass(:t)"), {"t": table}).scalar()
+            entry = state[table] = [int(known or 0), 0]
+        entry[1] += count
+        if entry[1] >= max(STATISTICS_GROWTH, entry[0] // 2):
+            due.append(table)
+            entry[0], entry[1] = entry[0] + entry[1], 0
+    if due:
+        connection.execute(text("ANALYZE " + ", ".join(f'"{table}"' for table in due)))
+    return due
 
 
 def insert_rows(table: Table, rows: Sequence[dict[str, Any]], ids: bool = False,

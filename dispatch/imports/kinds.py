@@ -119,6 +119,8 @@ class ImportContext:
     dry_run: bool
     #: The kind's lookups for the current batch (cleared for every batch).
     cache: dict[str, Any] = field(default_factory=dict)
+    #: What the kind keeps from batch to batch of the run (e.g. how much its tables grew).
+    state: dict[str, Any] = field(default_factory=dict)
     #: record kind → natural key → strongest change of the batch.
     counts: dict[str, dict[Hashable, str]] = field(default_factory=dict)
     _row: list[tuple[str, Hashable, str]] = field(default_factory=list)

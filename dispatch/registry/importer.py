@@ -28,6 +28,7 @@ from sqlalchemy import select
 
 from dispatch import settings
 from dispatch.auth.models import User
+from dispatch.bulk import keep_statistics
 from dispatch.extensions import db
 from dispatch.imports.kinds import ImportContext, ImportKind, Problems, Row
 from dispatch.imports.reading import read_date
@@ -367,7 +368,12 @@ class InstalledBase(ImportKind):
     # --- the other way: the registry in the same columns --------------------------------------
 
     def after_batch(self, ctx: ImportContext) -> None:
-        """Terminals the batch put into vehicles are made known to the tracking platform."""
+        """Terminals the batch put into vehicles are made known to the tracking platform; the
+        tables the batch grew keep their statistics (the next batches' lookups use the
+        indexes)."""
+        keep_statistics(ctx.state.setdefault("statistics", {}), {
+            table: sum(change == "created" for change in ctx.counts.get(table, {}).values())
+            for table in self.records})
         fitted = sorted(str(key) for key, change in ctx.counts.get("terminals", {}).items()
                         if change != "unchanged")
         if fitted:

@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
+from dispatch import bulk
 from dispatch.audit.log import BULK_REDUNDANT, AuditLog, snapshot
 from dispatch.errors import Conflict
 from dispatch.extensions import db
@@ -187,3 +188,29 @@ def test_the_found_device_rule_is_the_registrys_for_records_and_objects(app):
     with pytest.raises(Conflict):  # the moves table: installed cannot become installed
         found_terminal(installed, date(2025, 6, 1))
     db.session.rollback()
+
+
+def test_an_import_keeps_the_statistics_of_the_tables_it_grows(manager, backend, monkeypatch):
+    """PostgreSQL plans the batches' lookups from the tables' statistics: an import analyses
+    the tables it grew (here after every batch), so they never keep those of an empty table."""
+    monkeypatch.setattr(bulk, "STATISTICS_GROWTH", 1)
+    run = run_of(manager, upload(manager, csv_bytes(sample(6, seed=71))))
+    assert run["rejected"] == 0
+    if backend != "postgresql":
+        assert bulk.keep_statistics({}, {"terminals": 6}) == []  # SQLite needs none
+        return
+    estimates = {name: estimate for name, estimate in db.session.execute(text(
+        "SELECT relname, reltuples FROM pg_class WHERE relname IN "
+        "('customers', 'vehicles', 'terminals', 'sims')"))}
+    assert len(estimates) == 4
+    assert all(estimate >= 1 for estimate in estimates.values()), estimates
+
+
+def test_statistics_are_taken_again_once_a_table_grew_by_half(app, backend):
+    if backend != "postgresql":
+        pytest.skip("statistics are kept on PostgreSQL only")
+    state = {"terminals": [10_000, 0]}
+    assert bulk.keep_statistics(state, {"terminals": 600, "sims": 0}) == []
+    assert state == {"terminals": [10_000, 600]}
+    assert bulk.keep_statistics(state, {"terminals": 4_400}) == ["terminals"]
+    assert state == {"terminals": [15_000, 0]}
