@@ -12,6 +12,7 @@ from bench import (
     dispatch_bench,
     documents_bench,
     import_bench,
+    live_board_bench,
     load_bench,
     pages_bench,
     promises_bench,
@@ -40,6 +41,9 @@ def main() -> None:
     load_bench.main(["--orders", "100000", "--duration", "3"] if quick else [])
     # The busiest pages on the same data set, against its page-query ceiling (issue 20).
     pages_bench.main(["--orders", "100000", "--requests", "5"] if quick else [])
+    # The live board: a change pushed to open boards vs polling, bytes vs the snapshot (#23).
+    live_board_bench.main(["--boards", "5", "--changes", "10", "--orders", "10000", "--open",
+                           "2000", "--technicians", "100"] if quick else [])
     print_table("GPS Dispatch benchmarks")
 
 
