@@ -18,7 +18,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import numpy as np
@@ -120,12 +120,13 @@ def interleaved(fns: list, repeat: int, warmup: int = 3) -> list[list[float]]:
 def bench_autoassign() -> None:
     from board import autoassign
     from board.routes import Stop, nearest_neighbour, solve_route
+    from dispatch import settings
     from dispatch.geo.distance import distance_matrix
 
     with bench_app():
         rng = np.random.default_rng(11)
-        shift = (autoassign.datetime(2026, 12, 1, 0, 0, tzinfo=autoassign.settings.timezone()),
-                 autoassign.datetime(2026, 12, 1, 23, 59, tzinfo=autoassign.settings.timezone()))
+        zone = settings.timezone()
+        shift = (datetime(2026, 12, 1, 0, 0, tzinfo=zone), datetime(2026, 12, 1, 23, 59, tzinfo=zone))
         jobs = [autoassign.Job(i, 30.27 + rng.uniform(-.25, .25), 120.16 + rng.uniform(-.25, .25),
                                "repair") for i in range(1000)]
         workers = [autoassign.Worker(j, 30.27 + rng.uniform(-.25, .25), 120.16 + rng.uniform(-.25, .25),

@@ -1,8 +1,13 @@
 """Document benchmarks (issue 6), against baselines measured in the same run.
 
 - service sheets per second through RQ (real Redis, the app's worker class, fonts preloaded)
-  against raw reportlab building the same sheets with no database, queue or storage;
-- the month-end run for 1,000 on-account invoices (issue numbers, then one PDF), two workers.
+  against raw reportlab building the same sheets with no database, queue or storage (warmed
+  up; the faster of a pass before and one after the RQ run); and the
+  floor under it: the same sheets with their reads, their file stored and their job rows
+  recorded, without a queue (what no worker can go below);
+- the month-end run for 1,000 on-account invoices (issue numbers, then one PDF), with two
+  workers already running (``flask --app dispatch worker``): from the request's commit to its
+  job row saying ``done``.
 
 Run: ``.venv/bin/python bench/documents_bench.py [--sheets N]``.
 """
@@ -61,12 +66,15 @@ def _orders(count: int):
 
 
 def bench_sheets(count: int) -> None:
+    from dispatch import storage
     from dispatch.extensions import db
+    from dispatch.jobs.models import Job
     from dispatch.jobs.queues import queue, redis_connection
     from dispatch.jobs.worker import AppWorker
     from dispatch.pdf import preload
+    from dispatch.timeutil import utcnow
     from workorders.documents import pdfs
-    from workorders.documents.jobs import request_sheet, sheet_data
+    from workorders.documents.jobs import prepare_service_sheets, request_sheet, sheet_data
     from workorders.models import WorkOrder
 
     with private_redis() as redis_url, bench_app() as app:
@@ -74,46 +82,117 @@ def bench_sheets(count: int) -> None:
         ids, _user = _orders(count)
         preload()
         data = [sheet_data(db.session.get(WorkOrder, order_id)) for order_id in ids]
-        started = time.perf_counter()
-        for item in data:
+        db.session.remove()
+        for item in data[:10]:  # warm-up, not measured (glyph caches and the like)
             pdfs.build(pdfs.service_sheet_flowables, item)
-        raw = count / (time.perf_counter() - started)
-        for order_id in ids:
-            request_sheet(db.session.get(WorkOrder, order_id), None)
+
+        raw_cpu: list[float] = []
+
+        def raw_pass() -> float:
+            started, cpu = time.perf_counter(), time.process_time()
+            for item in data:
+                pdfs.build(pdfs.service_sheet_flowables, item)
+            raw_cpu.append(time.process_time() - cpu)
+            return time.perf_counter() - started
+
+        raw_s = raw_pass()
+        jobs = [request_sheet(db.session.get(WorkOrder, order_id), None) for order_id in ids]
         db.session.commit()  # relayed to Redis after the commit
+        job_ids = [job.id for job in jobs]
+        db.session.remove()
         connection = redis_connection()
         worker = AppWorker([queue("documents", connection)], connection=connection)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         worker.work(burst=True)
         through_rq = count / (time.perf_counter() - started)
+        rq_cpu = time.process_time() - cpu  # the worker runs in this process (SQLite too)
+        raw_s = min(raw_s, raw_pass())  # the baseline: the faster of a pass before and after
+        # The floor: each sheet's reads (loaded for 20 at a time, as the worker does), its PDF,
+        # its file stored and its job row recorded done (one commit per 20), no queue.
+        db.session.remove()
+        started = time.perf_counter()
+        for first in range(0, count, 20):
+            batch = [db.session.get_one(Job, job_id) for job_id in job_ids[first:first + 20]]
+            prepare_service_sheets(batch)
+            for job in batch:
+                order = db.session.get_one(WorkOrder, job.params["order_id"])
+                reads = db.session.info["documents_sheet_reads"].pop(order.id)
+                path = storage.save("documents", pdfs.build(pdfs.service_sheet_flowables,
+                                                            sheet_data(order, reads)), ".pdf")
+                job.result_path, job.updated_at = path, utcnow()
+            db.session.commit()
+        floor = count / (time.perf_counter() - started)
+        raw = count / raw_s
         record(f"service sheets through RQ ({count})", through_rq, "sheets/s", "raw reportlab",
-               raw, "≥ 0.70×")
+               raw, "≥ 0.85×")
+        # CPU time is what a shared machine's load does not distort (Redis's own is left out).
+        record(f"service sheets through RQ ({count}), by CPU time", count / rq_cpu, "sheets/s",
+               "raw reportlab", count / min(raw_cpu), "≥ 0.85×")
+        record(f"service sheets, the floor: reads + PDF + file + row, no queue ({count})", floor,
+               "sheets/s", "raw reportlab", raw, "the ceiling of the row above")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a running process (Linux ``/proc``)."""
+    import os
+
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def bench_month_end(count: int) -> None:
+    from redis import Redis
+    from rq import Worker
+
     from dispatch.extensions import db
+    from dispatch.jobs.models import Job
     from workorders.documents.bulk import request_invoice_pack
     from workorders.finance.invoices import Invoice
 
     with private_redis() as redis_url, bench_app() as app:
         app.config["REDIS_URL"] = redis_url
         _ids, user_id = _orders(count)
-        job = request_invoice_pack(date.today().strftime("%Y-%m"), user_id)
-        db.session.commit()
         env = {"DISPATCH_ENV": "testing", "SECRET_KEY": "bench", "REDIS_URL": redis_url,
                "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
                "FILE_STORAGE": app.config["FILE_STORAGE"], "PATH": "/usr/bin:/bin"}
-        started = time.perf_counter()
         workers = [subprocess.Popen([sys.executable, "-m", "flask", "--app", "dispatch", "worker",
-                                     "--burst"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.DEVNULL) for _ in range(2)]
-        for worker in workers:
-            worker.wait(timeout=600)
-        elapsed = time.perf_counter() - started
-        db.session.expire_all()
+                                     "--sweep-interval", "0"], cwd=ROOT, env=env,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                   for _ in range(2)]
+        try:
+            connection = Redis.from_url(redis_url)
+            while len(Worker.all(connection=connection)) < 2:  # both listening
+                if any(worker.poll() is not None for worker in workers):
+                    raise SystemExit("a worker exited before it was ready")
+                time.sleep(0.1)
+            ready = [_cpu_seconds(worker.pid) for worker in workers]
+            job = request_invoice_pack(date.today().strftime("%Y-%m"), user_id)
+            job_id = job.id
+            started = time.perf_counter()
+            db.session.commit()  # relayed to the workers
+            while True:
+                db.session.expire_all()
+                status = db.session.get_one(Job, job_id).status
+                db.session.rollback()
+                if status in ("done", "failed"):
+                    break
+                time.sleep(0.05)
+            elapsed = time.perf_counter() - started
+            busiest = max(_cpu_seconds(worker.pid) - before
+                          for worker, before in zip(workers, ready, strict=True))
+        finally:
+            for worker in workers:
+                worker.terminate()
+            for worker in workers:
+                worker.wait(timeout=60)
         issued = db.session.query(Invoice).count()
-        assert issued == count and db.session.get(type(job), job.id).status == "done"
-        record(f"month-end run, {count:,} invoices, 2 workers", elapsed, "s", "target", 30.0, "≤ 30 s")
+        assert issued == count and status == "done", (issued, status)
+        record(f"month-end run, {count:,} invoices, 2 workers", elapsed, "s", "target", 12.0,
+               "≤ 12 s")
+        # On a shared machine the wall time above includes waiting for a core; the busier
+        # worker's CPU time during the run is about what it takes on a quiet one.
+        record(f"month-end run, {count:,} invoices: CPU of the busier worker", busiest, "s",
+               "target", 12.0, "(≤ 12 s wall)")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -30,6 +30,7 @@ LABELS: dict[str, Any] = {
     "queued": _l("queued"), "running": _l("running"), "done": _l("done"), "failed": _l("failed"),
     "service_sheet": _l("service sheet"), "invoice_pdf": _l("invoice"),
     "return_tag": _l("return tag"), "invoice_pack": _l("month-end invoice pack"),
+    "invoice_pack_part": _l("part of a month-end invoice pack"),
     "day_sheets": _l("day sheets"),
     "monthly_report": _l("monthly care statistics"), "location": _l("site placed"),
     "harness": _l("harness"), "relay": _l("relay"), "antenna": _l("antenna"), "other": _l("other"),

@@ -85,13 +85,17 @@ def init_jobs() -> None:
     from workorders.care import clocks as complaint_clocks
     from workorders.documents import bulk, jobs, receipt
 
+    # Documents only read and store a file: a batch of them shares one claim and one commit
+    # (``dispatch/jobs/runner.py`` ``run_jobs``), the sheets' reads loaded together.
+    runner.register_handler("service_sheet", jobs.build_service_sheet, "documents", batched=True,
+                            prepare=jobs.prepare_service_sheets)
+    runner.register_handler("invoice_pdf", jobs.build_invoice_pdf, "documents", batched=True)
+    runner.register_handler("return_tag", jobs.build_return_tag, "documents", batched=True)
     handlers: tuple[tuple[str, Callable[..., str | None], str], ...] = (
-        ("service_sheet", jobs.build_service_sheet, "documents"),
-        ("invoice_pdf", jobs.build_invoice_pdf, "documents"),
-        ("return_tag", jobs.build_return_tag, "documents"),
         ("handover_receipt", receipt.build_handover_receipt, "documents"),
         ("monthly_report", bulk.build_monthly_report, "bulk"),
         ("invoice_pack", bulk.build_invoice_pack, "bulk"),
+        ("invoice_pack_part", bulk.build_invoice_pack_part, "bulk"),
         ("day_sheets", bulk.build_day_sheets, "bulk"),
         ("import", running.run_import_job, "imports"),
         (delivery.KIND, delivery.deliver, "notify"),

@@ -54,6 +54,8 @@ def test_joint_plan_keeps_capacities_skills_and_windows(app):
     service = app.config["DISPATCH_SERVICE_MINUTES"] * 60
     outcome = jointplan.plan_jointly(jobs, workers, DAY, budget_seconds=3)
     assert outcome.checks == []  # today's plan was a valid start and the result passed the checks
+    # On this instance the joint solve finds a shorter day within its first iterations.
+    assert outcome.method == "joint" and outcome.proposal.total_km < outcome.greedy_km
     proposal = outcome.proposal
     by_job = {job.key: job for job in jobs}
     for worker in workers:
@@ -67,8 +69,9 @@ def test_joint_plan_keeps_capacities_skills_and_windows(app):
             arrival = route.arrivals[key]
             assert _seconds(worker.shift[0]) <= arrival
             assert arrival + service <= _seconds(worker.shift[1]) + 60
-            if job.window:
-                assert _seconds(job.window[0]) <= arrival <= _seconds(job.window[1])
+            if job.window:  # the joint plan gives service starts; today's, arrivals (may wait)
+                assert arrival <= _seconds(job.window[1])
+                assert outcome.method != "joint" or _seconds(job.window[0]) <= arrival
     served = set(proposal.assignments)
     assert served.isdisjoint(proposal.unassigned)
     assert served | set(proposal.unassigned) == set(by_job)

@@ -143,3 +143,22 @@ def test_a_change_the_stream_cannot_describe_sends_a_snapshot(app, world):
             stream.close()
     assert again["event"] == "snapshot" and again["id"] != first["id"]
     assert again["data"]["board"]["queue"][0]["customer_name"] == "杭州顺达物流集团"
+
+
+def test_a_reported_position_comes_as_the_technicians_row(app, world):
+    """Positions move no version: a ``positions`` event, with the technician's row."""
+    with serving(app) as base:
+        stream = Stream(base, world.dispatcher.token)
+        try:
+            first = stream.next("snapshot")
+            reported = world.tech.post(f"/api/v1/technicians/{world.technician.id}/location",
+                                       json={"lat": 30.3, "lon": 120.2})
+            assert reported.status_code == 200, reported.get_json()
+            positions = stream.next("positions")
+        finally:
+            stream.close()
+    assert "id" not in positions, "no version: a board's version stays where it was"
+    [row] = positions["data"]["technicians"]
+    assert (row["id"], row["position_source"], row["lat"], row["lon"]) == (
+        world.technician.id, "reported", 30.3, 120.2)
+    assert first["data"]["board"]["technicians"]

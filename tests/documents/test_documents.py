@@ -136,3 +136,92 @@ def test_the_runs_page_offers_today_in_the_configured_zone(new_years_eve, make_u
     page = login(make_user("manager")).get("/documents/runs").get_data(as_text=True)
     assert 'name="month" type="month" value="2027-01"' in page
     assert 'name="date" type="date" value="2027-01-01"' in page
+
+
+def _on_account_orders(world, count: int) -> list[int]:
+    from tests.world import order_on_site, signature_png
+
+    ids = []
+    for _ in range(count):
+        order_id = order_on_site(world)
+        base = f"/api/v1/workorders/{order_id}"
+        assert world.tech.post(f"{base}/parts", json={"sku": "RELAY-5P"}).status_code == 201
+        assert world.tech.post(f"{base}/complete", json={
+            "resolution": "换继电器", "payment_method": "on_account", "amount_collected": "0",
+            "signature_png_base64": signature_png()}).status_code == 200
+        ids.append(order_id)
+    return ids
+
+
+def test_a_long_month_end_pack_is_rendered_in_parts_each_once(world, api_as, monkeypatch):
+    """#23: more than ``PACK_PART`` invoices go into parts any worker may take; the run joins
+    them in number order; each invoice issued once, each part rendered once."""
+    from workorders.documents import bulk
+    from workorders.finance.invoices import Invoice
+
+    monkeypatch.setattr(bulk, "PACK_PART", 2)
+    _on_account_orders(world, 5)
+    outbox.drain()
+    finance = api_as("finance")
+    run = finance.post("/api/v1/documents/invoice-pack", json={"month": local_today().strftime("%Y-%m")})
+    assert run.status_code == 202
+    outbox.drain()
+    status = finance.get(f"/api/v1/documents/{run.get_json()['id']}").get_json()
+    assert status["status"] == "done" and status["progress"] == 100
+    numbers = list(db.session.scalars(select(Invoice.number).order_by(Invoice.year, Invoice.seq)))
+    assert len(numbers) == len(set(numbers)) == 5
+    text = pdf_text(finance.get(status["url"]).data)
+    assert [text.index(number) for number in numbers] == sorted(text.index(n) for n in numbers)
+    parts = db.session.scalars(select(Job).where(Job.kind == "invoice_pack_part")
+                               .order_by(Job.id)).all()
+    assert [len(part.params["invoice_ids"]) for part in parts] == [2, 2, 1]
+    assert all(part.status == "done" and part.attempts == 1 for part in parts)
+
+
+def test_a_failed_part_of_a_month_end_pack_is_retried_alone(world, api_as, monkeypatch):
+    from workorders.documents import bulk
+
+    monkeypatch.setattr(bulk, "PACK_PART", 2)
+    _on_account_orders(world, 5)
+    outbox.drain()
+    original, calls = runner.HANDLERS["invoice_pack_part"], []
+
+    def flaky(job):
+        calls.append(job.id)
+        if len(calls) == 2:
+            raise RuntimeError("printer on fire")
+        return original(job)
+
+    monkeypatch.setitem(runner.HANDLERS, "invoice_pack_part", flaky)
+    finance = api_as("finance")
+    run = finance.post("/api/v1/documents/invoice-pack", json={"month": local_today().strftime("%Y-%m")})
+    outbox.drain()
+    status = finance.get(f"/api/v1/documents/{run.get_json()['id']}").get_json()
+    assert status["status"] == "done"
+    parts = db.session.scalars(select(Job).where(Job.kind == "invoice_pack_part")
+                               .order_by(Job.id)).all()
+    assert [part.attempts for part in parts] == [1, 2, 1]
+    assert sorted(calls) == sorted([parts[0].id, parts[1].id, parts[1].id, parts[2].id])
+
+
+def test_a_month_end_pack_run_again_reuses_its_parts(world, api_as, monkeypatch):
+    """A rerun (the sweep after the run's worker died) renders no part twice."""
+    from workorders.documents import bulk
+
+    monkeypatch.setattr(bulk, "PACK_PART", 2)
+    _on_account_orders(world, 3)
+    outbox.drain()
+    finance = api_as("finance")
+    run_id = finance.post("/api/v1/documents/invoice-pack",
+                          json={"month": local_today().strftime("%Y-%m")}).get_json()["id"]
+    outbox.drain()
+    assert finance.get(f"/api/v1/documents/{run_id}").get_json()["status"] == "done"
+    pack = db.session.get(Job, run_id)
+    pack.status = "queued"  # what the sweep does to a run whose worker died
+    db.session.commit()
+    runner.run_job(run_id)
+    db.session.expire_all()
+    parts = db.session.scalars(select(Job).where(Job.kind == "invoice_pack_part")).all()
+    assert [(len(p.params["invoice_ids"]), p.attempts) for p in parts] == [(2, 1), (1, 1)]
+    again = finance.get(f"/api/v1/documents/{run_id}").get_json()
+    assert again["status"] == "done" and again["progress"] == 100

@@ -20,7 +20,8 @@ from workorders.models import WorkOrder
 #: full (an invoice prints the customer's name alone; a return tag the plate and the fault).
 CONTACT_DOCUMENTS = frozenset({"service_sheet"})
 
-RUN_PERMISSIONS = {"invoice_pack": "documents.invoice_pack", "day_sheets": "documents.day_sheets",
+RUN_PERMISSIONS = {"invoice_pack": "documents.invoice_pack",
+                   "invoice_pack_part": "documents.invoice_pack", "day_sheets": "documents.day_sheets",
                    "monthly_report": "care.stats", "handover_receipt": "finance.view"}
 
 

@@ -1,16 +1,27 @@
 """Bulk document runs with progress: the month-end invoice pack and a technician's day sheets.
 
 The month-end run first issues the invoices still owed for the month (orders completed
-``on_account``, or with a fee and no payment before that rule), one transaction each, then
-renders every invoice of the month — void ones marked void — into one PDF.
+``on_account``, or with a fee and no payment before that rule), in transactions of
+``ISSUE_BATCH``, then renders every invoice of the month — void ones marked void — into one PDF.
+More than ``PACK_PART`` invoices are rendered in parts, each an outbox job of its own
+(``invoice_pack_part``) that any worker may take, requested in the transaction of the last of
+its invoices (so other workers render parts while the rest is issued; invoices of the month
+issued meanwhile by someone else go into the last part): the run works through its parts too,
+waits for those another worker is on (or takes them over when that worker died), retries a
+failed part once, then joins the parts' pages into the one PDF. A part already done is never
+rendered again (a rerun after a crash reuses it).
 """
 
 from __future__ import annotations
 
-from datetime import date
+import io
+import time
+from datetime import date, datetime
 from uuid import uuid4
 
+from pypdf import PdfWriter
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from dispatch import storage
 from dispatch.auth.models import User
@@ -18,7 +29,7 @@ from dispatch.errors import FieldErrors
 from dispatch.extensions import db
 from dispatch.jobs.models import Job
 from dispatch.jobs.outbox import request_job
-from dispatch.jobs.runner import report_progress
+from dispatch.jobs.runner import report_progress, run_job
 from dispatch.timeutil import day_bounds, last_month, month_bounds
 from dispatch.validators import parse_date, parse_month
 from workorders.care.stats import build_monthly_report_pdf, monthly_stats
@@ -30,6 +41,10 @@ from workorders.lifecycle import FINISHED, IN_HAND
 from workorders.models import WorkOrder
 
 ISSUE_BATCH = 50
+#: Invoices per part of a month-end run (a part is one PDF rendered by one worker).
+PACK_PART = 100
+#: Seconds between looks at parts another worker is rendering.
+PART_POLL = 0.2
 
 
 def _checked_month(month: str) -> str:
@@ -82,24 +97,98 @@ def invoices_owed(month: str) -> list[int]:
 
 def build_invoice_pack(job: Job) -> str:
     month = job.params["month"]
+    start, end = month_bounds(*parse_month(month))
     owed = invoices_owed(month)
+    # A rerun (after a crash) keeps the parts its first run requested, and adds the rest.
+    parts = list(db.session.scalars(select(Job).where(
+        Job.dedupe_key.like(f"invoice_pack_part:{job.id}:%")).order_by(Job.id)))
+    pending = _uncovered(_month_invoices(start, end), parts)
+    whole = not parts and len(pending) + len(owed) <= PACK_PART
     for index, order_id in enumerate(owed, start=1):
-        issue_invoice(db.session.get_one(WorkOrder, order_id), job.created_by_id)
+        pending.append(issue_invoice(db.session.get_one(WorkOrder, order_id), job.created_by_id).id)
         if index % ISSUE_BATCH == 0 or index == len(owed):  # a batch is one transaction
+            if not whole:  # full parts go with their invoices: rendered while the rest is issued
+                _cut_parts(job, parts, pending)
             db.session.commit()
             report_progress(job, int(40 * index / len(owed)))
-    start, end = month_bounds(*parse_month(month))
-    invoices = list(db.session.scalars(select(Invoice).where(
+    if whole:
+        reader = db.session.get(User, job.created_by_id) if job.created_by_id else None
+        stories = _invoice_stories(_month_invoices(start, end), reader) \
+            or [[pdfs.paragraph(f"{month}: —", "title")]]
+        return storage.save("runs", pdfs.render(stories), ".pdf")
+    # The last part, with any invoice of the month someone else issued meanwhile.
+    _cut_parts(job, parts, _uncovered(_month_invoices(start, end), parts), final=True)
+    part_ids = [part.id for part in parts]
+    db.session.commit()
+    paths = _render_parts(job.id, part_ids)
+    writer = PdfWriter()
+    for path in paths:
+        writer.append(io.BytesIO(storage.load(path)))
+    out = io.BytesIO()
+    writer.write(out)
+    return storage.save("runs", out.getvalue(), ".pdf")
+
+
+def _month_invoices(start: datetime, end: datetime) -> list[int]:
+    return list(db.session.scalars(select(Invoice.id).where(
         Invoice.issued_at >= start, Invoice.issued_at < end).order_by(Invoice.year, Invoice.seq)))
-    stories = []
+
+
+def _uncovered(invoice_ids: list[int], parts: list[Job]) -> list[int]:
+    covered = {invoice_id for part in parts for invoice_id in part.params["invoice_ids"]}
+    return [invoice_id for invoice_id in invoice_ids if invoice_id not in covered]
+
+
+def _cut_parts(job: Job, parts: list[Job], pending: list[int], final: bool = False) -> None:
+    """Request a part for each full ``PACK_PART`` of ``pending`` (and the remainder when
+    ``final``), in the caller's transaction; relayed to the workers when it commits."""
+    while len(pending) >= PACK_PART or (final and pending):
+        chunk, pending[:] = pending[:PACK_PART], pending[PACK_PART:]
+        parts.append(request_job("invoice_pack_part", f"invoice_pack_part:{job.id}:{len(parts)}",
+                                 {"pack_id": job.id, "invoice_ids": chunk},
+                                 user_id=job.created_by_id))
+
+
+def _render_parts(pack_id: int, part_ids: list[int]) -> list[str]:
+    """Render what no worker is on, wait for the rest; each part's stored PDF, in order."""
+    retried: set[int] = set()
+    while True:
+        for part_id in part_ids:
+            try:
+                run_job(part_id)  # claims only a part that is not done and nobody runs
+            except Exception:  # the part's row says why; it is retried once below
+                db.session.rollback()
+        db.session.expire_all()
+        parts = {part.id: part for part in db.session.scalars(
+            select(Job).where(Job.id.in_(part_ids)))}
+        done = sum(part.status == "done" for part in parts.values())
+        report_progress(db.session.get_one(Job, pack_id), 40 + int(55 * done / len(part_ids)))
+        if done == len(part_ids):
+            return [parts[part_id].result_path or "" for part_id in part_ids]
+        for part in parts.values():
+            if part.status == "failed":
+                if part.id in retried:
+                    raise RuntimeError(f"part {part.id} of the run failed: {part.error}")
+                retried.add(part.id)
+                part.status = "queued"  # run again (alone) on the next pass
+        db.session.commit()
+        if not any(part.status == "queued" for part in parts.values()):
+            time.sleep(PART_POLL)  # another worker is on the rest
+
+
+def _invoice_stories(invoice_ids: list[int], reader: User | None) -> list[list]:
+    invoices = {invoice.id: invoice for invoice in db.session.scalars(
+        select(Invoice).where(Invoice.id.in_(invoice_ids))
+        .options(joinedload(Invoice.order).joinedload(WorkOrder.customer))).unique()}
+    return [pdfs.invoice_flowables(invoice_data(invoices[invoice_id], reader))
+            for invoice_id in invoice_ids]
+
+
+def build_invoice_pack_part(job: Job) -> str:
+    """One part of a month-end run: its invoices' pages as one PDF."""
     reader = db.session.get(User, job.created_by_id) if job.created_by_id else None
-    for index, invoice in enumerate(invoices, start=1):
-        stories.append(pdfs.invoice_flowables(invoice_data(invoice, reader)))
-        if index % 50 == 0:
-            report_progress(job, 40 + int(50 * index / len(invoices)))
-    if not stories:
-        stories = [[pdfs.paragraph(f"{month}: —", "title")]]
-    return storage.save("runs", pdfs.render(stories), ".pdf")
+    return storage.save("runs", pdfs.render(_invoice_stories(job.params["invoice_ids"], reader)),
+                        ".pdf")
 
 
 def build_day_sheets(job: Job) -> str:

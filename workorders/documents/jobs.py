@@ -8,6 +8,7 @@ English), as paper forms here usually are.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
@@ -25,14 +26,16 @@ from dispatch.money import format_money
 from dispatch.registry.visibility import customer_view, shown_name
 from dispatch.technicians.models import Technician
 from dispatch.timeutil import local_text
+from inventory.orders import PickLine
 from workorders import order_parts
 from workorders.documents import pdfs
 from workorders.fees import amount_due
 from workorders.finance.invoices import Invoice
 from workorders.models import Swap, WorkOrder, WorkOrderEvent
-from workorders.photos import photos_of
+from workorders.photos import OrderPhoto, photos_of
 from workorders.timeline import event_note
 from workorders.tracking.activation import evidence
+from workorders.tracking.models import OrderActivation
 
 DOCUMENT_KINDS = ("service_sheet", "invoice_pdf", "return_tag")
 L = {
@@ -69,8 +72,23 @@ def _common(order: WorkOrder) -> dict[str, Any]:
             "url": f"{current_app.config['DISPATCH_BASE_URL']}/workorders/{order.id}"}
 
 
-def sheet_data(order: WorkOrder) -> dict[str, Any]:
-    """Everything the service sheet prints, read from the order."""
+@dataclass
+class SheetReads:
+    """What a service sheet reads besides the order, loaded for a batch of sheets at once."""
+
+    activation: OrderActivation | None
+    photos: list[OrderPhoto]
+    pick_list: list[PickLine]
+
+
+_SHEET_BATCH = "documents_sheet_reads"
+
+
+def sheet_data(order: WorkOrder, reads: SheetReads | None = None) -> dict[str, Any]:
+    """Everything the service sheet prints, read from the order (and ``reads``, when a batch
+    loaded them: :func:`prepare_service_sheets`)."""
+    if reads is None:
+        reads = SheetReads(evidence(order.id), photos_of(order), order_parts.pick_list(order))
     signature = storage.load(order.signature_path) if order.signature_path else None
     return {
         **_common(order), "title": TITLES[order.kind], "number": order.number,
@@ -86,13 +104,14 @@ def sheet_data(order: WorkOrder) -> dict[str, Any]:
                     e.user.display_name if e.user else ""] for e in order.events],
         "swaps": [[bilingual(s.kind), s.old_identifier or "—", s.new_identifier or "—", s.reason]
                   for s in order.swaps],
-        "pick_list": [[line["name"], line["qty"], line["location"]] for line in pick_list(order)],
+        "pick_list": [[line["name"], line["qty"], line["location"]]
+                      for line in _pick_rows(reads.pick_list)],
         "parts": [[p.name, p.serial or "", p.qty, format_money(p.unit_price), format_money(p.amount)]
                   for p in order.parts],
         "total": format_money(amount_due(order)),
         "signature": signature,
-        "activation": activation_text(order),
-        "photos": sheet_photos(order),
+        "activation": activation_text(order, reads.activation),
+        "photos": sheet_photos(order, reads.photos),
     }
 
 
@@ -101,10 +120,14 @@ def _chinese_note(event: WorkOrderEvent) -> str:
         return event_note(event.action, event.note)
 
 
-def activation_text(order: WorkOrder) -> str:
+_UNREAD: Any = object()
+
+
+def activation_text(order: WorkOrder, kept: OrderActivation | None = _UNREAD) -> str:
     """The activation evidence (SPEC §10): when and where the new terminal's first fix was,
     or the reason it was completed without one; empty when the order installed none."""
-    kept = evidence(order.id)
+    if kept is _UNREAD:
+        kept = evidence(order.id)
     if kept is None:
         return ""
     parts = []
@@ -121,10 +144,11 @@ def activation_text(order: WorkOrder) -> str:
 SHEET_PHOTOS = 4
 
 
-def sheet_photos(order: WorkOrder) -> list[tuple[str, bytes]]:
+def sheet_photos(order: WorkOrder, taken: list[OrderPhoto] | None = None) -> list[tuple[str, bytes]]:
     """Up to four photos for the sheet: the first before and the last after photos, half each
     when there are enough of both, in the order taken; with their stage's label."""
-    taken = photos_of(order)
+    if taken is None:
+        taken = photos_of(order)
     before = [p for p in taken if p.stage == "before"]
     after = [p for p in taken if p.stage == "after"]
     keep_after = min(len(after), max(SHEET_PHOTOS // 2, SHEET_PHOTOS - len(before)))
@@ -134,8 +158,12 @@ def sheet_photos(order: WorkOrder) -> list[tuple[str, bytes]]:
 
 def pick_list(order: WorkOrder) -> list[dict[str, Any]]:
     """R4: the order's parts and where each waits for the technician (or that it is short)."""
-    return [{"name": line.sku, "qty": line.qty,
-             "location": line.location_code or "缺货 short"} for line in order_parts.pick_list(order)]
+    return _pick_rows(order_parts.pick_list(order))
+
+
+def _pick_rows(lines: list[PickLine]) -> list[dict[str, Any]]:
+    return [{"name": line.sku, "qty": line.qty, "location": line.location_code or "缺货 short"}
+            for line in lines]
 
 
 def invoice_data(invoice: Invoice, reader: User | None = None) -> dict[str, Any]:
@@ -193,9 +221,31 @@ SHEET_LOADING = (joinedload(WorkOrder.customer), joinedload(WorkOrder.vehicle),
                  selectinload(WorkOrder.swaps), selectinload(WorkOrder.parts))
 
 
+def prepare_service_sheets(jobs: list[Job]) -> list[WorkOrder]:
+    """A batch of sheets (``dispatch.jobs.runner`` ``PREPARE``): their orders and everything
+    the sheets read, in a handful of queries instead of a handful per sheet."""
+    ids = sorted({job.params["order_id"] for job in jobs})
+    orders = list(db.session.scalars(select(WorkOrder).where(WorkOrder.id.in_(ids))
+                                     .options(*SHEET_LOADING,
+                                              selectinload(WorkOrder.planned_parts))).unique())
+    activations = {row.order_id: row for row in db.session.scalars(
+        select(OrderActivation).where(OrderActivation.order_id.in_(ids)))}
+    photos: dict[int, list[OrderPhoto]] = {order_id: [] for order_id in ids}
+    for photo in db.session.scalars(select(OrderPhoto).where(OrderPhoto.order_id.in_(ids))
+                                    .order_by(OrderPhoto.id)):
+        photos[photo.order_id].append(photo)
+    picks = order_parts.pick_lists(orders)
+    db.session.info[_SHEET_BATCH] = {
+        order.id: SheetReads(activations.get(order.id), photos[order.id], picks[order.id])
+        for order in orders}
+    return orders
+
+
 def build_service_sheet(job: Job) -> str:
     order = db.session.get_one(WorkOrder, job.params["order_id"], options=SHEET_LOADING)
-    return storage.save("documents", pdfs.build(pdfs.service_sheet_flowables, sheet_data(order)), ".pdf")
+    reads = db.session.info.get(_SHEET_BATCH, {}).pop(order.id, None)
+    return storage.save("documents", pdfs.build(pdfs.service_sheet_flowables,
+                                                sheet_data(order, reads)), ".pdf")
 
 
 def build_invoice_pdf(job: Job) -> str:

@@ -60,8 +60,9 @@ def table(rows: list[list[Any]], widths: list[float], header: bool = True) -> Ta
 
 
 class QrCode(Flowable):
-    """A QR code drawn as one filled path (reportlab's widget draws one shape per module and
-    tries eight masks, which made it most of an invoice's rendering time)."""
+    """A QR code drawn as one filled path, one rectangle per run of dark modules (reportlab's
+    widget draws one shape per module and tries eight masks, which made it most of an
+    invoice's rendering time)."""
 
     def __init__(self, text: str, size: float):
         super().__init__()
@@ -77,9 +78,15 @@ class QrCode(Flowable):
         cell = self.size / (count + 8)  # a four-module quiet zone around the code
         path = self.canv.beginPath()
         for row, cells in enumerate(self.modules):
-            for col, dark in enumerate(cells):
-                if dark:
-                    path.rect((col + 4) * cell, (count - row + 3) * cell, cell, cell)
+            col = 0
+            while col < count:  # one rectangle per run of dark modules in the row
+                if not cells[col]:
+                    col += 1
+                    continue
+                start = col
+                while col < count and cells[col]:
+                    col += 1
+                path.rect((start + 4) * cell, (count - row + 3) * cell, (col - start) * cell, cell)
         self.canv.drawPath(path, stroke=0, fill=1)
 
 
