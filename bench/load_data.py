@@ -169,7 +169,8 @@ def prepare_completions(url: str, technicians: list[tuple[int, str]], count: int
                  "created_by_id": owner, "approved_by_id": owner, "approved_at": now,
                  "technician_id": technicians[i % len(technicians)][0], "assigned_at": now,
                  "on_site_at": now, "created_at": now - timedelta(seconds=i), "resolution": "",
-                 "version": 1}
+                 # a purchase date on record: a repair without one cannot be completed (R1, R2)
+                 "purchase_date": (now - timedelta(days=30)).date(), "version": 1}
                 for i, c in enumerate(picked)]
         ids = list(db.session.scalars(insert(WorkOrder).returning(WorkOrder.id), rows))
         db.session.commit()

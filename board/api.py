@@ -80,7 +80,7 @@ def start_day_plan(body):
 def day_plan(plan_id: int):
     """A day plan's state: progress and best distance so far while it runs, the proposal once
     done."""
-    return planruns.plan_json(planruns.get_plan(plan_id))
+    return planruns.plan_json(planruns.get_plan(plan_id, current_api_user()))
 
 
 @bp.post("/dispatch/day-plans/<int:plan_id>/accept")

@@ -121,9 +121,11 @@ def _report(run_id: int, seconds: float, best_km: float, budget: float) -> None:
     db.session.commit()
 
 
-def get_plan(run_id: int) -> DayPlanRun:
+def get_plan(run_id: int, user: User) -> DayPlanRun:
+    """A day plan is its starter's own: it was made from the orders that user sees (R18), so
+    another reader is told it does not exist."""
     run = db.session.get(DayPlanRun, run_id)
-    if run is None:
+    if run is None or run.user_id != user.id:
         raise NotFound(_l("No such day plan."))
     return run
 
@@ -154,7 +156,7 @@ def accept_plan(run_id: int, user: User,
                 items: list[Mapping[str, Any]] | None = None) -> tuple[DayPlanRun, list[dict[str, Any]]]:
     """Assign a finished plan's pairs (or ``items``, the dispatcher's edit of them), once."""
     run = db.session.scalar(select(DayPlanRun).where(DayPlanRun.id == run_id).with_for_update())
-    if run is None:
+    if run is None or run.user_id != user.id:
         raise NotFound(_l("No such day plan."))
     if run.status == "accepted":
         raise Conflict(_l("This day plan was already accepted."))

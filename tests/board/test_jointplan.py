@@ -155,6 +155,23 @@ def test_the_job_reports_progress_and_its_plan_is_accepted(world, make_technicia
     assert again.status_code == 409
 
 
+def test_a_plan_is_its_starters_own(world, api_as):
+    """Made from the orders its starter sees (R18): another dispatcher, or a manager, neither
+    reads nor accepts it."""
+    tomorrow = (local_today() + timedelta(days=1)).isoformat()
+    started = world.manager.post("/api/v1/dispatch/day-plans",
+                                 json={"date": tomorrow, "budget_seconds": 1})
+    assert started.status_code == 202, started.get_json()
+    plan_id = started.get_json()["id"]
+    outbox.drain()
+    for other in (world.dispatcher, api_as("manager")):
+        assert other.get(f"/api/v1/dispatch/day-plans/{plan_id}").status_code == 404
+        assert other.post(f"/api/v1/dispatch/day-plans/{plan_id}/accept", json={}).status_code \
+            == 404
+    assert world.manager.get(f"/api/v1/dispatch/day-plans/{plan_id}").get_json()["status"] \
+        == "done"
+
+
 def test_only_dispatchers_and_managers_plan_the_day(world, api_as):
     tomorrow = (local_today() + timedelta(days=1)).isoformat()
     for role in ("agent", "technician", "finance", "warehouse", "admin"):
@@ -185,10 +202,11 @@ def test_bad_requests_are_422(world):
     assert world.dispatcher.get("/api/v1/dispatch/day-plans/424242").status_code == 404
 
 
-def test_a_plan_not_finished_cannot_be_accepted(world, make_user):
+def test_a_plan_not_finished_cannot_be_accepted(world, make_user, api_as):
     tomorrow = local_today() + timedelta(days=1)
-    run = DayPlanRun(day=tomorrow, user_id=make_user("dispatcher").id, budget_seconds=5)
+    dispatcher = make_user("dispatcher")
+    run = DayPlanRun(day=tomorrow, user_id=dispatcher.id, budget_seconds=5)
     db.session.add(run)
     db.session.commit()
-    refused = world.dispatcher.post(f"/api/v1/dispatch/day-plans/{run.id}/accept", json={})
+    refused = api_as(dispatcher).post(f"/api/v1/dispatch/day-plans/{run.id}/accept", json={})
     assert refused.status_code == 409

@@ -38,6 +38,8 @@ NOT_WALKED = {
              "customer, no contact data: tests/promises/test_customer_link.py)",
     "name": "a customer link's document (service sheet, invoice): only with the link's token",
     "run_id": "an import run is its uploader's own file",
+    "plan_id": "a day plan is its starter's own, made from the orders that user sees "
+               "(tests/board/test_jointplan.py)",
     "photo_id": "a photo of the work, read only through its order's visibility",
 }
 SKIP_ENDPOINTS = {"static", "board.leaflet_file", "openapi.spec", "tablet.service_worker",

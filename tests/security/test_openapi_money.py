@@ -1,6 +1,6 @@
 """The OpenAPI document says what the API sends (issue 18): money is a decimal string
 (``"120.00"``, SPEC §8) in every schema, in and out, never a number a generated client would
-read as a float. Numbers are left for what is measured: coordinates, distances, scores, ages."""
+read as a float. Numbers are left for what is measured: coordinates, distances, scores, ages, durations."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import re
 from dispatch.web.schemas import MONEY_DOC
 
 #: Properties that are numbers on purpose.
-MEASURES = re.compile(r"(^|_)(lat|lon|km|score|minutes)$")
+MEASURES = re.compile(r"(^|_)(lat|lon|km|score|minutes|seconds)$")
 #: Names that hold money wherever they appear.
 MONEY = {"price", "unit_price", "amount", "fee", "fee_total", "fee_override", "override",
          "amount_collected", "collected", "invoiced", "handed_over", "difference", "net", "tax",
