@@ -3,7 +3,7 @@ proposal, accepting it, and the board's data."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
@@ -200,16 +200,6 @@ def board_data(user: User, bbox: tuple[float, float, float, float] | None = None
     states = {row.id: row.state for row in arrival["items"]}
     for item in queue:
         item["arrival"] = states.get(item["id"], "")
-    technicians = active_members()
-    held = orders_in_hand()
-    loads, in_hand, reported = loads_today(now, held), jobs_in_hand(), reported_positions()
-    since, local_time = fresh_since(now), local_clock(now)
-    fresh = {key: last for key, last in reported.items() if last.seen_at >= since}
-    routes: dict[int, list[dict[str, Any]]] = {}
-    for h in held:
-        routes.setdefault(h.technician_id, []).append(
-            {"order_id": h.order_id, "number": h.number, "lat": h.lat, "lon": h.lon,
-             "status": h.status})
     return {
         "generated_at": now.isoformat(),
         "open_total": total_open,
@@ -221,9 +211,26 @@ def board_data(user: User, bbox: tuple[float, float, float, float] | None = None
         "queue": queue,
         "points": [{"id": p.id, "number": p.number, "site_lat": p.site_lat, "site_lon": p.site_lon,
                     "priority": p.priority, "status": p.status, "kind": p.kind} for p in points],
-        "technicians": [_technician_row(t, now, local_time, in_hand, reported, fresh, loads, routes)
-                        for t in technicians],
+        "technicians": technician_rows(now, active_members()),
     }
+
+
+def technician_rows(now: datetime, members: Sequence[Member]) -> list[dict[str, Any]]:
+    """The board's rows of ``members``: position (and where it comes from), load, shift and
+    the route of their jobs in hand."""
+    wanted = {member.id for member in members}
+    held = orders_in_hand()
+    loads, in_hand, reported = loads_today(now, held), jobs_in_hand(), reported_positions()
+    since, local_time = fresh_since(now), local_clock(now)
+    fresh = {key: last for key, last in reported.items() if last.seen_at >= since}
+    routes: dict[int, list[dict[str, Any]]] = {}
+    for h in held:
+        if h.technician_id in wanted:
+            routes.setdefault(h.technician_id, []).append(
+                {"order_id": h.order_id, "number": h.number, "lat": h.lat, "lon": h.lon,
+                 "status": h.status})
+    return [_technician_row(m, now, local_time, in_hand, reported, fresh, loads, routes)
+            for m in members]
 
 
 def _technician_row(technician: Member, now: datetime, local_time: time,

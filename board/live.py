@@ -25,13 +25,12 @@ from typing import Any
 import orjson
 from flask import current_app
 
-from board.dayplan import QUEUE_SIZE, WINDOW_COLUMNS, _technician_row, board_data
-from board.positions import fresh_since, jobs_in_hand, loads_today, orders_in_hand
-from board.roster import active_members, reported_positions
+from board.dayplan import QUEUE_SIZE, WINDOW_COLUMNS, board_data, technician_rows
+from board.roster import active_members
 from dispatch.auth.models import User
 from dispatch.cache import cached_with_version, current_version
 from dispatch.extensions import db
-from dispatch.timeutil import local_clock, local_text, utcnow, window_text
+from dispatch.timeutil import local_text, utcnow, window_text
 from dispatch.web.api import encode_rows
 from workorders.access import count_visible, visible_orders
 from workorders.models import WorkOrder, unassigned_open
@@ -131,18 +130,7 @@ def _technicians(ids: Iterable[int], now: Any) -> dict[str, Any]:
     if not wanted:
         return {"technicians": [], "technicians_removed": []}
     members = [m for m in active_members() if m.id in wanted]
-    held = orders_in_hand()
-    loads, in_hand, reported = loads_today(now, held), jobs_in_hand(), reported_positions()
-    since, local_time = fresh_since(now), local_clock(now)
-    fresh = {key: last for key, last in reported.items() if last.seen_at >= since}
-    routes: dict[int, list[dict[str, Any]]] = {}
-    for h in held:
-        if h.technician_id in wanted:
-            routes.setdefault(h.technician_id, []).append(
-                {"order_id": h.order_id, "number": h.number, "lat": h.lat, "lon": h.lon,
-                 "status": h.status})
-    rows = [_technician_row(m, now, local_time, in_hand, reported, fresh, loads, routes)
-            for m in members]
+    rows = technician_rows(now, members)
     return {"technicians": rows,
             "technicians_removed": sorted(wanted - {m.id for m in members})}
 
