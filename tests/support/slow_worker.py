@@ -1,4 +1,5 @@
-"""An RQ worker whose service-sheet job takes a few seconds (to kill it mid-job in a test)."""
+"""An RQ worker that holds a claimed batch of documents for a few seconds before working on it
+(to kill it with the batch claimed: every job ``running``, nothing done, nothing stored)."""
 
 import time
 
@@ -8,15 +9,17 @@ from dispatch.jobs.queues import queue, redis_connection
 from dispatch.jobs.worker import AppWorker
 
 app = create_app()
-original = runner.HANDLERS["service_sheet"]
+original = runner._claim_batch
 
 
-def slow(job):
-    time.sleep(3)
-    return original(job)
+def slow(job_ids):
+    claimed, considered = original(job_ids)
+    if any(job.kind == "service_sheet" for job in claimed):
+        time.sleep(3)
+    return claimed, considered
 
 
-runner.HANDLERS["service_sheet"] = slow
+runner._claim_batch = slow
 with app.app_context():
     connection = redis_connection()
     AppWorker([queue("documents", connection)], connection=connection).work(burst=True)
